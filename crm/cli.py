@@ -1,0 +1,181 @@
+"""The `crm` command: the outermost layer, which may import everything.
+
+Nothing imports this module. Each command reads the settings once; a bad
+setting stops it with one line that names the variable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crm.db import bind_tables, close_engine, make_engine, open_engine
+from crm.domain.config import DomainConfig
+from crm.domain.errors import DomainError
+from crm.domain.services import Services
+from crm.domain.users import UserInput
+from crm.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def run_with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
+    """Open the database, run `work` with the services, close it; domain errors become one line."""
+
+    async def main() -> T:
+        engine = make_engine(settings.database_url)
+        bind_tables(engine)
+        await open_engine(engine, pool_min=1, pool_max=4)
+        try:
+            return await work(Services(DomainConfig.from_settings(settings)))
+        finally:
+            await close_engine(engine)
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        raise click.ClickException(f"{where}{exc.message}") from None
+
+
+def emit(record: dict[str, Any], as_json: bool) -> None:
+    """Print what a command created: one JSON object with --json, else `key: value` lines."""
+    if as_json:
+        click.echo(json.dumps(record, default=str))
+    else:
+        for key, value in record.items():
+            click.echo(f"{key}: {value}")
+
+
+@click.group()
+def main() -> None:
+    """A CRM for the Ringotel cloud phone system."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    settings = _settings()
+    click.echo(f"migrating {_redacted(settings.database_url)}")
+    result = asyncio.run(run_forwards(app_name="crm"))
+    if not result.success:
+        raise click.ClickException(f"migration failed: {result.message}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve GraphQL, the Ringotel REST facade and the docs."""
+    import uvicorn
+
+    settings = _settings()
+    local = f"http://{host}:{port}"
+    click.echo(f"GraphQL playground: {local}/graphql")
+    click.echo(f"REST API docs:      {local}/docs")
+    click.echo(f"Public URL (CRM_PUBLIC_URL, given to Ringotel): {settings.public_url}")
+    uvicorn.run(
+        "facade.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+    )
+
+
+@main.command("export-schema")
+@click.option("--output", default="schema.graphql", show_default=True, type=click.Path())
+def export_schema(output: str) -> None:
+    """Write the GraphQL schema (SDL) to a file; `-` prints it."""
+    from strawberry.printer import print_schema
+
+    from crm.graphql.schema import schema
+
+    text = print_schema(schema) + "\n"
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text)
+        click.echo(f"wrote {output}")
+
+
+@main.group()
+def user() -> None:
+    """Manage CRM users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 8 characters; stored as an Argon2 hash.")
+@click.option("--first-name", default=None)
+@click.option("--last-name", default=None)
+@click.option("--phone", default=None)
+@click.option("--extension", default=None)
+@click.option("--admin", is_flag=True, help="May manage users and credentials.")
+@click.option("--json", "as_json", is_flag=True, help="Print the user as one JSON object.")
+def user_create(
+    email: str,
+    password: str,
+    first_name: str | None,
+    last_name: str | None,
+    phone: str | None,
+    extension: str | None,
+    admin: bool,
+    as_json: bool,
+) -> None:
+    """Create a CRM user."""
+    data = UserInput(
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        extension=extension,
+        is_admin=admin,
+    )
+    row = run_with_services(_settings(), lambda services: services.users.create(data))
+    emit(
+        {
+            "id": str(row.id),
+            "email": row.email,
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "phone": row.phone,
+            "extension": row.extension,
+            "is_admin": row.is_admin,
+        },
+        as_json,
+    )
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password, for printing."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user_name = credentials.split(":", 1)[0]
+    return f"{scheme}://{user_name}@{host}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

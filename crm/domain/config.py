@@ -1,0 +1,26 @@
+"""What the domain services need to know of the settings, and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crm.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class DomainConfig:
+    """Service-level configuration, built by the app factory from `Settings`."""
+
+    default_region: str = "US"
+    page_size_default: int = 50
+    page_size_max: int = 500
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DomainConfig:
+        return cls(
+            default_region=settings.default_region,
+            page_size_default=settings.page_size_default,
+            page_size_max=settings.page_size_max,
+        )

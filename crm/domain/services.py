@@ -1,0 +1,14 @@
+"""All domain services, built once per app from the configuration."""
+
+from __future__ import annotations
+
+from crm.domain.config import DomainConfig
+from crm.domain.users import UserService
+
+
+class Services:
+    """The entry point the transports use: one attribute per CRM object."""
+
+    def __init__(self, config: DomainConfig) -> None:
+        self.config = config
+        self.users = UserService(config)

@@ -1,0 +1,157 @@
+"""CRM users: the people Ringotel maps its own users onto."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from crm.domain.config import DomainConfig
+from crm.domain.errors import Conflict, NotFound, ValidationFailed
+from crm.domain.pagination import Page, encode_cursor, page_request
+from crm.domain.passwords import hash_password, verify_password
+from crm.domain.phones import normalize
+from crm.domain.unset import UNSET, Maybe, is_set
+from crm.domain.validation import clean_email, clean_text, is_unique_violation, now, parse_id
+from crm.tables import User
+
+MAX_EXTENSION_LENGTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class UserInput:
+    """Fields of a user; on update, `UNSET` leaves a field as it is."""
+
+    email: Maybe[str] = UNSET
+    password: Maybe[str] = UNSET
+    first_name: Maybe[str | None] = UNSET
+    last_name: Maybe[str | None] = UNSET
+    phone: Maybe[str | None] = UNSET
+    extension: Maybe[str | None] = UNSET
+    is_active: Maybe[bool] = UNSET
+    is_admin: Maybe[bool] = UNSET
+
+
+class UserService:
+    """Create, change, find and authenticate CRM users."""
+
+    def __init__(self, config: DomainConfig) -> None:
+        self._config = config
+
+    async def get(self, user_id: str | uuid.UUID) -> User:
+        uid = parse_id(user_id, entity="user")
+        user = await User.objects().where(User.id == uid).first()
+        if user is None:
+            raise NotFound(f"no user with id {user_id}", field="id")
+        return user
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+        """Users by id, for DataLoaders; an empty list costs no query."""
+        if not ids:
+            return {}
+        rows = await User.objects().where(User.id.is_in(list(ids)))
+        return {row.id: row for row in rows}
+
+    async def by_email(self, email: str) -> User | None:
+        cleaned = clean_email(email)
+        if cleaned is None:
+            return None
+        return await User.objects().where(User.email == cleaned).first()
+
+    async def list(
+        self,
+        *,
+        active: bool | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[User]:
+        """Users ordered by id, optionally only the active (or inactive) ones."""
+        request = page_request(
+            limit,
+            cursor,
+            default=self._config.page_size_default,
+            maximum=self._config.page_size_max,
+        )
+        query = User.objects().order_by(User.id).limit(request.limit + 1)
+        if active is not None:
+            query = query.where(User.is_active == active)
+        if request.after is not None:
+            query = query.where(User.id > parse_id(request.after[1], field="cursor"))
+        rows = list(await query)
+        more = len(rows) > request.limit
+        rows = rows[: request.limit]
+        next_cursor = encode_cursor("", str(rows[-1].id)) if more and rows else None
+        return Page(items=rows, next_cursor=next_cursor)
+
+    async def create(self, data: UserInput) -> User:
+        if not is_set(data.email):
+            raise ValidationFailed("is required", field="email")
+        if not is_set(data.password):
+            raise ValidationFailed("is required", field="password")
+        user = User(password_hash=hash_password(data.password))
+        self._apply(user, data)
+        if await self.by_email(user.email) is not None:
+            raise Conflict(f"a user with email {user.email} exists", field="email")
+        try:
+            await user.save()
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise Conflict(f"a user with email {user.email} exists", field="email") from None
+            raise
+        return user
+
+    async def update(self, user_id: str | uuid.UUID, data: UserInput) -> User:
+        user = await self.get(user_id)
+        old_email = user.email
+        self._apply(user, data)
+        if is_set(data.password):
+            user.password_hash = hash_password(data.password)
+        if user.email != old_email and await self.by_email(user.email) is not None:
+            raise Conflict(f"a user with email {user.email} exists", field="email")
+        user.updated_at = now()
+        try:
+            await user.save()
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise Conflict(f"a user with email {user.email} exists", field="email") from None
+            raise
+        return user
+
+    async def authenticate(self, email: str, password: str) -> User | None:
+        """The active user with these credentials, or `None`; the same work either way."""
+        user = await self.by_email(email) if "@" in email else None
+        if user is None:
+            verify_password(_dummy_hash(), password)  # same cost as a real check: no timing oracle
+            return None
+        if not verify_password(user.password_hash, password) or not user.is_active:
+            return None
+        return user
+
+    def _apply(self, user: User, data: UserInput) -> None:
+        if is_set(data.email):
+            user.email = clean_email(data.email, required=True)
+        if is_set(data.first_name):
+            user.first_name = clean_text(data.first_name, field="firstName", max_length=100) or ""
+        if is_set(data.last_name):
+            user.last_name = clean_text(data.last_name, field="lastName", max_length=100) or ""
+        if is_set(data.phone):
+            phone = clean_text(data.phone, field="phone", max_length=64)
+            user.phone = phone
+            user.phone_e164 = (
+                normalize(phone, self._config.default_region, field="phone").e164 if phone else None
+            )
+        if is_set(data.extension):
+            ext = clean_text(data.extension, field="extension", max_length=MAX_EXTENSION_LENGTH)
+            if ext is not None and not ext.isdigit():
+                raise ValidationFailed("must be digits only", field="extension")
+            user.extension = ext
+        if is_set(data.is_active):
+            user.is_active = data.is_active
+        if is_set(data.is_admin):
+            user.is_admin = data.is_admin
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password")

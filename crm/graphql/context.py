@@ -1,0 +1,31 @@
+"""The typed per-request context: services, DataLoaders and the caller."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.litestar import BaseContext
+
+from crm.domain.principal import Principal
+from crm.domain.services import Services
+from crm.graphql.loaders import Loaders
+
+
+class Context(BaseContext, kw_only=True):
+    """What every resolver gets as `info.context`; created afresh for each request."""
+
+    services: Services
+    principal: Principal | None
+    loaders: Loaders
+
+
+def new_context(services: Services, principal: Principal | None) -> Context:
+    """A context with fresh DataLoaders, so no cached row outlives its request."""
+    return Context(services=services, principal=principal, loaders=Loaders(services))
+
+
+if TYPE_CHECKING:
+    Info = strawberry.Info[Context, Any]
+else:
+    Info = strawberry.Info

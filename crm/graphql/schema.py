@@ -1,0 +1,35 @@
+"""The Strawberry schema: every object's queries and mutations merged into one."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from crm.graphql.errors import should_mask
+from crm.graphql.users import UserMutation, UserQuery
+
+Query = merge_types("Query", (UserQuery,))
+Mutation = merge_types("Mutation", (UserMutation,))
+
+
+class CrmSchema(strawberry.Schema):
+    """The schema, logging only unexpected errors: a client's mistake is not ours."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [error for error in errors if should_mask(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = CrmSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
+    ],
+)

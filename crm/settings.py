@@ -1,0 +1,113 @@
+"""The one typed settings object, read once at start-up from ``CRM_*`` variables.
+
+The real environment beats a ``.env`` file in the working folder. Nothing here
+opens a connection or builds an engine: the app factory does that from a
+``Settings`` instance, so tests can build an app per configuration.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import phonenumbers
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Everything the CRM can be configured with (see README, `.env.example`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CRM_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+    )
+
+    database_url: str = "sqlite:///crm.sqlite"
+    """`sqlite:///path/to/file.sqlite` (the embedded default) or `postgresql://user@host/db`."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    """The base URL Ringotel and browsers reach this CRM at; written into the integration JSON."""
+
+    secret_key: str = ""
+    """Key that signs access tokens; empty means a key kept in `secret_key_file`."""
+
+    secret_key_file: Path = Path(".crm-secret-key")
+    """Where a generated signing key is kept when `CRM_SECRET_KEY` is not set."""
+
+    default_region: str = "US"
+    """ISO 3166 region used to read phone numbers written without a country code."""
+
+    recordings_dir: Path = Path("recordings")
+    """Folder that holds uploaded call recordings."""
+
+    graphiql: bool = True
+    """Serve the GraphiQL playground at `/graphql`."""
+
+    page_size_default: Annotated[int, Field(ge=1, le=10_000)] = 50
+    """Records in one page of a list when the client asks for no `limit`."""
+
+    page_size_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+    """The largest `limit` a client may ask for; larger ones are capped."""
+
+    db_pool_min: Annotated[int, Field(ge=1, le=1000)] = 2
+    """Smallest number of open PostgreSQL connections per process."""
+
+    db_pool_max: Annotated[int, Field(ge=1, le=1000)] = 20
+    """Largest number of open PostgreSQL connections per process."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. US, GB, DE)")
+        return region
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    def signing_key(self) -> str:
+        """The token signing key: the setting, else a key generated once and kept on disk."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_key_file
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation failure into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "CRM_" + str(first["loc"][0]).upper() if first["loc"] else "CRM settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

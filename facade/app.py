@@ -1,0 +1,51 @@
+"""The app factory: one Litestar app serving GraphQL, the Ringotel routes and the probes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
+from crm.domain.config import DomainConfig
+from crm.domain.services import Services
+from crm.settings import Settings, load_settings
+from facade.errors import EXCEPTION_HANDLERS
+from facade.graphql import graphql_controller
+from facade.health import health, ready
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app for `settings` (read from the environment when not given)."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    services = Services(DomainConfig.from_settings(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        bind_tables(engine)
+        await open_engine(engine, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max)
+        try:
+            await ping(engine)  # fail fast on a misconfigured database
+            yield
+        finally:
+            await close_engine(engine)
+
+    return Litestar(
+        route_handlers=[health, ready, graphql_controller(settings)],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "engine": engine, "services": services}),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Ringotel CRM",
+            version="1",
+            description="The REST facade Ringotel's CRM JSON framework calls.",
+            path="/docs",
+            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

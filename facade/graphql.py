@@ -1,0 +1,35 @@
+"""`/graphql`: Strawberry's Litestar controller with our typed context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from strawberry.litestar import make_graphql_controller
+
+from crm.domain.principal import SYSTEM, Principal
+from crm.graphql.context import Context, new_context
+from crm.graphql.schema import schema
+from crm.settings import Settings
+
+
+def request_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    """The caller the auth middleware authenticated, if any."""
+    principal = request.scope.get("crm.principal", SYSTEM)
+    return principal if isinstance(principal, Principal) else None
+
+
+async def graphql_context(request: Request[Any, Any, Any], state: State) -> Context:
+    return new_context(state.services, request_principal(request))
+
+
+def graphql_controller(settings: Settings) -> type:
+    return make_graphql_controller(
+        schema,
+        path="/graphql",
+        graphql_ide="graphiql" if settings.graphiql else None,
+        context_getter=graphql_context,
+        multipart_uploads_enabled=True,
+        allow_queries_via_get=False,
+    )
