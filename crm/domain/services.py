@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
+from crm.domain.contacts import ContactService
 from crm.domain.users import UserService
 
 
@@ -12,3 +14,5 @@ class Services:
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
         self.users = UserService(config)
+        self.companies = CompanyService(config)
+        self.contacts = ContactService(config, self.companies)
