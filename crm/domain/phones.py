@@ -63,6 +63,13 @@ def _parse(candidate: str, region: str) -> PhoneNumber | None:
         return None
 
 
+def _is_whole_number(number: PhoneNumber) -> bool:
+    """Possibly a whole number; a local-only number (no area code) is not, its country's
+    code would be a guess."""
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return bool(reason == phonenumbers.ValidationResult.IS_POSSIBLE)
+
+
 def _candidates(body: str, region: str) -> list[tuple[str, bool]]:
     """Readings of the input to try, best first, each with whether it states a country."""
     stripped = body.strip()
@@ -101,7 +108,7 @@ def normalize(raw: str, default_region: str, *, field: str = "phone") -> Normali
             continue
         if phonenumbers.is_valid_number(number):
             return _build(raw.strip(), number, extension, states_country)
-        if possible is None and phonenumbers.is_possible_number(number):
+        if possible is None and _is_whole_number(number):
             possible = (number, states_country)
     if possible is not None:
         return _build(raw.strip(), possible[0], extension, possible[1])

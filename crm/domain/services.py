@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm.domain.config import DomainConfig
+from crm.domain.lookup import LookupService
 from crm.domain.users import UserService
 
 
@@ -12,3 +13,4 @@ class Services:
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
         self.users = UserService(config)
+        self.lookup = LookupService(config)
