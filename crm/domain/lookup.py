@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from crm.domain.config import DomainConfig
 from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize
@@ -23,6 +23,7 @@ from crm.tables import Company, Contact, PhoneNumber
 
 EntityKind = Literal["contact", "company"]
 MatchTier = Literal["e164", "national", "suffix"]
+RowT = TypeVar("RowT", Contact, Company)
 
 MAX_CANDIDATES = 1000
 """Most stored numbers one lookup reads; a real number is shared by far fewer."""
@@ -154,10 +155,10 @@ class LookupService:
         candidates = _best_per_phone(c for row in rows if (c := _classify(row, key)) is not None)
         if not candidates:
             return []
-        contacts = await _contacts([c.contact_id for c in candidates if c.contact_id])
+        contacts = await _by_id(Contact, (c.contact_id for c in candidates if c.contact_id))
         company_ids = {c.company_id for c in candidates if c.company_id}
         company_ids |= {row.company for row in contacts.values() if row.company}
-        companies = await _companies(list(company_ids))
+        companies = await _by_id(Company, company_ids)
         return _rank(candidates, contacts, companies, key)
 
     def _is_internal_extension(self, number: NormalizedPhone) -> bool:
@@ -315,17 +316,12 @@ def _contact_match(
 _NIL = uuid.UUID(int=0)
 
 
-async def _contacts(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Contact]:
-    if not ids:
+async def _by_id(table: type[RowT], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, RowT]:
+    """Rows of `table` by primary key; no ids costs no query."""
+    wanted = list(set(ids))
+    if not wanted:
         return {}
-    rows = await Contact.objects().where(Contact.id.is_in(list(set(ids))))
-    return {row.id: row for row in rows}
-
-
-async def _companies(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Company]:
-    if not ids:
-        return {}
-    rows = await Company.objects().where(Company.id.is_in(list(set(ids))))
+    rows = await table.objects().where(table._meta.primary_key.is_in(wanted))
     return {row.id: row for row in rows}
 
 
