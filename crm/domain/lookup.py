@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from crm.domain.config import DomainConfig
-from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize
+from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
 from crm.tables import Company, Contact, PhoneNumber
 
 EntityKind = Literal["contact", "company"]
@@ -54,13 +54,17 @@ class PhoneMatch:
 
 @dataclass(frozen=True, slots=True)
 class LookupKey:
-    """The keys one lookup seeks, derived from the caller's number."""
+    """The keys one lookup seeks, derived from the readings of the caller's number."""
 
-    e164: str | None
-    national: str
+    e164: tuple[str, ...]
+    """E.164 forms of the valid readings, best first."""
+    national: tuple[str, ...]
+    """National digits of readings that state no country: they match in any country."""
+    national_unplaced: tuple[str, ...]
+    """National digits of readings that state a country: they match only stored
+    numbers whose country was never known."""
     suffix: str | None
     """The last `suffix_digits` digits, or `None` when the input has fewer."""
-    has_country_code: bool
     extension: str | None
 
 
@@ -77,6 +81,8 @@ class _Candidate:
     national: str | None
     extension: str | None
     tier: MatchTier
+    reading: int
+    """Which reading of the input matched (0 is the most likely)."""
     last_call: float
     """Epoch seconds of the owner's most recent call, `-inf` when none."""
 
@@ -104,11 +110,11 @@ def match_statement(key: LookupKey) -> tuple[str, list[Any]]:
     """
     branches: list[str] = []
     args: list[Any] = []
-    if key.e164 is not None:
-        branches.append("p.e164 = {}")
-        args.append(key.e164)
-    branches.append("p.national = {}")
-    args.append(key.national)
+    nationals = list(dict.fromkeys(key.national + key.national_unplaced))
+    for column, values in (("e164", list(key.e164)), ("national", nationals)):
+        if values:
+            branches.append(f"p.{column} IN ({', '.join('{}' for _ in values)})")
+            args.extend(values)
     if key.suffix is not None:
         branches.append("p.suffix = {}")
         args.append(key.suffix[-SUFFIX_DIGITS:])
@@ -132,17 +138,17 @@ class LookupService:
 
         Raises `ValidationFailed` (field `phone`) when the input is not a number.
         """
-        number = normalize(phone, self._config.default_region, field="phone")
-        if self._is_internal_extension(number) or self._is_own_number(number):
+        found = readings(phone, self._config.default_region, field="phone")
+        if self._is_internal_extension(found[0]) or self._is_own_number(found):
             return None
-        national = number.national
+        national = found[0].national
         suffix = national[-self._suffix_digits :] if len(national) >= self._suffix_digits else None
         return LookupKey(
-            e164=number.e164,
-            national=national,
+            e164=tuple(r.e164 for r in found if r.e164),
+            national=tuple(r.national for r in found if not r.has_country_code),
+            national_unplaced=tuple(r.national for r in found if r.has_country_code),
             suffix=suffix,
-            has_country_code=number.has_country_code,
-            extension=number.extension,
+            extension=found[0].extension,
         )
 
     async def find(self, phone: str) -> list[PhoneMatch]:
@@ -168,10 +174,10 @@ class LookupService:
             and len(number.national) <= self._config.internal_extension_max_digits
         )
 
-    def _is_own_number(self, number: NormalizedPhone) -> bool:
-        if number.e164 is not None:
-            return number.e164 in self._own_e164
-        return number.national in self._own_national
+    def _is_own_number(self, found: list[NormalizedPhone]) -> bool:
+        if any(r.e164 in self._own_e164 for r in found if r.e164):
+            return True
+        return found[0].e164 is None and found[0].national in self._own_national
 
 
 def _classify(row: dict[str, Any], key: LookupKey) -> _Candidate | None:
@@ -179,17 +185,18 @@ def _classify(row: dict[str, Any], key: LookupKey) -> _Candidate | None:
     e164: str | None = row["e164"]
     national: str | None = row["national"]
     tier: MatchTier
-    if key.e164 is not None and e164 == key.e164:
+    reading = 0
+    if e164 is not None and e164 in key.e164:
         tier = "e164"
-    elif national == key.national and (not key.has_country_code or e164 is None):
-        # Input without a country code matches national digits in any country; input
-        # with one matches only numbers whose own country was never known.
+        reading = key.e164.index(e164)
+    elif national in key.national or (e164 is None and national in key.national_unplaced):
         tier = "national"
     elif (
         key.suffix is not None
         and national is not None
         and national.endswith(key.suffix)
-        and (key.e164 is None or e164 is None)
+        # Trailing digits only for numbers whose country cannot be told, on either side.
+        and (not key.e164 or e164 is None)
     ):
         tier = "suffix"
     else:
@@ -206,15 +213,20 @@ def _classify(row: dict[str, Any], key: LookupKey) -> _Candidate | None:
         national=national,
         extension=row["extension"],
         tier=tier,
+        reading=reading,
         last_call=_epoch(last_call),
     )
+
+
+def _rank_of(candidate: _Candidate) -> tuple[int, int]:
+    return _TIER_RANK[candidate.tier], candidate.reading
 
 
 def _best_per_phone(candidates: Iterable[_Candidate]) -> list[_Candidate]:
     best: dict[uuid.UUID, _Candidate] = {}
     for candidate in candidates:
         seen = best.get(candidate.phone_id)
-        if seen is None or _TIER_RANK[candidate.tier] < _TIER_RANK[seen.tier]:
+        if seen is None or _rank_of(candidate) < _rank_of(seen):
             best[candidate.phone_id] = candidate
     return list(best.values())
 
@@ -237,6 +249,7 @@ def _rank(
         row = contacts.get(c.contact_id) if c.contact_id else companies.get(c.company_id or _NIL)
         return (
             _TIER_RANK[c.tier],
+            c.reading,
             extension_miss(c),
             0 if c.contact_id else 1,  # a contact's own number before a company's
             0 if c.kind in _PREFERRED_KINDS else 1,
@@ -290,7 +303,7 @@ def _rank(
                 main_line=main_line,
             )
         )
-        for member in sorted(members, key=lambda m: (-m.last_call, order(m)[5:])):
+        for member in sorted(members, key=lambda m: (-m.last_call, order(m)[6:])):
             contact = contacts[member.contact_id or _NIL]
             if contact.id in seen:
                 continue
