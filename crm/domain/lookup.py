@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+from piccolo.query.methods.objects import Objects
+
 from crm.domain.config import DomainConfig
 from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
 from crm.tables import Company, Contact, PhoneNumber
@@ -329,13 +331,17 @@ def _contact_match(
 _NIL = uuid.UUID(int=0)
 
 
+def by_id_query(table: type[RowT], ids: list[uuid.UUID]) -> Objects[RowT]:
+    """The query that loads the matched rows of `table`: a primary-key seek."""
+    return table.objects().where(table._meta.primary_key.is_in(ids))
+
+
 async def _by_id(table: type[RowT], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, RowT]:
     """Rows of `table` by primary key; no ids costs no query."""
     wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = await table.objects().where(table._meta.primary_key.is_in(wanted))
-    return {row.id: row for row in rows}
+    return {row.id: row for row in await by_id_query(table, wanted)}
 
 
 def _as_uuid(value: object) -> uuid.UUID | None:
