@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     recordings_dir: Path = Path("recordings")
     """Folder that holds uploaded call recordings."""
 
+    recording_max_bytes: Annotated[int, Field(ge=1)] = 2 * 1024**3
+    """The largest recording upload accepted, in bytes; larger ones are answered 413."""
+
     graphiql: bool = True
     """Serve the GraphiQL playground at `/graphql`."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,6 +17,8 @@ class DomainConfig:
     default_region: str = "US"
     page_size_default: int = 50
     page_size_max: int = 500
+    recordings_dir: Path = Path("recordings")
+    recording_max_bytes: int = 2 * 1024**3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -23,4 +26,6 @@ class DomainConfig:
             default_region=settings.default_region,
             page_size_default=settings.page_size_default,
             page_size_max=settings.page_size_max,
+            recordings_dir=settings.recordings_dir,
+            recording_max_bytes=settings.recording_max_bytes,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm.domain.activities import ActivityService
 from crm.domain.config import DomainConfig
 from crm.domain.users import UserService
 
@@ -12,3 +13,4 @@ class Services:
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
         self.users = UserService(config)
+        self.activities = ActivityService(config)

@@ -7,11 +7,12 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from crm.graphql.activities import ActivityMutation, ActivityQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
 from crm.graphql.users import UserMutation, UserQuery
 
-Query = merge_types("Query", (UserQuery,))
-Mutation = merge_types("Mutation", (UserMutation,))
+Query = merge_types("Query", (UserQuery, ActivityQuery))
+Mutation = merge_types("Mutation", (UserMutation, ActivityMutation))
 
 
 class CrmSchema(strawberry.Schema):
