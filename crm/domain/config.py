@@ -18,7 +18,8 @@ class DomainConfig:
     page_size_default: int = 50
     page_size_max: int = 500
     recordings_dir: Path = Path("recordings")
-    recording_max_bytes: int = 2 * 1024**3
+    public_url: str = "http://127.0.0.1:8000"
+    recording_max_bytes: int = 2_000_000_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -27,5 +28,6 @@ class DomainConfig:
             page_size_default=settings.page_size_default,
             page_size_max=settings.page_size_max,
             recordings_dir=settings.recordings_dir,
+            public_url=settings.public_url,
             recording_max_bytes=settings.recording_max_bytes,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from crm.domain.activities import ActivityService
 from crm.domain.config import DomainConfig
+from crm.domain.recordings import RecordingService
+from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
 
 
@@ -14,3 +16,4 @@ class Services:
         self.config = config
         self.users = UserService(config)
         self.activities = ActivityService(config)
+        self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))

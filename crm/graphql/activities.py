@@ -21,6 +21,7 @@ from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
 from crm.graphql.pagination import Connection, connection
 from crm.graphql.permissions import CanRead, CanWrite
+from crm.graphql.recordings import RecordingType
 from crm.graphql.users import UserType
 from crm.tables import Activity as ActivityRow
 
@@ -65,6 +66,11 @@ class ActivityType:
             return None
         row = await info.context.loaders.user.load(self.user_id)
         return UserType.from_row(row) if row else None
+
+    @strawberry.field(description="The call's recording, when one was attached.")
+    async def recording(self, info: Info) -> RecordingType | None:
+        row = await info.context.loaders.recording_by_activity.load(uuid.UUID(self.id))
+        return RecordingType.from_row(row, info.context.services) if row else None
 
     @classmethod
     def from_row(cls, row: ActivityRow) -> ActivityType:

@@ -9,7 +9,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from crm.domain.services import Services
-from crm.tables import User
+from crm.tables import Recording, User
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -32,6 +32,9 @@ class Loaders:
 
     def __init__(self, services: Services) -> None:
         self.user = DataLoader[uuid.UUID, User | None](load_fn=by_key(services.users.get_many))
+        self.recording_by_activity = DataLoader[uuid.UUID, Recording | None](
+            load_fn=by_key(services.recordings.by_activities)
+        )
 
     def clear_all(self) -> None:
         """Forget cached rows after a write, so the same request reads what it wrote."""

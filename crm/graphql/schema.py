@@ -9,10 +9,11 @@ from strawberry.types import ExecutionContext
 
 from crm.graphql.activities import ActivityMutation, ActivityQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
+from crm.graphql.recordings import RecordingMutation
 from crm.graphql.users import UserMutation, UserQuery
 
 Query = merge_types("Query", (UserQuery, ActivityQuery))
-Mutation = merge_types("Mutation", (UserMutation, ActivityMutation))
+Mutation = merge_types("Mutation", (UserMutation, ActivityMutation, RecordingMutation))
 
 
 class CrmSchema(strawberry.Schema):
