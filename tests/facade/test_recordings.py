@@ -3,6 +3,7 @@ failures that leave nothing behind, atomic replacement, and ranged downloads."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -370,3 +371,17 @@ async def test_download_of_a_missing_recording_is_not_found(client: httpx.AsyncC
         response = await client.get(url(target))
         assert response.status_code == 404
         assert response.json()["error"] == "NOT_FOUND"
+
+
+async def test_concurrent_uploads_for_one_call_leave_one_recording_and_one_file(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    activity = await new_activity()
+    bodies = [audio_samples.wav(1000 + i) for i in range(8)]
+    responses = await asyncio.gather(*(upload_raw(client, activity, body) for body in bodies))
+    assert all(response.status_code == 201 for response in responses)
+    rows = await Recording.objects().where(Recording.activity == activity.id)
+    assert len(rows) == 1
+    files = stored_files(settings)
+    assert len(files) == 1
+    assert hashlib.sha256(files[0].read_bytes()).hexdigest() == rows[0].sha256

@@ -442,3 +442,16 @@ async def test_bad_page_cursor_is_a_validation_error(client: httpx.AsyncClient) 
     for first, after in ((0, None), (None, "garbage"), (None, "WyJ4IiwieSJd")):
         errors = await gql_errors(client, LIST, {"first": first, "after": after})
         assert errors[0]["extensions"]["code"] == "VALIDATION"
+
+
+async def test_concurrent_out_of_order_status_events_end_in_the_furthest_state(
+    client: httpx.AsyncClient,
+) -> None:
+    activity = (await create(client))["activity"]
+    events = ["RINGING", "COMPLETED", "ANSWERED", "COMPLETED", "RINGING", "ANSWERED"] * 4
+    # Each event succeeds (none is a conflict), whatever order they are handled in.
+    await asyncio.gather(*(set_status(client, activity["id"], s) for s in events))
+    row = await Activity.objects().where(Activity.id == activity["id"]).first()
+    assert row is not None
+    assert row.status == "completed"
+    assert row.ended_at is not None
