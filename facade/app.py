@@ -17,6 +17,7 @@ from crm.settings import Settings, load_settings
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
+from facade.recordings import download_recording, upload_recording
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -36,7 +37,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_engine(engine)
 
     return Litestar(
-        route_handlers=[health, ready, graphql_controller(settings)],
+        route_handlers=[
+            health,
+            ready,
+            graphql_controller(settings),
+            upload_recording,
+            download_recording,
+        ],
         lifespan=[lifespan],
         state=State({"settings": settings, "engine": engine, "services": services}),
         exception_handlers=EXCEPTION_HANDLERS,
