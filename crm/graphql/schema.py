@@ -10,9 +10,10 @@ from strawberry.types import ExecutionContext
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
+from crm.graphql.lookup import LookupQuery
 from crm.graphql.users import UserMutation, UserQuery
 
-Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery))
+Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery, LookupQuery))
 Mutation = merge_types("Mutation", (UserMutation, CompanyMutation, ContactMutation))
 
 
