@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Annotated
 
 import phonenumbers
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_KEY_LENGTH = 32
+"""Shortest signing key accepted: HS256 keys should carry at least 256 bits."""
 
 
 class SettingsError(Exception):
@@ -63,6 +66,28 @@ class Settings(BaseSettings):
     db_pool_max: Annotated[int, Field(ge=1, le=1000)] = 20
     """Largest number of open PostgreSQL connections per process."""
 
+    jwt_keys: dict[str, str] = Field(default_factory=dict)
+    """Access-token signing keys by key id, as JSON (`{"2026a": "...", "2026b": "..."}`);
+    empty means one key, `default`, which is `CRM_SECRET_KEY`."""
+
+    jwt_key_id: str = ""
+    """The key id that signs new access tokens; every key in `CRM_JWT_KEYS` still verifies."""
+
+    access_token_ttl_s: Annotated[int, Field(ge=30, le=86_400)] = 3600
+    """How long an access token (a JWT) is valid, in seconds."""
+
+    refresh_token_ttl_s: Annotated[int, Field(ge=60, le=31_536_000)] = 30 * 86_400
+    """How long a refresh token is valid, in seconds; each use rotates it."""
+
+    auth_code_ttl_s: Annotated[int, Field(ge=10, le=600)] = 120
+    """How long an authorization code may wait to be exchanged, in seconds."""
+
+    auth_max_failures: Annotated[int, Field(ge=1, le=100_000)] = 10
+    """Failed logins or token requests allowed per address and per client in one window."""
+
+    auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
+    """The length of the window failed attempts are counted in, in seconds."""
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -85,6 +110,14 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. US, GB, DE)")
         return region
 
+    @model_validator(mode="after")
+    def _known_key_id(self) -> Settings:
+        if self.jwt_key_id and self.jwt_keys and self.jwt_key_id not in self.jwt_keys:
+            raise ValueError(f"CRM_JWT_KEY_ID {self.jwt_key_id!r} is not a key of CRM_JWT_KEYS")
+        if any(len(key) < MIN_KEY_LENGTH for key in self.jwt_keys.values()):
+            raise ValueError(f"every key of CRM_JWT_KEYS needs {MIN_KEY_LENGTH} characters")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
@@ -100,6 +133,12 @@ class Settings(BaseSettings):
         path.write_text(key + "\n")
         path.chmod(0o600)
         return key
+
+    def jwt_signing_keys(self) -> tuple[str, dict[str, str]]:
+        """The id of the key that signs, and every key that verifies, by key id."""
+        keys = dict(self.jwt_keys) or {"default": self.signing_key()}
+        current = self.jwt_key_id or ("default" if "default" in keys else next(iter(keys)))
+        return current, keys
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -16,6 +16,12 @@ class DomainConfig:
     default_region: str = "US"
     page_size_default: int = 50
     page_size_max: int = 500
+    credential_key: str = ""
+    """Keys the hashes of stored credentials (derived from `CRM_SECRET_KEY`)."""
+    auth_code_ttl_s: int = 120
+    refresh_token_ttl_s: int = 30 * 86_400
+    auth_max_failures: int = 10
+    auth_failure_window_s: int = 300
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -23,4 +29,9 @@ class DomainConfig:
             default_region=settings.default_region,
             page_size_default=settings.page_size_default,
             page_size_max=settings.page_size_max,
+            credential_key=settings.signing_key(),
+            auth_code_ttl_s=settings.auth_code_ttl_s,
+            refresh_token_ttl_s=settings.refresh_token_ttl_s,
+            auth_max_failures=settings.auth_max_failures,
+            auth_failure_window_s=settings.auth_failure_window_s,
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from crm.domain.config import DomainConfig
+from crm.domain.credentials import CredentialService
+from crm.domain.ratelimit import RateLimiter
 from crm.domain.users import UserService
 
 
@@ -12,3 +14,9 @@ class Services:
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
         self.users = UserService(config)
+        self.credentials = CredentialService(
+            config.credential_key,
+            code_ttl_s=config.auth_code_ttl_s,
+            refresh_ttl_s=config.refresh_token_ttl_s,
+        )
+        self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
