@@ -111,9 +111,9 @@ class Authenticator:
 
 
 class AuthenticationMiddleware(ASGIMiddleware):
-    """Authenticates every HTTP request to a route that is not open."""
+    """Authenticates every request (and GraphQL websocket) to a route that is not open."""
 
-    scopes = (ScopeType.HTTP,)
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
     def __init__(self, authenticator: Authenticator) -> None:
         self._authenticator = authenticator
