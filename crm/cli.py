@@ -126,7 +126,13 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="At least 8 characters; stored as an Argon2 hash.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 8 characters; stored as an Argon2 hash. Asked for when not given.",
+)
 @click.option("--first-name", default=None)
 @click.option("--last-name", default=None)
 @click.option("--phone", default=None)
@@ -248,6 +254,23 @@ def apikey_revoke(key_id: str) -> None:
 
 def _scopes_or_default(scopes: tuple[str, ...]) -> tuple[str, ...] | None:
     return scopes or None
+
+
+@main.command("seed-demo")
+@click.option(
+    "--password",
+    default=None,
+    help="Password of the demo users (at least 8 characters); random and unprinted when left out.",
+)
+def seed_demo(password: str | None) -> None:
+    """Fill the database with demo users, companies and contacts; running it again adds nothing."""
+    from crm.demo import seed_demo as seed
+
+    settings = _settings()
+    click.echo(f"seeding {_redacted(settings.database_url)}")
+    report = run_with_services(settings, lambda services: seed(services, password=password))
+    for line in report.lines():
+        click.echo(line)
 
 
 def _redacted(url: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
+from crm.domain.contacts import ContactService
 from crm.domain.credentials import CredentialService
 from crm.domain.ratelimit import RateLimiter
 from crm.domain.users import UserService
@@ -20,3 +22,5 @@ class Services:
             refresh_ttl_s=config.refresh_token_ttl_s,
         )
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
+        self.companies = CompanyService(config)
+        self.contacts = ContactService(config, self.companies)
