@@ -7,6 +7,7 @@ opens a connection or builds an engine: the app factory does that from a
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -66,7 +67,7 @@ class Settings(BaseSettings):
     db_pool_max: Annotated[int, Field(ge=1, le=1000)] = 20
     """Largest number of open PostgreSQL connections per process."""
 
-    jwt_keys: dict[str, str] = Field(default_factory=dict)
+    jwt_keys: str = ""
     """Access-token signing keys by key id, as JSON (`{"2026a": "...", "2026b": "..."}`);
     empty means one key, `default`, which is `CRM_SECRET_KEY`."""
 
@@ -110,12 +111,28 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. US, GB, DE)")
         return region
 
+    @field_validator("jwt_keys")
+    @classmethod
+    def _key_map(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            keys = json.loads(value)
+        except ValueError:
+            raise ValueError('must be a JSON object: {"key id": "key", ...}') from None
+        if not isinstance(keys, dict) or not all(
+            isinstance(kid, str) and isinstance(key, str) for kid, key in keys.items()
+        ):
+            raise ValueError('must be a JSON object: {"key id": "key", ...}')
+        if any(len(key) < MIN_KEY_LENGTH for key in keys.values()):
+            raise ValueError(f"every key needs at least {MIN_KEY_LENGTH} characters")
+        return value
+
     @model_validator(mode="after")
     def _known_key_id(self) -> Settings:
-        if self.jwt_key_id and self.jwt_keys and self.jwt_key_id not in self.jwt_keys:
+        keys = json.loads(self.jwt_keys) if self.jwt_keys else {}
+        if self.jwt_key_id and keys and self.jwt_key_id not in keys:
             raise ValueError(f"CRM_JWT_KEY_ID {self.jwt_key_id!r} is not a key of CRM_JWT_KEYS")
-        if any(len(key) < MIN_KEY_LENGTH for key in self.jwt_keys.values()):
-            raise ValueError(f"every key of CRM_JWT_KEYS needs {MIN_KEY_LENGTH} characters")
         return self
 
     @property
@@ -136,7 +153,8 @@ class Settings(BaseSettings):
 
     def jwt_signing_keys(self) -> tuple[str, dict[str, str]]:
         """The id of the key that signs, and every key that verifies, by key id."""
-        keys = dict(self.jwt_keys) or {"default": self.signing_key()}
+        keys: dict[str, str] = json.loads(self.jwt_keys) if self.jwt_keys else {}
+        keys = keys or {"default": self.signing_key()}
         current = self.jwt_key_id or ("default" if "default" in keys else next(iter(keys)))
         return current, keys
 
