@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     db_pool_max: Annotated[int, Field(ge=1, le=1000)] = 20
     """Largest number of open PostgreSQL connections per process."""
 
+    integration_id: str = "ringotel-crm"
+    """The `id` of the integration JSON: unique among the integrations a Ringotel server knows."""
+
+    integration_name: str = "Ringotel CRM"
+    """The `name` of the integration JSON, shown in Ringotel's admin portal."""
+
+    integration_logo_url: str = ""
+    """The `logo` of the integration JSON; empty means the logo this app serves."""
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

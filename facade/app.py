@@ -13,10 +13,15 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
 from crm.domain.services import Services
+from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
+from facade.operations import Operations
+from facade.ringotel.controllers import hook_handlers
+from facade.ringotel.integration import integration_json, integration_logo
+from facade.ringotel.table import HOOKS
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -24,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     services = Services(DomainConfig.from_settings(settings))
+    operations = Operations(schema)  # parsed and validated once, here
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -36,7 +42,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_engine(engine)
 
     return Litestar(
-        route_handlers=[health, ready, graphql_controller(settings)],
+        route_handlers=[
+            health,
+            ready,
+            graphql_controller(settings),
+            *hook_handlers(HOOKS, operations),
+            integration_json,
+            integration_logo,
+        ],
         lifespan=[lifespan],
         state=State({"settings": settings, "engine": engine, "services": services}),
         exception_handlers=EXCEPTION_HANDLERS,

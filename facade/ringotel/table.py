@@ -1,0 +1,8 @@
+"""The route table: every hook of the facade, in the order of Ringotel's workflow."""
+
+from __future__ import annotations
+
+from facade.ringotel.hooks import Hook
+from facade.ringotel.users import USERS
+
+HOOKS: tuple[Hook, ...] = (USERS,)
