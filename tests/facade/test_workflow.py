@@ -19,8 +19,9 @@ Credentials = Callable[[httpx.AsyncClient], Awaitable[dict[str, str]]]
 
 
 async def bearer_credentials(client: httpx.AsyncClient) -> dict[str, str]:
-    """The values an admin types into Ringotel's form for the bearer mode."""
-    return {"API key": "ringotel-api-key"}
+    """The form value for the bearer mode: the API key the test client authenticates with."""
+    _, _, key = client.headers.get("Authorization", "Bearer none").partition(" ")
+    return {"API key": key}
 
 
 AUTH_MODES: dict[str, Credentials] = {"bearer": bearer_credentials}
