@@ -124,7 +124,7 @@ def as_domain_error(error: GraphQLError) -> Exception:
         cls = _ERROR_CLASSES[ErrorCode(code)]
         field = extensions.get("field")
         return cls(error.message, field=field if isinstance(field, str) else None)
-    if original is not None:
+    if original is not None and not isinstance(original, GraphQLError):
         return original
     return ValidationFailed(error.message, field=_variable_field(error.message))
 

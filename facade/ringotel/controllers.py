@@ -53,11 +53,16 @@ def hook_handlers(hooks: Sequence[Hook], operations: Operations) -> list[HTTPRou
 
 def route_handler(hook: Hook, operations: Operations) -> HTTPRouteHandler:
     """The handler for `hook`: its own hand-written one, or the generic GraphQL-backed one."""
+    if isinstance(hook.handler, HTTPRouteHandler):
+        return _checked(hook, hook.handler)
     if hook.handler is not None:
         endpoint = hook.handler
     else:
-        if hook.operation is None or hook.operation not in operations:
-            raise ValueError(f"{hook.name}: no operation {hook.operation!r}")
+        for name in (hook.operation, hook.prefetch):
+            if name is not None and name not in operations:
+                raise ValueError(f"{hook.name}: no operation {name!r}")
+        if hook.operation is None:
+            raise ValueError(f"{hook.name}: neither an operation nor a handler")
         endpoint = _generic_endpoint(hook, operations)
     return HTTPRouteHandler(
         path=hook.litestar_path,
@@ -69,6 +74,16 @@ def route_handler(hook: Hook, operations: Operations) -> HTTPRouteHandler:
         description=_description(hook),
         responses=ERROR_RESPONSES,
     )(endpoint)
+
+
+def _checked(hook: Hook, handler: HTTPRouteHandler) -> HTTPRouteHandler:
+    """A ready-made handler, once its path and method are proven to be the table's."""
+    if hook.litestar_path not in handler.paths or hook.method not in handler.http_methods:
+        raise ValueError(
+            f"{hook.name}: the handler serves {sorted(handler.http_methods)} "
+            f"{sorted(handler.paths)}, the table says {hook.method} {hook.litestar_path}"
+        )
+    return handler
 
 
 def _generic_endpoint(hook: Hook, operations: Operations) -> Any:
@@ -83,12 +98,19 @@ def _generic_endpoint(hook: Hook, operations: Operations) -> Any:
         raw.update({name: params.get(key) for key, name in query_names.items()})
         if has_body and params.get("data") is not None:
             raw.update(msgspec.structs.asdict(params["data"]))
+        variables: dict[str, Any] = {}
         try:
             values = hook.read(raw)
             context = new_context(state.services, request_principal(request))
-            data = await operations.run(operation, hook.build_variables(values), context)
+            prefetched = None
+            if hook.prefetch is not None:
+                prefetched = await operations.run(
+                    hook.prefetch, hook.build_variables(values), context
+                )
+            variables = hook.build_variables(values, prefetched)
+            data = await operations.run(operation, variables, context)
         except DomainError as exc:
-            exc.field = hook.request_name(exc.field)
+            exc.field = hook.request_name(exc.field, variables)
             raise
         status, body = hook.respond(data)
         return Response(body, status_code=status)

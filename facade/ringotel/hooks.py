@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -104,10 +104,14 @@ class Hook:
     status: int = 200
     created: str | None = None
     """Dotted path in the data to a Boolean: true answers `status`, false (found) answers 200."""
-    variables: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    """Builds the variables from the read inputs, when targets alone do not say it."""
-    error_fields: Mapping[str, str] = field(default_factory=dict)
-    """GraphQL field names in errors -> request names, beyond those the targets give."""
+    variables: Callable[[dict[str, Any], Mapping[str, Any] | None], dict[str, Any]] | None = None
+    """Builds variables from the read inputs (and the `prefetch` data), beyond the targets."""
+    prefetch: str | None = None
+    """An operation run first, with the same variables, whose data `variables` merges with
+    (an update that changes one of several numbers must know the others)."""
+    error_field: Callable[[str, dict[str, Any]], str | None] | None = None
+    """Names the request field behind a GraphQL field an error names, given the variables
+    sent, where the targets alone cannot tell (`phones.1.number`)."""
     content_type: str = "application/json"
     handler: Callable[..., Any] | None = None
     """A hand-written handler (a streamed upload or download) to use instead of the generic one."""
@@ -164,14 +168,16 @@ class Hook:
             values[item.name] = value
         return values
 
-    def build_variables(self, values: dict[str, Any]) -> dict[str, Any]:
+    def build_variables(
+        self, values: dict[str, Any], prefetched: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The operation's variables: each value at its target, then the hook's own placing."""
         variables: dict[str, Any] = {}
         for item in self.inputs:
             if item.target is not None and item.name in values:
                 place(variables, item.target, as_variable(values[item.name]))
         if self.variables is not None:
-            for key, value in self.variables(values).items():
+            for key, value in self.variables(values, prefetched).items():
                 existing = variables.get(key)
                 if isinstance(existing, dict) and isinstance(value, dict):
                     existing.update(value)
@@ -179,12 +185,16 @@ class Hook:
                     variables[key] = value
         return variables
 
-    def request_name(self, graphql_field: str | None) -> str | None:
+    def request_name(
+        self, graphql_field: str | None, variables: dict[str, Any] | None = None
+    ) -> str | None:
         """The name a client sent for the field a GraphQL error names."""
         if graphql_field is None:
             return None
-        if graphql_field in self.error_fields:
-            return self.error_fields[graphql_field]
+        if self.error_field is not None:
+            named = self.error_field(graphql_field, variables or {})
+            if named is not None:
+                return named
         for item in self.inputs:
             if item.target is not None and item.target.rsplit(".", 1)[-1] == graphql_field:
                 return item.name

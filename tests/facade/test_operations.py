@@ -24,7 +24,7 @@ def test_every_operation_document_is_valid_against_the_schema(name: str, source:
 
 def test_every_hook_runs_an_existing_operation_and_every_operation_is_used() -> None:
     operations = Operations(schema)
-    used = {hook.operation for hook in HOOKS if hook.handler is None and hook.operation}
+    used = {name for hook in HOOKS for name in (hook.operation, hook.prefetch) if name}
     assert all(name in operations for name in used)
     assert set(operations.names()) == used
 
