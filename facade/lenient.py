@@ -74,7 +74,12 @@ def text(value: Any, field: str) -> str | None:
         raise ValidationFailed("must be text", field=field)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    result = str(value).strip()
+    if "\x00" in result:
+        raise ValidationFailed(
+            "must not contain a NUL character", field=field
+        )  # no text column takes one
+    return result
 
 
 def phone(value: Any, field: str) -> str | None:

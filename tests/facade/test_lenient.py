@@ -46,8 +46,8 @@ def test_text_trims_and_accepts_numbers(value: Any, expected: str) -> None:
     assert lenient.text(value, "firstname") == expected
 
 
-@pytest.mark.parametrize("value", [True, [1], {"a": 1}])
-def test_text_refuses_non_scalars_naming_the_field(value: Any) -> None:
+@pytest.mark.parametrize("value", [True, [1], {"a": 1}, "nul\x00byte"])
+def test_text_refuses_non_scalars_and_nul_naming_the_field(value: Any) -> None:
     with pytest.raises(ValidationFailed) as caught:
         lenient.text(value, "firstname")
     assert caught.value.field == "firstname"
