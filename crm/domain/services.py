@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
+from crm.domain.contacts import ContactService
+from crm.domain.lookup import LookupService
 from crm.domain.users import UserService
 
 
@@ -12,3 +15,6 @@ class Services:
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
         self.users = UserService(config)
+        self.companies = CompanyService(config)
+        self.contacts = ContactService(config, self.companies)
+        self.lookup = LookupService(config)

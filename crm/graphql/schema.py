@@ -7,11 +7,13 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from crm.graphql.companies import CompanyMutation, CompanyQuery
+from crm.graphql.contacts import ContactMutation, ContactQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
 from crm.graphql.users import UserMutation, UserQuery
 
-Query = merge_types("Query", (UserQuery,))
-Mutation = merge_types("Mutation", (UserMutation,))
+Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery))
+Mutation = merge_types("Mutation", (UserMutation, CompanyMutation, ContactMutation))
 
 
 class CrmSchema(strawberry.Schema):
