@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from facade.ringotel.companies import ORGANIZATIONS
+from facade.ringotel.contacts import CONTACTS, CREATE_CONTACT, UPDATE_CONTACT
 from facade.ringotel.hooks import Hook
 from facade.ringotel.users import USERS
 
-HOOKS: tuple[Hook, ...] = (USERS,)
+HOOKS: tuple[Hook, ...] = (
+    USERS,
+    CONTACTS,
+    ORGANIZATIONS,
+    CREATE_CONTACT,
+    UPDATE_CONTACT,
+)

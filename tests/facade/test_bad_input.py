@@ -62,3 +62,12 @@ async def test_an_odd_value_in_any_input_is_answered_without_a_server_error(
                 assert body["error"], body
                 assert body["message"], body
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("hook", [h for h in GENERATED if "{" in h.path], ids=lambda h: h.name)
+@pytest.mark.parametrize("value", ["x", "%20", "..", "💥", "9" * 300])
+async def test_an_odd_path_id_is_a_404_or_a_named_field(
+    client: httpx.AsyncClient, hook: Hook, value: str
+) -> None:
+    response = await client.request(hook.method, _fill_path(hook.path, value), json={})
+    assert response.status_code in {404, 422}, response.text
