@@ -147,13 +147,21 @@ class CompanyService:
         return company
 
     async def update(self, company_id: str | uuid.UUID, data: CompanyInput) -> Company:
+        """Change a company; a new name also moves its contacts' `updated_at`, because a
+        contact is served with its company's name and a sync must see it change.
+        """
         company = await self.get(company_id)
+        old_name = company.name
         phones = self._apply(company, data)
         async with transaction():
             if is_set(data.owner_id):
                 company.owner = await existing_user(data.owner_id)
             company.updated_at = now()
             await company.save()
+            if company.name != old_name:
+                await Contact.update({Contact.updated_at: company.updated_at}).where(
+                    Contact.company == company.id
+                )
             if phones is not None:
                 await replace_phones(PhoneNumber.company, company.id, phones)
         return company

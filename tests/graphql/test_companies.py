@@ -85,6 +85,27 @@ async def test_update_company_changes_given_fields_and_replaces_numbers(
     )
 
 
+async def test_renaming_a_company_shows_its_contacts_as_changed(
+    client: httpx.AsyncClient,
+) -> None:
+    contact = await create_contact(client, firstName="Ann", companyName="Acme")
+    other = await create_contact(client, firstName="Bob")
+    company_id = contact["company"]["id"]
+    await gql(client, UPDATE, {"id": company_id, "input": {"address": "1 Main St"}})
+    query = (
+        "query($since: DateTime) { contacts(filter: {updatedSince: $since}) "
+        "{ nodes { firstName company { name } } } }"
+    )
+    data = await gql(client, query, {"since": other["updatedAt"]})
+    assert [n["firstName"] for n in data["contacts"]["nodes"]] == ["Bob"]
+    await gql(client, UPDATE, {"id": company_id, "input": {"name": "Acme Group"}})
+    data = await gql(client, query, {"since": other["updatedAt"]})
+    assert data["contacts"]["nodes"] == [
+        {"firstName": "Bob", "company": None},
+        {"firstName": "Ann", "company": {"name": "Acme Group"}},
+    ]
+
+
 async def test_delete_company_keeps_its_contacts_without_a_company(
     client: httpx.AsyncClient,
 ) -> None:

@@ -330,11 +330,13 @@ BAD_CONTACT_INPUT: list[tuple[dict[str, Any], str, str]] = [
         "VALIDATION",
         "phones.1.number",
     ),
-    ({"firstName": "  ", "notes": "nobody"}, "VALIDATION", "firstName"),
 ]
 
 
-@pytest.mark.parametrize(("payload", "code", "field"), BAD_CONTACT_INPUT)
+@pytest.mark.parametrize(
+    ("payload", "code", "field"),
+    [*BAD_CONTACT_INPUT, ({"firstName": "  ", "notes": "nobody"}, "VALIDATION", "firstName")],
+)
 async def test_bad_contact_input_on_create_names_the_field_and_writes_nothing(
     client: httpx.AsyncClient, payload: dict[str, Any], code: str, field: str
 ) -> None:
@@ -345,10 +347,7 @@ async def test_bad_contact_input_on_create_names_the_field_and_writes_nothing(
     assert await snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("payload", "code", "field"),
-    [case for case in BAD_CONTACT_INPUT if case[2] != "firstName" or "x" in str(case[0])],
-)
+@pytest.mark.parametrize(("payload", "code", "field"), BAD_CONTACT_INPUT)
 async def test_bad_contact_input_on_update_names_the_field_and_changes_nothing(
     client: httpx.AsyncClient, payload: dict[str, Any], code: str, field: str
 ) -> None:
