@@ -125,7 +125,13 @@ def user() -> None:
 
 @user.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="At least 8 characters; stored as an Argon2 hash.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 8 characters; stored as an Argon2 hash. Asked for when not given.",
+)
 @click.option("--first-name", default=None)
 @click.option("--last-name", default=None)
 @click.option("--phone", default=None)

@@ -8,10 +8,12 @@ so a test can run an app per configuration.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -83,3 +85,20 @@ async def close_engine(engine: Engine[Any]) -> None:
 async def ping(engine: Engine[Any]) -> None:
     """Raise when the database does not answer a trivial query within a few seconds."""
     await asyncio.wait_for(engine.run_ddl("SELECT 1"), timeout=PING_TIMEOUT_S)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether an exception means the database cannot be reached (rather than a bug)."""
+    if isinstance(exc, asyncpg.ObjectNotInPrerequisiteStateError):
+        return "not currently accepting connections" in str(exc)
+    return isinstance(
+        exc,
+        OSError
+        | TimeoutError
+        | asyncpg.PostgresConnectionError  # SQLSTATE class 08
+        | asyncpg.exceptions.OperatorInterventionError  # class 57: shutdown, terminated
+        | asyncpg.exceptions.InsufficientResourcesError  # class 53: too many connections
+        | asyncpg.InterfaceError  # the connection broke under the client
+        | asyncpg.InternalClientError
+        | sqlite3.OperationalError,
+    )

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
-import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.exceptions import ValidationException as LitestarValidation
@@ -22,6 +20,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ExceptionHandlersMap
 
+from crm.db import is_database_unavailable
 from crm.domain.errors import DomainError, ErrorCode
 
 log = logging.getLogger("crm.facade")
@@ -42,18 +41,6 @@ def status_for(code: ErrorCode) -> int:
             return HTTP_413_REQUEST_ENTITY_TOO_LARGE
         case ErrorCode.UNAVAILABLE:
             return HTTP_503_SERVICE_UNAVAILABLE
-
-
-def is_database_unavailable(exc: BaseException) -> bool:
-    """Whether an exception means the database cannot be reached (rather than a bug)."""
-    return isinstance(
-        exc,
-        OSError
-        | asyncpg.PostgresConnectionError
-        | asyncpg.InterfaceError
-        | asyncpg.CannotConnectNowError
-        | sqlite3.OperationalError,
-    )
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:

@@ -7,8 +7,7 @@ from typing import Any
 from litestar import Response, get
 from litestar.datastructures import State
 
-from crm.db import ping
-from facade.errors import is_database_unavailable
+from crm.db import is_database_unavailable, ping
 
 
 @get("/health", tags=["health"], operation_id="health", summary="The process is up.")

@@ -16,6 +16,9 @@ class DomainConfig:
     default_region: str = "US"
     page_size_default: int = 50
     page_size_max: int = 500
+    lookup_suffix_digits: int = 7
+    internal_extension_max_digits: int = 6
+    own_numbers: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -23,4 +26,7 @@ class DomainConfig:
             default_region=settings.default_region,
             page_size_default=settings.page_size_default,
             page_size_max=settings.page_size_max,
+            lookup_suffix_digits=settings.lookup_suffix_digits,
+            internal_extension_max_digits=settings.internal_extension_max_digits,
+            own_numbers=settings.own_number_list,
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 
-from crm.domain.errors import DomainError
+from crm.db import is_database_unavailable
+from crm.domain.errors import DomainError, ErrorCode
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -13,3 +15,20 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None:
         return False  # a syntax or validation error about the query itself
     return not isinstance(original, DomainError)
+
+
+class CrmMaskErrors(MaskErrors):
+    """Masks unexpected errors; a database outage becomes the UNAVAILABLE code."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask, error_message="Internal error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if error.original_error is not None and is_database_unavailable(error.original_error):
+            return GraphQLError(
+                "the database is unavailable",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": ErrorCode.UNAVAILABLE.value},
+            )
+        return super().anonymise_error(error)

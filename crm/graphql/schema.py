@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
-from crm.graphql.errors import should_mask
+from crm.graphql.errors import CrmMaskErrors, should_mask
 from crm.graphql.users import UserMutation, UserQuery
 
 Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery))
@@ -31,7 +30,5 @@ class CrmSchema(strawberry.Schema):
 schema = CrmSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
-    ],
+    extensions=[CrmMaskErrors],
 )

@@ -1,19 +1,20 @@
-"""Keyset indexes: contact and company lists are read in (updated_at, id) order and resumed
-after a cursor, so that order is an index range scan. Piccolo's tables cannot declare a
-composite index, hence raw SQL, valid on SQLite and PostgreSQL alike.
+"""Caller lookup ranks by each contact's and company's latest call.
+
+Composite indexes (which Piccolo's columns cannot declare) let that latest call be
+read from the end of an index instead of from every call the owner ever had.
+The same SQL runs on PostgreSQL and SQLite.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from piccolo.engine.finder import engine_finder
 
 ID = "2026-11-30T13:40:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "keyset indexes for contact and company lists"
+DESCRIPTION = "lookup: latest call per contact and company from an index"
 
 INDEXES = {
-    "crm_contact_updated_at_id": "crm_contact (updated_at, id)",
-    "crm_contact_company_updated_at_id": "crm_contact (company, updated_at, id)",
-    "crm_company_updated_at_id": "crm_company (updated_at, id)",
+    "crm_activity_contact_started_at": "crm_activity (contact, started_at)",
+    "crm_activity_company_started_at": "crm_activity (company, started_at)",
 }
 
 

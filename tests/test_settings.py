@@ -1,0 +1,63 @@
+"""Settings: defaults that run on a fresh machine, and one clear line for a bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crm.settings import SettingsError, load_settings
+
+
+def test_defaults_serve_sqlite_in_the_working_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+    settings = load_settings(_env_file=None)
+    assert settings.database_url == "sqlite:///crm.sqlite"
+    assert settings.is_sqlite
+
+
+def test_environment_variables_are_read_with_the_crm_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CRM_DEFAULT_REGION", "gb")
+    monkeypatch.setenv("CRM_PUBLIC_URL", "https://crm.example.com/")
+    settings = load_settings()
+    assert settings.default_region == "GB"
+    assert settings.public_url == "https://crm.example.com"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("CRM_DATABASE_URL", "mysql://x", "CRM_DATABASE_URL: must start with sqlite:/// or"),
+        ("CRM_DEFAULT_REGION", "XX", "CRM_DEFAULT_REGION: 'XX' is not a region"),
+        ("CRM_PUBLIC_URL", "crm.example.com", "CRM_PUBLIC_URL: must be an absolute"),
+        ("CRM_PAGE_SIZE_MAX", "lots", "CRM_PAGE_SIZE_MAX: Input should be a valid integer"),
+        ("CRM_PAGE_SIZE_DEFAULT", "0", "CRM_PAGE_SIZE_DEFAULT: Input should be greater"),
+        ("CRM_GRAPHIQL", "maybe", "CRM_GRAPHIQL: Input should be a valid boolean"),
+    ],
+)
+def test_a_malformed_value_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(said)
+    assert "\n" not in message
+
+
+def test_a_generated_secret_key_is_kept_and_reused(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    settings = load_settings(secret_key="", secret_key_file=key_file)
+    first = settings.signing_key()
+    assert len(first) >= 48
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert load_settings(secret_key="", secret_key_file=key_file).signing_key() == first
+
+
+def test_a_configured_secret_key_wins(tmp_path: Path) -> None:
+    settings = load_settings(secret_key="configured", secret_key_file=tmp_path / "key")
+    assert settings.signing_key() == "configured"
+    assert not (tmp_path / "key").exists()
