@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -17,6 +18,7 @@ import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 from crm.tables import TABLES
 
@@ -64,6 +66,23 @@ def transaction() -> AbstractAsyncContextManager[Any]:
         return engine.transaction(transaction_type=TransactionType.immediate)
     result: AbstractAsyncContextManager[Any] = engine.transaction()
     return result
+
+
+async def lock_keys(keys: Iterable[str]) -> None:
+    """Hold a lock on each key until the current write transaction ends.
+
+    Writers that must see each other's rows before deciding (find-or-create) take
+    the locks of the values they look up first. PostgreSQL takes an advisory lock per
+    key, in sorted order so that two writers never wait on each other in a cycle;
+    SQLite needs none, since ``transaction()`` already admits one writer at a time.
+    """
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine):
+        return
+    for key in sorted(set(keys)):
+        await engine.run_querystring(
+            QueryString("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
+        )
 
 
 async def open_engine(engine: Engine[Any], *, pool_min: int = 2, pool_max: int = 20) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from piccolo.columns.combination import Or, Where, WhereRaw
 
-from crm.db import transaction
+from crm.db import lock_keys, transaction
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
@@ -179,6 +179,9 @@ class ContactService:
             )
         async with transaction():
             if match_existing:
+                # Two retries of one create may arrive together: the second waits
+                # here until the first has committed, then finds its contact.
+                await lock_keys(_identity_keys(phones or [], contact.email))
                 existing = await self._matching(phones or [], contact.email)
                 if existing is not None:
                     return existing, False
@@ -316,3 +319,15 @@ class ContactService:
         )
         rows = await Contact.raw(sql, *args, request.limit + 1)
         return [uuid.UUID(str(row["id"])) for row in rows]
+
+
+def _identity_keys(phones: list[PhoneNumber], email: str | None) -> list[str]:
+    """The lock keys of what `_matching` looks a contact up by.
+
+    A number is keyed by its national digits, which two numbers with the same
+    E.164 form share, so both ways `_matching` compares numbers meet on one key.
+    """
+    keys = [f"contact-phone:{phone.national}" for phone in phones]
+    if email is not None:
+        keys.append(f"contact-email:{email}")
+    return keys
