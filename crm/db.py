@@ -11,16 +11,19 @@ import asyncio
 import sqlite3
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.objects import Objects
 from piccolo.querystring import QueryString
 
 from crm.tables import TABLES
+
+Q = TypeVar("Q", bound=Objects[Any])
 
 CONNECT_TIMEOUT_S = 5
 """How long opening a PostgreSQL connection may take before the request fails with 503."""
@@ -66,6 +69,20 @@ def transaction() -> AbstractAsyncContextManager[Any]:
         return engine.transaction(transaction_type=TransactionType.immediate)
     result: AbstractAsyncContextManager[Any] = engine.transaction()
     return result
+
+
+def for_update(query: Q) -> Q:
+    """`query` locking the rows it reads until the current write transaction ends.
+
+    A read-check-write then sees the row as the previous writer left it. PostgreSQL
+    locks the rows (``FOR UPDATE``); SQLite's ``transaction()`` already admits one
+    writer at a time, and has no row locks.
+    """
+    if isinstance(current_engine(), PostgresEngine):
+        # NO KEY UPDATE: the keys never change, so rows that refer to a locked one
+        # (a call logged against a contact) can still be written meanwhile.
+        return query.lock_rows("NO KEY UPDATE")
+    return query
 
 
 async def lock_keys(keys: Iterable[str]) -> None:

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from piccolo.columns import Column
 from piccolo.columns.combination import Or, Where, WhereRaw
 
-from crm.db import lock_keys, transaction
+from crm.db import for_update, lock_keys, transaction
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
@@ -33,7 +34,7 @@ from crm.domain.phone_numbers import (
 )
 from crm.domain.references import existing_user
 from crm.domain.search import contains_pattern
-from crm.domain.unset import UNSET, Maybe, is_set
+from crm.domain.unset import UNSET, Maybe, given, is_set
 from crm.domain.validation import clean_email, clean_text, now, parse_id
 from crm.tables import Contact, PhoneNumber
 
@@ -88,9 +89,11 @@ class ContactService:
         self._config = config
         self._companies = companies
 
-    async def get(self, contact_id: str | uuid.UUID) -> Contact:
+    async def get(self, contact_id: str | uuid.UUID, *, lock: bool = False) -> Contact:
+        """The contact; with `lock`, its row stays locked until the caller's transaction ends."""
         cid = parse_id(contact_id, entity="contact")
-        contact = await Contact.objects().where(Contact.id == cid).first()
+        query = Contact.objects().where(Contact.id == cid)
+        contact = await (for_update(query) if lock else query).first()
         if contact is None:
             raise NotFound(f"no contact with id {contact_id}", field="id")
         return contact
@@ -192,12 +195,15 @@ class ContactService:
         return contact, True
 
     async def update(self, contact_id: str | uuid.UUID, data: ContactInput) -> Contact:
-        contact = await self.get(contact_id)
-        phones = self._apply(contact, data)
+        """Change the given fields; only their columns are written, so simultaneous edits
+        of different fields all stay.
+        """
         async with transaction():
+            contact = await self.get(contact_id, lock=True)
+            phones = self._apply(contact, data)
             await self._link(contact, data)
             contact.updated_at = now()
-            await contact.save()
+            await contact.save(columns=[Contact.updated_at, *given(data, _COLUMNS_OF_INPUT)])
             if phones is not None:
                 await replace_phones(PhoneNumber.contact, contact.id, phones)
         return contact
@@ -319,6 +325,18 @@ class ContactService:
         )
         rows = await Contact.raw(sql, *args, request.limit + 1)
         return [uuid.UUID(str(row["id"])) for row in rows]
+
+
+_COLUMNS_OF_INPUT: dict[str, Column] = {
+    "first_name": Contact.first_name,
+    "last_name": Contact.last_name,
+    "email": Contact.email,
+    "job_title": Contact.job_title,
+    "notes": Contact.notes,
+    "company_id": Contact.company,
+    "company_name": Contact.company,
+    "owner_id": Contact.owner,
+}
 
 
 def _identity_keys(phones: list[PhoneNumber], email: str | None) -> list[str]:

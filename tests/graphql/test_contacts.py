@@ -19,13 +19,9 @@ from tests.graphql.crm_records import (
     create_user,
     snapshot,
 )
+from tests.graphql.crm_records import UPDATE_CONTACT as UPDATE
 from tests.graphql_client import gql, gql_errors
 
-UPDATE = f"""
-mutation Update($id: ID!, $input: UpdateContactInput!) {{
-  updateContact(id: $id, input: $input) {{ {CONTACT_FIELDS} }}
-}}
-"""
 GET = f"query($id: ID!) {{ contact(id: $id) {{ {CONTACT_FIELDS} }} }}"
 
 

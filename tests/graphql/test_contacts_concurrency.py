@@ -10,10 +10,17 @@ from typing import Any
 import httpx
 
 from crm.tables import Contact, PhoneNumber
-from tests.graphql.crm_records import CREATE_CONTACT
+from tests.graphql.crm_records import (
+    CONTACT_FIELDS,
+    CREATE_CONTACT,
+    UPDATE_CONTACT,
+    create_contact,
+    create_user,
+)
 from tests.graphql_client import gql
 
 RETRIES = 20
+GET_CONTACT = f"query($id: ID!) {{ contact(id: $id) {{ {CONTACT_FIELDS} }} }}"
 
 
 async def _create_matching(client: httpx.AsyncClient, contact: dict[str, Any]) -> dict[str, Any]:
@@ -71,3 +78,35 @@ async def test_simultaneous_matching_creates_sharing_numbers_in_any_order_make_o
     )
     assert await Contact.count() == 1
     assert len({result["contact"]["id"] for result in results}) == 1
+
+
+async def test_simultaneous_updates_of_different_fields_all_stay(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_user(client)
+    created = await create_contact(
+        client, firstName="Ann", lastName="Lee", phones=[{"number": "+1 212 555 0123"}]
+    )
+    changes: list[dict[str, Any]] = [
+        {"firstName": "Anne"},
+        {"lastName": "Smith"},
+        {"email": "anne@example.com"},
+        {"jobTitle": "Buyer"},
+        {"notes": "Prefers mornings."},
+        {"companyName": "Acme"},
+        {"ownerId": owner},
+        {"phones": [{"number": "+44 20 7946 0018", "kind": "MOBILE"}]},
+    ]
+    await asyncio.gather(
+        *(gql(client, UPDATE_CONTACT, {"id": created["id"], "input": c}) for c in changes)
+    )
+    contact = (await gql(client, GET_CONTACT, {"id": created["id"]}))["contact"]
+    assert (contact["firstName"], contact["lastName"], contact["email"]) == (
+        "Anne",
+        "Smith",
+        "anne@example.com",
+    )
+    assert (contact["jobTitle"], contact["notes"]) == ("Buyer", "Prefers mornings.")
+    assert contact["company"]["name"] == "Acme"
+    assert contact["owner"]["id"] == owner
+    assert [phone["e164"] for phone in contact["phones"]] == ["+442079460018"]
