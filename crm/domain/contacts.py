@@ -39,6 +39,15 @@ from crm.domain.validation import clean_email, clean_text, now, parse_id
 from crm.tables import Contact, PhoneNumber
 
 MAX_SEARCH_LENGTH = 200
+EMPTY_CONTACT = "a contact needs a name, an email or a phone number"
+
+# The fields that make a contact someone, by their names in the API.
+_IDENTIFYING_FIELDS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "email": "email",
+    "phones": "phones",
+}
 
 # Full name covers first and last name alone; the company's name is a subquery, so
 # the filter needs no join and reads the same on both engines.
@@ -177,9 +186,7 @@ class ContactService:
         contact = Contact()
         phones = self._apply(contact, data)
         if not (contact.first_name or contact.last_name or contact.email or phones):
-            raise ValidationFailed(
-                "a contact needs a name, an email or a phone number", field="firstName"
-            )
+            raise ValidationFailed(EMPTY_CONTACT, field="firstName")
         async with transaction():
             if match_existing:
                 # Two retries of one create may arrive together: the second waits
@@ -201,6 +208,7 @@ class ContactService:
         async with transaction():
             contact = await self.get(contact_id, lock=True)
             phones = self._apply(contact, data)
+            await self._refuse_emptying(contact, phones, data)
             await self._link(contact, data)
             contact.updated_at = now()
             await contact.save(columns=[Contact.updated_at, *given(data, _COLUMNS_OF_INPUT)])
@@ -259,6 +267,20 @@ class ContactService:
         return prepare_phones(
             data.phones or [], region=self._config.default_region, allowed=CONTACT_KINDS
         )
+
+    async def _refuse_emptying(
+        self, contact: Contact, phones: builtins.list[PhoneNumber] | None, data: ContactInput
+    ) -> None:
+        """Refuse an update that leaves no name, email or number, as a create would; the
+        error names the first of those fields the update gives.
+        """
+        cleared = given(data, _IDENTIFYING_FIELDS)
+        if not cleared or contact.first_name or contact.last_name or contact.email:
+            return
+        if phones is None:
+            phones = await PhoneNumber.objects().where(PhoneNumber.contact == contact.id).limit(1)
+        if not phones:
+            raise ValidationFailed(EMPTY_CONTACT, field=cleared[0])
 
     async def _link(self, contact: Contact, data: ContactInput) -> None:
         """Point the contact at its owner and company, which must exist (or be created by name)."""

@@ -110,3 +110,23 @@ async def test_simultaneous_updates_of_different_fields_all_stay(
     assert contact["company"]["name"] == "Acme"
     assert contact["owner"]["id"] == owner
     assert [phone["e164"] for phone in contact["phones"]] == ["+442079460018"]
+
+
+async def test_simultaneous_updates_clearing_the_name_and_the_numbers_cannot_both_succeed(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await create_contact(client, firstName="Ann", phones=[{"number": "+1 212 555 0123"}])
+    changes: list[dict[str, Any]] = [{"firstName": None}, {"phones": []}]
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/graphql",
+                json={"query": UPDATE_CONTACT, "variables": {"id": created["id"], "input": c}},
+            )
+            for c in changes
+        )
+    )
+    errors = [error for response in responses for error in response.json().get("errors") or []]
+    assert [error["extensions"]["code"] for error in errors] == ["VALIDATION"]
+    contact = (await gql(client, GET_CONTACT, {"id": created["id"]}))["contact"]
+    assert contact["firstName"] == "Ann" or contact["phones"]
