@@ -173,6 +173,23 @@ def user_create(
     )
 
 
+@main.command("seed-demo")
+@click.option(
+    "--password",
+    default=None,
+    help="Password of the demo users (at least 8 characters); random and unprinted when left out.",
+)
+def seed_demo(password: str | None) -> None:
+    """Fill the database with demo users, companies and contacts; running it again adds nothing."""
+    from crm.demo import seed_demo as seed
+
+    settings = _settings()
+    click.echo(f"seeding {_redacted(settings.database_url)}")
+    report = run_with_services(settings, lambda services: seed(services, password=password))
+    for line in report.lines():
+        click.echo(line)
+
+
 def _redacted(url: str) -> str:
     """A database URL without its password, for printing."""
     if "@" not in url or "://" not in url:

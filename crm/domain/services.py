@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from crm.domain.activities import ActivityService
+from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
+from crm.domain.contacts import ContactService
 from crm.domain.recordings import RecordingService
 from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
@@ -15,5 +17,7 @@ class Services:
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
         self.users = UserService(config)
+        self.companies = CompanyService(config)
+        self.contacts = ContactService(config, self.companies)
         self.activities = ActivityService(config)
         self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))

@@ -1,0 +1,192 @@
+"""Companies: organisations that contacts belong to, with their own numbers."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from piccolo.columns.combination import WhereRaw
+
+from crm.db import transaction
+from crm.domain.config import DomainConfig
+from crm.domain.errors import NotFound, ValidationFailed
+from crm.domain.pagination import Page, page_request, updated_at_page
+from crm.domain.phone_numbers import (
+    COMPANY_KINDS,
+    PhoneInput,
+    phones_by_owner,
+    prepare_phones,
+    replace_phones,
+)
+from crm.domain.references import existing_user
+from crm.domain.search import contains_pattern
+from crm.domain.unset import UNSET, Maybe, is_set
+from crm.domain.validation import clean_text, clean_url, now, parse_id
+from crm.tables import Company, Contact, PhoneNumber
+
+MAX_NAME_LENGTH = 200
+MAX_ADDRESS_LENGTH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyInput:
+    """Fields of a company; on update, `UNSET` leaves a field as it is.
+
+    A given `phones` list replaces the company's numbers.
+    """
+
+    name: Maybe[str] = UNSET
+    website: Maybe[str | None] = UNSET
+    address: Maybe[str | None] = UNSET
+    owner_id: Maybe[str | uuid.UUID | None] = UNSET
+    phones: Maybe[Sequence[PhoneInput] | None] = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyFilter:
+    """Which companies a list holds; `None` does not filter."""
+
+    text: str | None = None
+    """Case-insensitive part of the name."""
+    updated_since: datetime | None = None
+    """Only companies changed at or after this moment."""
+
+
+class CompanyService:
+    """Create, change, delete, find and list companies with their numbers."""
+
+    def __init__(self, config: DomainConfig) -> None:
+        self._config = config
+
+    async def get(self, company_id: str | uuid.UUID, *, field: str = "id") -> Company:
+        cid = parse_id(company_id, field=field, entity="company")
+        company = await Company.objects().where(Company.id == cid).first()
+        if company is None:
+            raise NotFound(f"no company with id {company_id}", field=field)
+        return company
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Company]:
+        """Companies by id, for DataLoaders; an empty list costs no query."""
+        if not ids:
+            return {}
+        rows = await Company.objects().where(Company.id.is_in(list(ids)))
+        return {row.id: row for row in rows}
+
+    async def phones_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[PhoneNumber]]:
+        """The numbers of each company, in their given order."""
+        return await phones_by_owner(PhoneNumber.company, ids)
+
+    async def by_name(self, name: str) -> Company | None:
+        """The oldest company with this name, compared case-insensitively."""
+        cleaned = clean_text(name, field="name", max_length=MAX_NAME_LENGTH)
+        if cleaned is None:
+            return None
+        result: Company | None = (
+            await Company.objects()
+            .where(WhereRaw("lower(name) = {}", cleaned.lower()))
+            .order_by(Company.created_at, Company.id)
+            .first()
+        )
+        return result
+
+    async def list(
+        self,
+        filter: CompanyFilter | None = None,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Company]:
+        """Companies in (updated_at, id) order, so that `updated_since` and cursors sync."""
+        filter = filter or CompanyFilter()
+        request = page_request(
+            limit,
+            cursor,
+            default=self._config.page_size_default,
+            maximum=self._config.page_size_max,
+        )
+        query = Company.objects()
+        text = clean_text(filter.text, field="text", max_length=MAX_NAME_LENGTH)
+        if text is not None:
+            query = query.where(
+                WhereRaw("lower(crm_company.name) LIKE {} ESCAPE '\\'", contains_pattern(text))
+            )
+        if filter.updated_since is not None:
+            query = query.where(Company.updated_at >= filter.updated_since)
+        return await updated_at_page(
+            query, request, updated_at=Company.updated_at, id_column=Company.id
+        )
+
+    async def create(self, data: CompanyInput) -> Company:
+        if not is_set(data.name):
+            raise ValidationFailed("is required", field="name")
+        company = Company()
+        phones = self._apply(company, data)
+        async with transaction():
+            if is_set(data.owner_id):
+                company.owner = await existing_user(data.owner_id)
+            await company.save()
+            if phones is not None:
+                await replace_phones(PhoneNumber.company, company.id, phones)
+        return company
+
+    async def find_or_create(self, name: str, *, field: str = "companyName") -> Company:
+        """The company with this name (any case), created when there is none.
+
+        Call it inside the caller's transaction, so that a later error undoes the creation.
+        """
+        cleaned = clean_text(name, field=field, max_length=MAX_NAME_LENGTH, required=True)
+        assert cleaned is not None  # required=True
+        existing = await self.by_name(cleaned)
+        if existing is not None:
+            return existing
+        company = Company(name=cleaned)
+        await company.save()
+        return company
+
+    async def update(self, company_id: str | uuid.UUID, data: CompanyInput) -> Company:
+        company = await self.get(company_id)
+        phones = self._apply(company, data)
+        async with transaction():
+            if is_set(data.owner_id):
+                company.owner = await existing_user(data.owner_id)
+            company.updated_at = now()
+            await company.save()
+            if phones is not None:
+                await replace_phones(PhoneNumber.company, company.id, phones)
+        return company
+
+    async def delete(self, company_id: str | uuid.UUID) -> uuid.UUID:
+        """Delete a company and its numbers; its contacts stay, with no company.
+
+        The contacts' `updated_at` moves, so an incremental sync sees them change.
+        """
+        company = await self.get(company_id)
+        async with transaction():
+            await Contact.update({Contact.company: None, Contact.updated_at: now()}).where(
+                Contact.company == company.id
+            )
+            await PhoneNumber.delete().where(PhoneNumber.company == company.id)
+            await Company.delete().where(Company.id == company.id)
+        return company.id
+
+    def _apply(self, company: Company, data: CompanyInput) -> builtins.list[PhoneNumber] | None:
+        """Check and copy the plain fields; return the checked numbers when given."""
+        if is_set(data.name):
+            name = clean_text(data.name, field="name", max_length=MAX_NAME_LENGTH, required=True)
+            company.name = name
+        if is_set(data.website):
+            company.website = clean_url(data.website, field="website")
+        if is_set(data.address):
+            company.address = clean_text(
+                data.address, field="address", max_length=MAX_ADDRESS_LENGTH
+            )
+        if is_set(data.owner_id) and data.owner_id is not None:
+            parse_id(data.owner_id, field="ownerId", entity="user")
+        if not is_set(data.phones):
+            return None
+        return prepare_phones(
+            data.phones or [], region=self._config.default_region, allowed=COMPANY_KINDS
+        )

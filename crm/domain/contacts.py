@@ -1,0 +1,318 @@
+"""Contacts: the people the organisation talks to, with their numbers, company and owner."""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from piccolo.columns.combination import Or, Where, WhereRaw
+
+from crm.db import transaction
+from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
+from crm.domain.companies import CompanyService
+from crm.domain.config import DomainConfig
+from crm.domain.errors import NotFound, ValidationFailed
+from crm.domain.pagination import (
+    Page,
+    PageRequest,
+    page_request,
+    updated_after,
+    updated_at_cursor,
+    updated_at_page,
+)
+from crm.domain.phone_numbers import (
+    CONTACT_KINDS,
+    PhoneInput,
+    phones_by_owner,
+    prepare_phones,
+    replace_phones,
+)
+from crm.domain.references import existing_user
+from crm.domain.search import contains_pattern
+from crm.domain.unset import UNSET, Maybe, is_set
+from crm.domain.validation import clean_email, clean_text, now, parse_id
+from crm.tables import Contact, PhoneNumber
+
+MAX_SEARCH_LENGTH = 200
+
+# Full name covers first and last name alone; the company's name is a subquery, so
+# the filter needs no join and reads the same on both engines.
+_TEXT_MATCH = (
+    "lower(crm_contact.first_name || ' ' || crm_contact.last_name) LIKE {} ESCAPE '\\'"
+    " OR lower(coalesce(crm_contact.email, '')) LIKE {} ESCAPE '\\'"
+    " OR crm_contact.company IN"
+    " (SELECT id FROM crm_company WHERE lower(crm_company.name) LIKE {} ESCAPE '\\')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInput:
+    """Fields of a contact; on update, `UNSET` leaves a field as it is.
+
+    `company_name` names the company (created when no company has that name, in
+    any case); give it or `company_id`, not both. A given `phones` list replaces
+    the contact's numbers.
+    """
+
+    first_name: Maybe[str | None] = UNSET
+    last_name: Maybe[str | None] = UNSET
+    email: Maybe[str | None] = UNSET
+    job_title: Maybe[str | None] = UNSET
+    notes: Maybe[str | None] = UNSET
+    company_id: Maybe[str | uuid.UUID | None] = UNSET
+    company_name: Maybe[str | None] = UNSET
+    owner_id: Maybe[str | uuid.UUID | None] = UNSET
+    phones: Maybe[Sequence[PhoneInput] | None] = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFilter:
+    """Which contacts a list holds; `None` does not filter."""
+
+    text: str | None = None
+    """Case-insensitive part of the first, last or full name, the email or the company's name."""
+    owner_id: str | uuid.UUID | None = None
+    company_id: str | uuid.UUID | None = None
+    updated_since: datetime | None = None
+    """Only contacts changed at or after this moment."""
+
+
+class ContactService:
+    """Create, change, delete, find and list contacts with their numbers."""
+
+    def __init__(self, config: DomainConfig, companies: CompanyService) -> None:
+        self._config = config
+        self._companies = companies
+
+    async def get(self, contact_id: str | uuid.UUID) -> Contact:
+        cid = parse_id(contact_id, entity="contact")
+        contact = await Contact.objects().where(Contact.id == cid).first()
+        if contact is None:
+            raise NotFound(f"no contact with id {contact_id}", field="id")
+        return contact
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Contact]:
+        """Contacts by id, for DataLoaders; an empty list costs no query."""
+        if not ids:
+            return {}
+        rows = await Contact.objects().where(Contact.id.is_in(list(ids)))
+        return {row.id: row for row in rows}
+
+    async def phones_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[PhoneNumber]]:
+        """The numbers of each contact, in their given order."""
+        return await phones_by_owner(PhoneNumber.contact, ids)
+
+    async def list(
+        self,
+        filter: ContactFilter | None = None,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Contact]:
+        """Contacts in (updated_at, id) order, so that `updated_since` and cursors sync."""
+        filter = filter or ContactFilter()
+        request = self._page_request(limit, cursor)
+        query = Contact.objects()
+        text = clean_text(filter.text, field="text", max_length=MAX_SEARCH_LENGTH)
+        if text is not None:
+            pattern = contains_pattern(text)
+            query = query.where(WhereRaw(_TEXT_MATCH, pattern, pattern, pattern))
+        if filter.owner_id is not None:
+            query = query.where(
+                Contact.owner == parse_id(filter.owner_id, field="ownerId", entity="user")
+            )
+        if filter.company_id is not None:
+            query = query.where(
+                Contact.company == parse_id(filter.company_id, field="companyId", entity="company")
+            )
+        if filter.updated_since is not None:
+            query = query.where(Contact.updated_at >= filter.updated_since)
+        return await updated_at_page(
+            query, request, updated_at=Contact.updated_at, id_column=Contact.id
+        )
+
+    async def pages_by_company(
+        self,
+        company_ids: Sequence[uuid.UUID],
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> dict[uuid.UUID, Page[Contact]]:
+        """One page of contacts for each company, in (updated_at, id) order, in two queries.
+
+        A window function numbers each company's contacts, so a page of companies
+        with their contacts costs the same whatever the number of companies.
+        """
+        request = self._page_request(limit, cursor)
+        if not company_ids:
+            return {}
+        ids = await self._ranked_ids(list(company_ids), request)
+        rows = await Contact.objects().where(Contact.id.is_in(ids)) if ids else []
+        grouped: dict[uuid.UUID, list[Contact]] = defaultdict(list)
+        for row in sorted(rows, key=lambda row: (row.updated_at, str(row.id))):
+            grouped[row.company].append(row)
+        pages: dict[uuid.UUID, Page[Contact]] = {}
+        for company_id in company_ids:
+            found = grouped.get(company_id, [])
+            items = found[: request.limit]
+            more = len(found) > request.limit
+            pages[company_id] = Page(
+                items=items, next_cursor=updated_at_cursor(items[-1]) if more else None
+            )
+        return pages
+
+    async def create(
+        self, data: ContactInput, *, match_existing: bool = False
+    ) -> tuple[Contact, bool]:
+        """A new contact and `True`; with `match_existing`, the contact that already has
+        one of the given numbers or the email, and `False`.
+        """
+        contact = Contact()
+        phones = self._apply(contact, data)
+        if not (contact.first_name or contact.last_name or contact.email or phones):
+            raise ValidationFailed(
+                "a contact needs a name, an email or a phone number", field="firstName"
+            )
+        async with transaction():
+            if match_existing:
+                existing = await self._matching(phones or [], contact.email)
+                if existing is not None:
+                    return existing, False
+            await self._link(contact, data)
+            await contact.save()
+            if phones:
+                await replace_phones(PhoneNumber.contact, contact.id, phones)
+        return contact, True
+
+    async def update(self, contact_id: str | uuid.UUID, data: ContactInput) -> Contact:
+        contact = await self.get(contact_id)
+        phones = self._apply(contact, data)
+        async with transaction():
+            await self._link(contact, data)
+            contact.updated_at = now()
+            await contact.save()
+            if phones is not None:
+                await replace_phones(PhoneNumber.contact, contact.id, phones)
+        return contact
+
+    async def delete(self, contact_id: str | uuid.UUID) -> uuid.UUID:
+        """Delete a contact and its numbers."""
+        contact = await self.get(contact_id)
+        async with transaction():
+            await PhoneNumber.delete().where(PhoneNumber.contact == contact.id)
+            await Contact.delete().where(Contact.id == contact.id)
+        return contact.id
+
+    def _page_request(self, limit: int | None, cursor: str | None) -> PageRequest:
+        return page_request(
+            limit,
+            cursor,
+            default=self._config.page_size_default,
+            maximum=self._config.page_size_max,
+        )
+
+    def _apply(self, contact: Contact, data: ContactInput) -> builtins.list[PhoneNumber] | None:
+        """Check and copy the plain fields; return the checked numbers when given.
+
+        Everything that needs no database is checked here, before any write.
+        """
+        if is_set(data.first_name):
+            contact.first_name = (
+                clean_text(data.first_name, field="firstName", max_length=100) or ""
+            )
+        if is_set(data.last_name):
+            contact.last_name = clean_text(data.last_name, field="lastName", max_length=100) or ""
+        if is_set(data.email):
+            contact.email = clean_email(data.email)
+        if is_set(data.job_title):
+            contact.job_title = clean_text(data.job_title, field="jobTitle", max_length=200)
+        if is_set(data.notes):
+            contact.notes = clean_text(data.notes, field="notes", max_length=10_000)
+        if is_set(data.owner_id) and data.owner_id is not None:
+            parse_id(data.owner_id, field="ownerId", entity="user")
+        company_id_given = is_set(data.company_id) and data.company_id is not None
+        if company_id_given:
+            parse_id(data.company_id, field="companyId", entity="company")  # type: ignore[arg-type]
+        if is_set(data.company_name):
+            name = clean_text(
+                data.company_name, field="companyName", max_length=MAX_COMPANY_NAME_LENGTH
+            )
+            if name is not None and company_id_given:
+                raise ValidationFailed(
+                    "give companyId or companyName, not both", field="companyName"
+                )
+        if not is_set(data.phones):
+            return None
+        return prepare_phones(
+            data.phones or [], region=self._config.default_region, allowed=CONTACT_KINDS
+        )
+
+    async def _link(self, contact: Contact, data: ContactInput) -> None:
+        """Point the contact at its owner and company, which must exist (or be created by name)."""
+        if is_set(data.company_id) and data.company_id is not None:
+            company = await self._companies.get(data.company_id, field="companyId")
+            contact.company = company.id
+        elif is_set(data.company_name) and (data.company_name or "").strip():
+            company = await self._companies.find_or_create(data.company_name or "")
+            contact.company = company.id
+        elif is_set(data.company_id) or is_set(data.company_name):
+            contact.company = None
+        if is_set(data.owner_id):
+            contact.owner = await existing_user(data.owner_id)
+
+    async def _matching(
+        self, phones: builtins.list[PhoneNumber], email: str | None
+    ) -> Contact | None:
+        """The oldest contact with one of these numbers (by E.164, else national) or this email."""
+        e164s = [phone.e164 for phone in phones if phone.e164]
+        nationals = [phone.national for phone in phones if not phone.e164 and phone.national]
+        by_phone: Where | Or | None = None
+        if e164s:
+            by_phone = PhoneNumber.e164.is_in(e164s)
+        if nationals:
+            national = PhoneNumber.national.is_in(nationals)
+            by_phone = national if by_phone is None else by_phone | national
+        if by_phone is not None:
+            owners = PhoneNumber.select(PhoneNumber.contact).where(
+                PhoneNumber.contact.is_not_null() & by_phone
+            )
+            found: Contact | None = (
+                await Contact.objects()
+                .where(Contact.id.is_in(owners))
+                .order_by(Contact.created_at, Contact.id)
+                .first()
+            )
+            if found is not None:
+                return found
+        if email is None:
+            return None
+        result: Contact | None = (
+            await Contact.objects()
+            .where(Contact.email == email)
+            .order_by(Contact.created_at, Contact.id)
+            .first()
+        )
+        return result
+
+    async def _ranked_ids(
+        self, company_ids: builtins.list[uuid.UUID], request: PageRequest
+    ) -> builtins.list[uuid.UUID]:
+        """The ids of the first `limit + 1` contacts of each company after the cursor."""
+        placeholders = ", ".join("{}" for _ in company_ids)
+        where = f"company IN ({placeholders})"
+        args: builtins.list[object] = list(company_ids)
+        position = updated_after(request)
+        if position is not None:
+            where += " AND (updated_at > {} OR (updated_at = {} AND id > {}))"
+            args += [position[0], position[0], position[1]]
+        sql = (
+            "SELECT id FROM (SELECT id, row_number() OVER"  # noqa: S608 (placeholders only)
+            f" (PARTITION BY company ORDER BY updated_at, id) AS n FROM crm_contact WHERE {where})"
+            " AS ranked WHERE n <= {}"
+        )
+        rows = await Contact.raw(sql, *args, request.limit + 1)
+        return [uuid.UUID(str(row["id"])) for row in rows]

@@ -1,0 +1,128 @@
+"""The phone numbers of contacts and companies: checked, normalized and written in one place.
+
+Both owners keep their numbers as `PhoneNumber` rows; a given list replaces the
+owner's numbers wholesale, in the order given, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from piccolo.columns import ForeignKey
+
+from crm.domain.errors import ValidationFailed
+from crm.domain.phones import normalize
+from crm.tables import PhoneNumber
+
+MAX_PHONES = 20
+"""Numbers one contact or company may have; more is a mistake, not a phone book."""
+
+
+class PhoneKind(StrEnum):
+    """What a number is for; `main` is a company's main line."""
+
+    WORK = "work"
+    MOBILE = "mobile"
+    HOME = "home"
+    OTHER = "other"
+    FAX = "fax"
+    MAIN = "main"
+
+
+CONTACT_KINDS = frozenset(PhoneKind) - {PhoneKind.MAIN}
+COMPANY_KINDS = frozenset(PhoneKind)
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneInput:
+    """A number as a client gave it, with its kind."""
+
+    number: str
+    kind: PhoneKind | str = PhoneKind.WORK
+
+
+def prepare_phones(
+    phones: Sequence[PhoneInput],
+    *,
+    region: str,
+    allowed: frozenset[PhoneKind],
+    field: str = "phones",
+) -> list[PhoneNumber]:
+    """Unsaved rows for `phones`, or `ValidationFailed` naming e.g. `phones.1.number`.
+
+    Checks everything before anything is written, so a bad number in the list
+    leaves the owner's numbers as they were.
+    """
+    if len(phones) > MAX_PHONES:
+        raise ValidationFailed(f"at most {MAX_PHONES} numbers", field=field)
+    rows: list[PhoneNumber] = []
+    seen: set[tuple[str, str | None]] = set()
+    for position, phone in enumerate(phones):
+        where = f"{field}.{position}"
+        kind = _kind(phone.kind, allowed, field=f"{where}.kind")
+        normalized = normalize(phone.number, region, field=f"{where}.number")
+        key = (normalized.e164 or normalized.national, normalized.extension)
+        if key in seen:
+            raise ValidationFailed(f"{phone.number!r} is given twice", field=f"{where}.number")
+        seen.add(key)
+        rows.append(
+            PhoneNumber(
+                kind=kind.value,
+                number=normalized.raw,
+                e164=normalized.e164,
+                national=normalized.national,
+                suffix=normalized.suffix,
+                extension=normalized.extension,
+                position=position,
+            )
+        )
+    return rows
+
+
+async def replace_phones(
+    owner: ForeignKey[Any], owner_id: uuid.UUID, rows: list[PhoneNumber]
+) -> None:
+    """Make `rows` the numbers of the owner; run it inside the owner's write transaction.
+
+    `owner` is `PhoneNumber.contact` or `PhoneNumber.company`.
+    """
+    await PhoneNumber.delete().where(owner == owner_id)
+    if not rows:
+        return
+    for row in rows:
+        setattr(row, owner._meta.name, owner_id)
+    await PhoneNumber.insert(*rows)
+
+
+async def phones_by_owner(
+    owner: ForeignKey[Any], owner_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PhoneNumber]]:
+    """The numbers of each owner, in their given order; an empty list costs no query."""
+    if not owner_ids:
+        return {}
+    rows = await (
+        PhoneNumber.objects()
+        .where(owner.is_in(list(owner_ids)))
+        .order_by(owner, PhoneNumber.position)
+    )
+    found: dict[uuid.UUID, list[PhoneNumber]] = defaultdict(list)
+    for row in rows:
+        found[getattr(row, owner._meta.name)].append(row)
+    return {owner_id: found.get(owner_id, []) for owner_id in owner_ids}
+
+
+def _kind(value: PhoneKind | str, allowed: frozenset[PhoneKind], *, field: str) -> PhoneKind:
+    try:
+        kind = PhoneKind(str(value).lower())
+    except ValueError:
+        raise ValidationFailed(
+            f"{value!r} is not a kind of number ({', '.join(sorted(allowed))})", field=field
+        ) from None
+    if kind not in allowed:
+        raise ValidationFailed(f"{kind.value!r} is a company's main line only", field=field)
+    return kind

@@ -1,0 +1,67 @@
+"""Helpers for the company and contact tests: create records over GraphQL, snapshot the tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from crm.tables import Company, Contact, PhoneNumber, User
+from tests.graphql_client import gql
+
+CONTACT_FIELDS = """
+  id firstName lastName email jobTitle notes createdAt updatedAt
+  company { id name }
+  owner { id email }
+  phones { id number e164 national kind extension }
+"""
+
+COMPANY_FIELDS = """
+  id name website address createdAt updatedAt
+  owner { id email }
+  phones { id number e164 national kind extension }
+"""
+
+CREATE_CONTACT = f"""
+mutation Create($input: CreateContactInput!, $match: Boolean) {{
+  createContact(input: $input, matchExisting: $match) {{ created contact {{ {CONTACT_FIELDS} }} }}
+}}
+"""
+
+CREATE_COMPANY = f"""
+mutation Create($input: CreateCompanyInput!) {{
+  createCompany(input: $input) {{ {COMPANY_FIELDS} }}
+}}
+"""
+
+
+async def create_contact(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    data = await gql(client, CREATE_CONTACT, {"input": fields})
+    contact: dict[str, Any] = data["createContact"]["contact"]
+    return contact
+
+
+async def create_company(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    data = await gql(client, CREATE_COMPANY, {"input": fields})
+    company: dict[str, Any] = data["createCompany"]
+    return company
+
+
+async def create_user(client: httpx.AsyncClient, email: str = "owner@example.com") -> str:
+    data = await gql(
+        client,
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+        {"input": {"email": email, "password": "long enough"}},
+    )
+    user_id: str = data["createUser"]["id"]
+    return user_id
+
+
+async def snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every row of the tables these tests write, to show that a refused write changed nothing."""
+    return {
+        "user": await User.select(User.id, User.updated_at).order_by(User.id),
+        "company": await Company.select().order_by(Company.id),
+        "contact": await Contact.select().order_by(Contact.id),
+        "phone": await PhoneNumber.select().order_by(PhoneNumber.id),
+    }

@@ -1,0 +1,380 @@
+"""Contacts through /graphql: create (with numbers, company and owner), match, read, update,
+delete, and bad input that names the field and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from crm.tables import Company, Contact, PhoneNumber
+from tests.graphql.crm_records import (
+    CONTACT_FIELDS,
+    CREATE_CONTACT,
+    create_company,
+    create_contact,
+    create_user,
+    snapshot,
+)
+from tests.graphql_client import gql, gql_errors
+
+UPDATE = f"""
+mutation Update($id: ID!, $input: UpdateContactInput!) {{
+  updateContact(id: $id, input: $input) {{ {CONTACT_FIELDS} }}
+}}
+"""
+GET = f"query($id: ID!) {{ contact(id: $id) {{ {CONTACT_FIELDS} }} }}"
+
+
+async def test_create_contact_normalizes_numbers_and_lowercases_email(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_user(client)
+    contact = await create_contact(
+        client,
+        firstName=" Ann ",
+        lastName="Lee",
+        email="Ann.Lee@Example.COM",
+        jobTitle="Buyer",
+        notes="Prefers mornings.",
+        ownerId=owner,
+        phones=[
+            {"number": "(212) 555-0123 x12"},
+            {"number": "+44 20 7946 0018", "kind": "MOBILE"},
+            {"number": "0049 30 901820", "kind": "FAX"},
+        ],
+    )
+    assert contact["firstName"] == "Ann"
+    assert contact["email"] == "ann.lee@example.com"
+    assert contact["owner"] == {"id": owner, "email": "owner@example.com"}
+    assert contact["company"] is None
+    phones = [
+        {key: phone[key] for key in ("number", "e164", "national", "kind", "extension")}
+        for phone in contact["phones"]
+    ]
+    assert phones == [
+        {
+            "number": "(212) 555-0123 x12",
+            "e164": "+12125550123",
+            "national": "2125550123",
+            "kind": "WORK",
+            "extension": "12",
+        },
+        {
+            "number": "+44 20 7946 0018",
+            "e164": "+442079460018",
+            "national": "2079460018",
+            "kind": "MOBILE",
+            "extension": None,
+        },
+        {
+            "number": "0049 30 901820",
+            "e164": "+4930901820",
+            "national": "30901820",
+            "kind": "FAX",
+            "extension": None,
+        },
+    ]
+    rows = await PhoneNumber.select(PhoneNumber.suffix, PhoneNumber.position).order_by(
+        PhoneNumber.position
+    )
+    assert rows == [
+        {"suffix": "5550123", "position": 0},
+        {"suffix": "9460018", "position": 1},
+        {"suffix": "0901820", "position": 2},
+    ]
+
+
+async def test_company_name_naming_no_company_creates_it(client: httpx.AsyncClient) -> None:
+    contact = await create_contact(client, firstName="Ann", companyName="Acme Ltd")
+    assert contact["company"]["name"] == "Acme Ltd"
+    assert await Company.count() == 1
+
+
+async def test_company_name_matches_an_existing_company_in_any_case(
+    client: httpx.AsyncClient,
+) -> None:
+    company = await create_company(client, name="Acme Ltd")
+    contact = await create_contact(client, firstName="Ann", companyName="ACME ltd")
+    assert contact["company"] == {"id": company["id"], "name": "Acme Ltd"}
+    assert await Company.count() == 1
+
+
+async def test_company_id_links_the_contact_to_that_company(client: httpx.AsyncClient) -> None:
+    company = await create_company(client, name="Initech")
+    contact = await create_contact(client, lastName="Gibbons", companyId=company["id"])
+    assert contact["company"] == {"id": company["id"], "name": "Initech"}
+
+
+async def test_contact_by_id_reads_what_was_written(client: httpx.AsyncClient) -> None:
+    created = await create_contact(
+        client, firstName="Ann", companyName="Acme", phones=[{"number": "+33 1 23 45 67 89"}]
+    )
+    data = await gql(client, GET, {"id": created["id"]})
+    assert data["contact"] == created
+
+
+async def test_unknown_or_malformed_contact_id_is_not_found(client: httpx.AsyncClient) -> None:
+    for bad in ["00000000-0000-0000-0000-000000000000", "nope"]:
+        errors = await gql_errors(client, GET, {"id": bad})
+        assert errors[0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+
+
+async def test_match_existing_returns_the_contact_with_the_same_number_in_another_notation(
+    client: httpx.AsyncClient,
+) -> None:
+    existing = await create_contact(client, firstName="Ann", phones=[{"number": "+1 212-555-0123"}])
+    data = await gql(
+        client,
+        CREATE_CONTACT,
+        {
+            "input": {"firstName": "Someone", "phones": [{"number": "(212) 555 0123"}]},
+            "match": True,
+        },
+    )
+    assert data["createContact"]["created"] is False
+    assert data["createContact"]["contact"]["id"] == existing["id"]
+    assert data["createContact"]["contact"]["firstName"] == "Ann"
+    assert await Contact.count() == 1
+    assert await PhoneNumber.count() == 1
+
+
+async def test_match_existing_compares_national_digits_when_a_number_has_no_country(
+    client: httpx.AsyncClient,
+) -> None:
+    existing = await create_contact(client, firstName="Ann", phones=[{"number": "12-345"}])
+    data = await gql(
+        client,
+        CREATE_CONTACT,
+        {"input": {"phones": [{"number": "12345"}]}, "match": True},
+    )
+    assert data["createContact"] == {"created": False, "contact": existing}
+
+
+async def test_match_existing_finds_the_email_in_any_case(client: httpx.AsyncClient) -> None:
+    existing = await create_contact(client, firstName="Ann", email="ann@example.com")
+    data = await gql(
+        client,
+        CREATE_CONTACT,
+        {
+            "input": {"email": "ANN@example.com", "phones": [{"number": "+49 30 901820"}]},
+            "match": True,
+        },
+    )
+    assert data["createContact"]["created"] is False
+    assert data["createContact"]["contact"]["id"] == existing["id"]
+    assert await PhoneNumber.count() == 0
+
+
+async def test_match_existing_creates_when_nothing_matches(client: httpx.AsyncClient) -> None:
+    await create_contact(client, firstName="Ann", email="ann@example.com")
+    data = await gql(
+        client,
+        CREATE_CONTACT,
+        {"input": {"firstName": "Bob", "email": "bob@example.com"}, "match": True},
+    )
+    assert data["createContact"]["created"] is True
+    assert await Contact.count() == 2
+
+
+async def test_without_match_existing_a_duplicate_is_created(client: httpx.AsyncClient) -> None:
+    await create_contact(client, firstName="Ann", email="ann@example.com")
+    data = await gql(client, CREATE_CONTACT, {"input": {"email": "ann@example.com"}})
+    assert data["createContact"]["created"] is True
+    assert await Contact.count() == 2
+
+
+async def test_update_changes_given_fields_and_moves_updated_at(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await create_contact(
+        client,
+        firstName="Ann",
+        lastName="Lee",
+        jobTitle="Buyer",
+        phones=[{"number": "+1 212 555 0123"}],
+    )
+    data = await gql(
+        client,
+        UPDATE,
+        {"id": created["id"], "input": {"lastName": "Smith", "jobTitle": None}},
+    )
+    updated = data["updateContact"]
+    assert (updated["firstName"], updated["lastName"], updated["jobTitle"]) == (
+        "Ann",
+        "Smith",
+        None,
+    )
+    assert updated["phones"] == created["phones"]
+    assert datetime.fromisoformat(updated["updatedAt"]) > datetime.fromisoformat(
+        created["updatedAt"]
+    )
+    assert updated["createdAt"] == created["createdAt"]
+
+
+async def test_update_with_phones_replaces_all_numbers(client: httpx.AsyncClient) -> None:
+    created = await create_contact(
+        client,
+        firstName="Ann",
+        phones=[{"number": "+1 212 555 0123"}, {"number": "+1 212 555 0199", "kind": "HOME"}],
+    )
+    data = await gql(
+        client,
+        UPDATE,
+        {
+            "id": created["id"],
+            "input": {"phones": [{"number": "+61 2 9876 5432", "kind": "MOBILE"}]},
+        },
+    )
+    assert [(p["e164"], p["kind"]) for p in data["updateContact"]["phones"]] == [
+        ("+61298765432", "MOBILE")
+    ]
+    assert await PhoneNumber.count() == 1
+    data = await gql(client, UPDATE, {"id": created["id"], "input": {"phones": []}})
+    assert data["updateContact"]["phones"] == []
+    assert await PhoneNumber.count() == 0
+
+
+async def test_update_company_id_null_or_empty_company_name_clears_the_company(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await create_contact(client, firstName="Ann", companyName="Acme")
+    data = await gql(client, UPDATE, {"id": created["id"], "input": {"companyId": None}})
+    assert data["updateContact"]["company"] is None
+    data = await gql(client, UPDATE, {"id": created["id"], "input": {"companyName": "Initech"}})
+    assert data["updateContact"]["company"]["name"] == "Initech"
+    data = await gql(client, UPDATE, {"id": created["id"], "input": {"companyName": ""}})
+    assert data["updateContact"]["company"] is None
+    assert await Company.count() == 2
+
+
+async def test_update_owner_sets_and_clears_it(client: httpx.AsyncClient) -> None:
+    owner = await create_user(client)
+    created = await create_contact(client, firstName="Ann")
+    data = await gql(client, UPDATE, {"id": created["id"], "input": {"ownerId": owner}})
+    assert data["updateContact"]["owner"]["id"] == owner
+    data = await gql(client, UPDATE, {"id": created["id"], "input": {"ownerId": None}})
+    assert data["updateContact"]["owner"] is None
+
+
+async def test_delete_contact_deletes_its_numbers_and_keeps_its_company(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await create_contact(
+        client, firstName="Ann", companyName="Acme", phones=[{"number": "+1 212 555 0123"}]
+    )
+    other = await create_contact(client, firstName="Bob", phones=[{"number": "+1 212 555 0199"}])
+    data = await gql(client, "mutation($id: ID!) { deleteContact(id: $id) }", {"id": created["id"]})
+    assert data["deleteContact"] == created["id"]
+    assert await Contact.count() == 1
+    remaining = await PhoneNumber.select(PhoneNumber.contact)
+    assert [str(row["contact"]) for row in remaining] == [other["id"]]
+    assert await Company.count() == 1
+    errors = await gql_errors(client, GET, {"id": created["id"]})
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_delete_unknown_contact_is_not_found(client: httpx.AsyncClient) -> None:
+    errors = await gql_errors(
+        client,
+        "mutation($id: ID!) { deleteContact(id: $id) }",
+        {"id": "00000000-0000-0000-0000-000000000000"},
+    )
+    assert errors[0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+
+
+BAD_CONTACT_INPUT: list[tuple[dict[str, Any], str, str]] = [
+    ({"firstName": "x" * 101}, "VALIDATION", "firstName"),
+    ({"firstName": "Ann", "lastName": "x" * 101}, "VALIDATION", "lastName"),
+    ({"firstName": "Ann", "email": "not-an-email"}, "VALIDATION", "email"),
+    ({"firstName": "Ann", "jobTitle": "x" * 201}, "VALIDATION", "jobTitle"),
+    ({"firstName": "Ann", "notes": "x" * 10_001}, "VALIDATION", "notes"),
+    ({"firstName": "Ann", "companyName": "x" * 201}, "VALIDATION", "companyName"),
+    (
+        {
+            "firstName": "Ann",
+            "companyName": "Acme",
+            "companyId": "00000000-0000-0000-0000-000000000000",
+        },
+        "VALIDATION",
+        "companyName",
+    ),
+    (
+        {"firstName": "Ann", "companyId": "00000000-0000-0000-0000-000000000000"},
+        "NOT_FOUND",
+        "companyId",
+    ),
+    ({"firstName": "Ann", "companyId": "nope"}, "NOT_FOUND", "companyId"),
+    (
+        {"firstName": "Ann", "ownerId": "00000000-0000-0000-0000-000000000000"},
+        "NOT_FOUND",
+        "ownerId",
+    ),
+    ({"firstName": "Ann", "ownerId": "nope"}, "NOT_FOUND", "ownerId"),
+    (
+        {"firstName": "Ann", "phones": [{"number": "+1 212 555 0123"}, {"number": "call me"}]},
+        "VALIDATION",
+        "phones.1.number",
+    ),
+    ({"firstName": "Ann", "phones": [{"number": ""}]}, "VALIDATION", "phones.0.number"),
+    (
+        {"firstName": "Ann", "phones": [{"number": "+1 212 555 0123", "kind": "MAIN"}]},
+        "VALIDATION",
+        "phones.0.kind",
+    ),
+    (
+        {"firstName": "Ann", "phones": [{"number": "+1 212 555 0123"}, {"number": "212.555.0123"}]},
+        "VALIDATION",
+        "phones.1.number",
+    ),
+    ({"firstName": "  ", "notes": "nobody"}, "VALIDATION", "firstName"),
+]
+
+
+@pytest.mark.parametrize(("payload", "code", "field"), BAD_CONTACT_INPUT)
+async def test_bad_contact_input_on_create_names_the_field_and_writes_nothing(
+    client: httpx.AsyncClient, payload: dict[str, Any], code: str, field: str
+) -> None:
+    await create_contact(client, firstName="Existing", phones=[{"number": "+1 415 555 0100"}])
+    before = await snapshot()
+    errors = await gql_errors(client, CREATE_CONTACT, {"input": payload})
+    assert errors[0]["extensions"] == {"code": code, "field": field}
+    assert await snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "field"),
+    [case for case in BAD_CONTACT_INPUT if case[2] != "firstName" or "x" in str(case[0])],
+)
+async def test_bad_contact_input_on_update_names_the_field_and_changes_nothing(
+    client: httpx.AsyncClient, payload: dict[str, Any], code: str, field: str
+) -> None:
+    created = await create_contact(
+        client, firstName="Existing", companyName="Acme", phones=[{"number": "+1 415 555 0100"}]
+    )
+    before = await snapshot()
+    errors = await gql_errors(client, UPDATE, {"id": created["id"], "input": payload})
+    assert errors[0]["extensions"] == {"code": code, "field": field}
+    assert await snapshot() == before
+
+
+async def test_a_failure_after_creating_the_named_company_undoes_it(
+    client: httpx.AsyncClient,
+) -> None:
+    errors = await gql_errors(
+        client,
+        CREATE_CONTACT,
+        {
+            "input": {
+                "firstName": "Ann",
+                "companyName": "Brand New Ltd",
+                "ownerId": "00000000-0000-0000-0000-000000000000",
+            }
+        },
+    )
+    assert errors[0]["extensions"] == {"code": "NOT_FOUND", "field": "ownerId"}
+    assert await Company.count() == 0
+    assert await Contact.count() == 0
