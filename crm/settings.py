@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Annotated
 
 import phonenumbers
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crm.domain.errors import ValidationFailed
+from crm.domain.phones import normalize
 
 
 class SettingsError(Exception):
@@ -67,6 +70,15 @@ class Settings(BaseSettings):
     db_pool_max: Annotated[int, Field(ge=1, le=1000)] = 20
     """Largest number of open PostgreSQL connections per process."""
 
+    lookup_suffix_digits: Annotated[int, Field(ge=7, le=15)] = 7
+    """Trailing digits that must agree when lookup falls back to them (never fewer than 7)."""
+
+    internal_extension_max_digits: Annotated[int, Field(ge=0, le=10)] = 6
+    """Numbers with at most this many digits are internal extensions: lookup never matches them."""
+
+    own_numbers: str = ""
+    """The organisation's own numbers, comma-separated: lookup never matches them to a contact."""
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -89,6 +101,22 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. US, GB, DE)")
         return region
 
+    @field_validator("own_numbers")
+    @classmethod
+    def _phone_numbers(cls, value: str, info: ValidationInfo) -> str:
+        region = info.data.get("default_region", "US")
+        for number in _split_numbers(value):
+            try:
+                normalize(number, region, field="own_numbers")
+            except ValidationFailed as exc:
+                raise ValueError(f"{number!r}: {exc.message}") from None
+        return value
+
+    @property
+    def own_number_list(self) -> tuple[str, ...]:
+        """`own_numbers` as a tuple, one number each."""
+        return _split_numbers(self.own_numbers)
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
@@ -104,6 +132,10 @@ class Settings(BaseSettings):
         path.write_text(key + "\n")
         path.chmod(0o600)
         return key
+
+
+def _split_numbers(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

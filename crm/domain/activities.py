@@ -18,6 +18,7 @@ from crm.db import for_update, transaction
 from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
+from crm.domain.lookup import LookupService
 from crm.domain.pagination import Page, PageRequest, encode_cursor, page_request
 from crm.domain.phones import normalize
 from crm.domain.unset import UNSET, Maybe, is_set
@@ -103,8 +104,9 @@ def talk_duration_of(row: Activity) -> int | None:
 class ActivityService:
     """Log calls, move them through their statuses, link them to people, list them."""
 
-    def __init__(self, config: DomainConfig) -> None:
+    def __init__(self, config: DomainConfig, lookup: LookupService) -> None:
         self._config = config
+        self._lookup = lookup
 
     async def get(self, activity_id: str | uuid.UUID) -> Activity:
         aid = parse_id(activity_id, entity="activity")
@@ -319,10 +321,41 @@ class ActivityService:
             raise ValidationFailed("is before the call started", field="endedAt")
 
     async def _resolve_people(self, row: Activity) -> None:
-        """Find the agent on the call from the Ringotel side of it, when no user was given."""
+        """Fill in who was on the call when the report did not say.
+
+        The agent from the Ringotel side of the call (inbound: `to`; outbound:
+        `from`); the contact from the other party's number.
+        """
+        inbound = row.direction == CallDirection.INBOUND
         if row.user is None:
-            side = row.to_number if row.direction == CallDirection.INBOUND else row.from_number
-            row.user = await self._user_by_number(side)
+            row.user = await self._user_by_number(row.to_number if inbound else row.from_number)
+        if row.contact is None:
+            await self._identify_caller(row, row.from_number if inbound else row.to_number)
+
+    async def _identify_caller(self, row: Activity, number: str | None) -> None:
+        """Link the call to the one contact, or the one main-line company, the number is.
+
+        Several candidates, or only a weak match on trailing digits, leave it
+        unassigned for a person to decide.
+        """
+        if not number:
+            return
+        try:
+            found = await self._lookup.find(number)
+        except ValidationFailed:
+            return  # `anonymous`, `unknown`: not a number, nobody to find
+        strong = [m for m in found if m.match != "suffix"]
+        if len(strong) != len(found):
+            return
+        own = [m for m in strong if m.entity == "contact" and not m.main_line]
+        lines = [m for m in strong if m.entity == "company"]
+        if len(own) == 1 and not lines and own[0].contact is not None:
+            row.contact = own[0].contact.id
+            row.company = row.company or own[0].contact.company
+            return
+        line = lines[0] if not own and len(lines) == 1 and lines[0].main_line else None
+        if line is not None and line.company is not None:
+            row.company = row.company or line.company.id
 
     async def _user_by_number(self, number: str | None) -> uuid.UUID | None:
         """The one active user whose extension or phone is `number`; `None` when not exactly one."""

@@ -6,6 +6,7 @@ from crm.domain.activities import ActivityService
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
+from crm.domain.lookup import LookupService
 from crm.domain.recordings import RecordingService
 from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
@@ -19,5 +20,6 @@ class Services:
         self.users = UserService(config)
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
-        self.activities = ActivityService(config)
         self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))
+        self.lookup = LookupService(config)
+        self.activities = ActivityService(config, self.lookup)
