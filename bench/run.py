@@ -43,7 +43,7 @@ GRAPHQL_DOCUMENT = (
     " contact { id firstName lastName email jobTitle phones { number kind } }"
     " company { id name } } }"
 )
-RESULTS = Path(__file__).parent / "results.json"
+RESULTS = Path(__file__).parent / "results" / "latest.json"
 ROUNDS = 3
 
 
@@ -327,6 +327,7 @@ def main() -> None:
         url = f"{args.server}/{args.prefix}_{size}"
         results += asyncio.run(bench_size(size, url, concurrencies, args.duration, args.warmup))
     print(f"load average after: {_load()}")
+    RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     print()
     print(table(results))
