@@ -14,9 +14,14 @@ from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
 from crm.domain.services import Services
 from crm.settings import Settings, load_settings
+from facade.auth.guards import authorize
+from facade.auth.middleware import AuthenticationMiddleware, Authenticator
+from facade.auth.oauth import OAuthController
+from facade.auth.tokens import TokenSigner
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
+from facade.recordings import download_recording, upload_recording
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -24,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     services = Services(DomainConfig.from_settings(settings))
+    signer = TokenSigner(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -36,9 +42,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_engine(engine)
 
     return Litestar(
-        route_handlers=[health, ready, graphql_controller(settings)],
+        route_handlers=[
+            health,
+            ready,
+            graphql_controller(settings),
+            upload_recording,
+            download_recording,
+            OAuthController,
+        ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "services": services}),
+        state=State(
+            {"settings": settings, "engine": engine, "services": services, "signer": signer}
+        ),
+        middleware=[AuthenticationMiddleware(Authenticator(services, signer))],
+        guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Ringotel CRM",
