@@ -12,19 +12,24 @@ import asyncio
 class Client:
     """One keep-alive connection; one request at a time."""
 
-    def __init__(self, host: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self._host = host
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: str
+    ) -> None:
         self._reader = reader
         self._writer = writer
+        self._head = head
 
     @classmethod
-    async def open(cls, host: str, port: int) -> Client:
+    async def open(cls, host: str, port: int, headers: dict[str, str] | None = None) -> Client:
+        """Connect; `headers` go with every request (e.g. credentials)."""
         reader, writer = await asyncio.open_connection(host, port)
-        return cls(f"{host}:{port}", reader, writer)
+        head = f"Host: {host}:{port}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+        return cls(reader, writer, head)
 
     async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         """Send one request; return the status and the body."""
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\n"
+        head = f"{method} {path} HTTP/1.1\r\n{self._head}"
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self._writer.write(head.encode() + b"\r\n" + (body or b""))

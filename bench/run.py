@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import asyncpg
 
-from bench.generate import generate
+from bench.generate import generate, migrate
 from bench.http import Client
 
 HOST = "127.0.0.1"
@@ -43,6 +43,7 @@ GRAPHQL_DOCUMENT = (
     " contact { id firstName lastName email jobTitle phones { number kind } }"
     " company { id name } } }"
 )
+SECRET_KEY = os.environ.get("CRM_SECRET_KEY", "bench-secret-key-long-enough-for-hs256")
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 ROUNDS = 3
 
@@ -96,9 +97,7 @@ def serve(app: str, database_url: str) -> Iterator[Server]:
         **os.environ,
         "CRM_DATABASE_URL": database_url,
         "CRM_GRAPHIQL": "false",
-        "CRM_SECRET_KEY": os.environ.get(
-            "CRM_SECRET_KEY", "bench-secret-key-long-enough-for-hs256"
-        ),
+        "CRM_SECRET_KEY": SECRET_KEY,
     }
     command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", HOST]
     command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
@@ -154,6 +153,16 @@ async def sample_phones(database_url: str, count: int = 2000) -> list[str]:
     return phones
 
 
+def api_key(database_url: str) -> str:
+    """A fresh API key for FindContact and GraphQL reads, made with the CRM's own command."""
+    env = {**os.environ, "CRM_DATABASE_URL": database_url, "CRM_SECRET_KEY": SECRET_KEY}
+    command = [sys.executable, "-m", "crm.cli", "apikey", "create", "--name", "bench", "--json"]
+    command += ["--scope", "crm:read", "--scope", "ringotel"]
+    done = subprocess.run(command, check=True, env=env, capture_output=True, text=True)  # noqa: S603
+    key: str = json.loads(done.stdout)["api_key"]
+    return key
+
+
 def _crm_request(target: str, phone: str) -> tuple[str, str, bytes | None]:
     if target == "findcontact":
         return "GET", FIND_CONTACT + quote(phone), None
@@ -165,8 +174,8 @@ def _baseline_request(phone: str) -> tuple[str, str, bytes | None]:
     return "GET", "/lookup?phone=" + quote(phone), None
 
 
-async def _crm_target(port: int, phone: str) -> str:
-    client = await Client.open(HOST, port)
+async def _crm_target(port: int, phone: str, headers: dict[str, str]) -> str:
+    client = await Client.open(HOST, port, headers)
     try:
         status, _ = await client.request("GET", FIND_CONTACT + quote(phone))
     finally:
@@ -174,11 +183,23 @@ async def _crm_target(port: int, phone: str) -> str:
     return "graphql" if status == 404 else "findcontact"
 
 
+async def check(port: int, request: tuple[str, str, bytes | None], headers: dict[str, str]) -> None:
+    """Stop unless the target answers a lookup properly: measuring errors would measure nothing."""
+    client = await Client.open(HOST, port, headers)
+    try:
+        status, body = await client.request(*request)
+    finally:
+        client.close()
+    if status != 200 or b'"errors"' in body:
+        raise SystemExit(f"the server on port {port} answered {status}: {body[:300]!r}")
+
+
 async def drive(
     port: int,
     requests: list[tuple[str, str, bytes | None]],
     concurrency: int,
     duration: float,
+    headers: dict[str, str],
 ) -> tuple[list[float], int]:
     """Send `requests` round-robin from `concurrency` keep-alive clients for `duration` s."""
     latencies: list[float] = []
@@ -187,7 +208,7 @@ async def drive(
 
     async def one(offset: int) -> None:
         nonlocal errors
-        client = await Client.open(HOST, port)
+        client = await Client.open(HOST, port, headers)
         i = offset
         try:
             while time.perf_counter() < deadline:
@@ -249,25 +270,34 @@ async def bench_size(
     if await _count_contacts(database_url) != contacts:
         print(f"generating {contacts:,} contacts into {database_url.rsplit('/', 1)[-1]}")
         await generate(database_url, contacts)
+    migrate(database_url)  # a data set made before the latest migrations gets them
     phones = await sample_phones(database_url)
+    crm_headers = {"Authorization": f"Bearer {api_key(database_url)}"}
     results = []
     with (
         serve("facade.app:create_app", database_url) as crm,
         serve("bench.baseline:create_app", database_url) as bare,
     ):
-        target = await _crm_target(crm.port, phones[0])
+        target = await _crm_target(crm.port, phones[0], crm_headers)
         crm_requests = [_crm_request(target, p) for p in phones]
         bare_requests = [_baseline_request(p) for p in phones]
-        runs = {"crm-" + target: (crm, crm_requests), "asyncpg": (bare, bare_requests)}
-        for server, reqs in runs.values():
-            await drive(server.port, reqs, 8, warmup)  # fill pools and caches before measuring
+        runs = {
+            "crm-" + target: (crm, crm_requests, crm_headers),
+            "asyncpg": (bare, bare_requests, {}),
+        }
+        for server, reqs, headers in runs.values():
+            await check(server.port, reqs[0], headers)
+            # Fill pools and caches before measuring.
+            await drive(server.port, reqs, 8, warmup, headers)
         for concurrency in concurrencies:
             measured = {name: Measured() for name in runs}
             # Alternate in short rounds, so that a noisy neighbour on the machine weighs on both.
             for _ in range(ROUNDS):
-                for name, (server, reqs) in runs.items():
+                for name, (server, reqs, headers) in runs.items():
                     began, cpu = time.perf_counter(), server.cpu_seconds()
-                    lat, errors = await drive(server.port, reqs, concurrency, duration / ROUNDS)
+                    lat, errors = await drive(
+                        server.port, reqs, concurrency, duration / ROUNDS, headers
+                    )
                     m = measured[name]
                     m.latencies += lat
                     m.errors += errors
