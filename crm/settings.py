@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Annotated
 
 import phonenumbers
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crm.domain.errors import ValidationFailed
+from crm.domain.phones import normalize
 
 MIN_KEY_LENGTH = 32
 """Shortest signing key accepted: HS256 keys should carry at least 256 bits."""
@@ -52,6 +55,10 @@ class Settings(BaseSettings):
     recordings_dir: Path = Path("recordings")
     """Folder that holds uploaded call recordings."""
 
+    recording_max_bytes: Annotated[int, Field(ge=1, le=2**31 - 1)] = 2_000_000_000
+    """The largest recording upload accepted, in bytes; larger ones are answered 413.
+    At most 2**31 - 1, so that a size always fits GraphQL's `Int`."""
+
     graphiql: bool = True
     """Serve the GraphiQL playground at `/graphql`."""
 
@@ -88,6 +95,15 @@ class Settings(BaseSettings):
 
     auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
     """The length of the window failed attempts are counted in, in seconds."""
+
+    lookup_suffix_digits: Annotated[int, Field(ge=7, le=15)] = 7
+    """Trailing digits that must agree when lookup falls back to them (never fewer than 7)."""
+
+    internal_extension_max_digits: Annotated[int, Field(ge=0, le=10)] = 6
+    """Numbers with at most this many digits are internal extensions: lookup never matches them."""
+
+    own_numbers: str = ""
+    """The organisation's own numbers, comma-separated: lookup never matches them to a contact."""
 
     @field_validator("database_url")
     @classmethod
@@ -135,6 +151,22 @@ class Settings(BaseSettings):
             raise ValueError(f"CRM_JWT_KEY_ID {self.jwt_key_id!r} is not a key of CRM_JWT_KEYS")
         return self
 
+    @field_validator("own_numbers")
+    @classmethod
+    def _phone_numbers(cls, value: str, info: ValidationInfo) -> str:
+        region = info.data.get("default_region", "US")
+        for number in _split_numbers(value):
+            try:
+                normalize(number, region, field="own_numbers")
+            except ValidationFailed as exc:
+                raise ValueError(f"{number!r}: {exc.message}") from None
+        return value
+
+    @property
+    def own_number_list(self) -> tuple[str, ...]:
+        """`own_numbers` as a tuple, one number each."""
+        return _split_numbers(self.own_numbers)
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
@@ -157,6 +189,10 @@ class Settings(BaseSettings):
         keys = keys or {"default": self.signing_key()}
         current = self.jwt_key_id or ("default" if "default" in keys else next(iter(keys)))
         return current, keys
+
+
+def _split_numbers(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -21,6 +21,7 @@ from facade.auth.tokens import TokenSigner
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
+from facade.recordings import download_recording, upload_recording
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -42,7 +43,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await close_engine(engine)
 
     return Litestar(
-        route_handlers=[health, ready, graphql_controller(settings), OAuthController],
+        route_handlers=[
+            health,
+            ready,
+            graphql_controller(settings),
+            upload_recording,
+            download_recording,
+            OAuthController,
+        ],
         lifespan=[lifespan],
         state=State(
             {"settings": settings, "engine": engine, "services": services, "signer": signer}

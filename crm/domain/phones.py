@@ -6,6 +6,9 @@ A number is stored and looked up by three derived keys:
   prefix), which matches input written without a country code;
 - ``suffix``: the last ``SUFFIX_DIGITS`` digits, the last resort when neither
   of the above can be told.
+
+Writes store `normalize`'s keys and lookups seek `readings`' keys; `normalize`
+is the first reading, so both sides always agree on what a key means.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumber
+from phonenumbers import CountryCodeSource, NumberParseException, PhoneNumber
 
 from crm.domain.errors import ValidationFailed
 
@@ -22,9 +25,22 @@ SUFFIX_DIGITS = 7
 """Digits kept in the ``suffix`` key; lookups never match on fewer."""
 
 MAX_INPUT_LENGTH = 64
+MAX_DIGITS = 17
 
 _INTERNATIONAL_PREFIXES = ("00", "011")
-_EXTENSION = re.compile(r"(?:;\s*ext=|\s*(?:ext\.?|extension|x|#)\s*)(\d{1,10})\s*$", re.IGNORECASE)
+_EXTENSION = re.compile(
+    r"(?:;\s*ext=|\s*(?:ext\.?|extension|x|#)\s*)(\d{1,10})\s*$",
+    re.IGNORECASE,
+)
+_NOT_A_NUMBER = re.compile(r"[^\d\s+().\-/]")
+# A country code the input itself stated, as opposed to one taken from the default region.
+_STATED = frozenset(
+    {
+        CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN,
+        CountryCodeSource.FROM_NUMBER_WITH_IDD,
+        CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,57 +79,107 @@ def _parse(candidate: str, region: str) -> PhoneNumber | None:
         return None
 
 
-def _candidates(body: str, region: str) -> list[tuple[str, bool]]:
-    """Readings of the input to try, best first, each with whether it states a country."""
-    stripped = body.strip()
-    digits = _digits(stripped)
-    if stripped.startswith("+"):
-        return [("+" + digits, True)]
-    readings: list[tuple[str, bool]] = []
-    for prefix in _INTERNATIONAL_PREFIXES:
-        if digits.startswith(prefix) and len(digits) > len(prefix) + 6:
-            readings.append(("+" + digits[len(prefix) :], True))
-    readings.append((digits, False))
-    readings.append(("+" + digits, True))
-    return readings
+def _is_whole_number(number: PhoneNumber) -> bool:
+    """Possibly a whole number; a local-only number (no area code) is not, its country's
+    code would be a guess."""
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return bool(reason == phonenumbers.ValidationResult.IS_POSSIBLE)
 
 
-def normalize(raw: str, default_region: str, *, field: str = "phone") -> NormalizedPhone:
-    """Read `raw` as a phone number; raise `ValidationFailed` naming `field` when it is none."""
+def _clean(raw: str, field: str) -> tuple[str, str, str | None]:
+    """The trimmed input, its number part (with a ``tel:`` or ``%2B`` form undone) and
+    its extension; raises when the input is no phone number."""
     text = raw.strip()
     if not text:
         raise ValidationFailed("a phone number is required", field=field)
     if len(text) > MAX_INPUT_LENGTH:
         raise ValidationFailed(f"longer than {MAX_INPUT_LENGTH} characters", field=field)
     body, extension = _split_extension(text)
-    if re.search(r"[^\d\s+().\-/]", body):
+    body = body.strip()
+    if body[:4].lower() == "tel:":  # RFC 3966, as phone systems and vCards write it
+        body = body[4:]
+    if body[:3].upper() == "%2B":  # a `+` that was URL-encoded twice
+        body = "+" + body[3:]
+    if _NOT_A_NUMBER.search(body):
         raise ValidationFailed(f"{raw!r} is not a phone number", field=field)
     digits = _digits(body)
     if not digits:
         raise ValidationFailed(f"{raw!r} has no digits", field=field)
-    if len(digits) > 17:
+    if len(digits) > MAX_DIGITS:
         raise ValidationFailed(f"{raw!r} has too many digits", field=field)
+    return text, body, extension
 
-    possible: tuple[PhoneNumber, bool] | None = None
-    for candidate, states_country in _candidates(body, default_region):
+
+def readings(raw: str, default_region: str, *, field: str = "phone") -> list[NormalizedPhone]:
+    """Every plausible reading of `raw`, best first; raise `ValidationFailed` naming
+    `field` when it is no phone number.
+
+    A number with an international prefix (``+``, ``00``, ``011``) has one reading
+    when it is a possible number. Otherwise each valid reading counts: in the
+    default region, then with a country code that arrived without its ``+`` (or
+    with the ``+`` turned into a space), then, when nothing tells the country, the
+    bare digits without trunk zeros, which lookup matches against national numbers
+    of any country.
+    """
+    text, body, extension = _clean(raw, field)
+    digits = _digits(body)
+    found: list[NormalizedPhone] = []
+
+    def add(number: PhoneNumber, states_country: bool) -> None:
+        reading = _build(text, number, extension, states_country)
+        if all(r.e164 != reading.e164 for r in found):
+            found.append(reading)
+
+    plus = body.startswith("+")
+    international = _international(body, digits)
+    if international is not None:
+        number = _parse(international, default_region)
+        # After `+` a possible number is believed; `00`/`011` may also start a national
+        # number (011 is Buenos Aires), so there only a valid one is.
+        if number is not None and (
+            phonenumbers.is_valid_number(number) or (plus and _is_whole_number(number))
+        ):
+            add(number, True)
+            if plus:
+                return found
+    for candidate in (digits, "+" + digits):
         number = _parse(candidate, default_region)
-        if number is None:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return _build(raw.strip(), number, extension, states_country)
-        if possible is None and phonenumbers.is_possible_number(number):
-            possible = (number, states_country)
-    if possible is not None:
-        return _build(raw.strip(), possible[0], extension, possible[1])
-    national = digits.lstrip("0") or digits
-    return NormalizedPhone(
-        raw=raw.strip(),
-        e164=None,
-        national=national,
-        suffix=national[-SUFFIX_DIGITS:],
-        extension=extension,
-        has_country_code=False,
-    )
+        if number is not None and phonenumbers.is_valid_number(number):
+            add(number, candidate.startswith("+") or number.country_code_source in _STATED)
+    if international is not None and found:
+        return found
+    # Trunk zeros dropped (most countries), and kept (Italy's numbers begin with one).
+    for bare in dict.fromkeys((digits.lstrip("0") or digits, digits)):
+        if all(r.national != bare for r in found):
+            found.append(
+                NormalizedPhone(
+                    raw=text,
+                    e164=None,
+                    national=bare,
+                    suffix=bare[-SUFFIX_DIGITS:],
+                    extension=extension,
+                    has_country_code=False,
+                )
+            )
+    return found
+
+
+def normalize(raw: str, default_region: str, *, field: str = "phone") -> NormalizedPhone:
+    """Read `raw` as a phone number; raise `ValidationFailed` naming `field` when it is none.
+
+    The keys a stored number is indexed under: the best of its `readings`.
+    """
+    return readings(raw, default_region, field=field)[0]
+
+
+def _international(body: str, digits: str) -> str | None:
+    """The number in ``+`` form when the input starts with an international prefix."""
+    if body.startswith("+"):
+        return "+" + digits
+    for prefix in _INTERNATIONAL_PREFIXES:
+        if digits.startswith(prefix) and len(digits) > len(prefix) + 6:
+            return "+" + digits[len(prefix) :]
+    return None
 
 
 def _build(

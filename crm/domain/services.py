@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from crm.domain.activities import ActivityService
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
 from crm.domain.credentials import CredentialService
+from crm.domain.lookup import LookupService
 from crm.domain.ratelimit import RateLimiter
+from crm.domain.recordings import RecordingService
+from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
 
 
@@ -24,3 +28,6 @@ class Services:
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
+        self.lookup = LookupService(config)
+        self.activities = ActivityService(config)
+        self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))

@@ -1,0 +1,368 @@
+"""Caller identification: who is on the line, for a number in any format.
+
+Every stored number of every contact and company takes part. Matching goes in
+tiers, each an index seek on a key `crm.domain.phones.normalize` derives the same
+way for writes and lookups: the exact E.164 form; the national significant
+number (for input without a country code, and for stored numbers whose country
+was never known); the trailing digits, as a last resort when one side's country
+cannot be told. All matches come back ranked, best first, each saying why.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from piccolo.query.methods.objects import Objects
+
+from crm.domain.config import DomainConfig
+from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
+from crm.tables import Company, Contact, PhoneNumber
+
+EntityKind = Literal["contact", "company"]
+MatchTier = Literal["e164", "national", "suffix"]
+RowT = TypeVar("RowT", Contact, Company)
+
+MAX_CANDIDATES = 1000
+"""Most stored numbers one lookup reads; a real number is shared by far fewer."""
+
+_TIER_RANK: dict[MatchTier, int] = {"e164": 0, "national": 1, "suffix": 2}
+_PREFERRED_KINDS = frozenset({"mobile", "work"})
+_MAIN_KIND = "main"
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneMatch:
+    """One entity the number belongs to, and why it matched.
+
+    For a contact, `company` is the contact's company (when it has one); for a
+    main-line match it is the company whose line the number is.
+    """
+
+    entity: EntityKind
+    contact: Contact | None
+    company: Company | None
+    match: MatchTier
+    number: str
+    """The stored number that matched, as it was entered."""
+    kind: str
+    main_line: bool
+    """The number is a company's main line (shared by the company and its contacts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LookupKey:
+    """The keys one lookup seeks, derived from the readings of the caller's number."""
+
+    e164: tuple[str, ...]
+    """E.164 forms of the valid readings, best first."""
+    national: tuple[str, ...]
+    """National digits of readings that state no country: they match in any country."""
+    national_unplaced: tuple[str, ...]
+    """National digits of readings that state a country: they match only stored
+    numbers whose country was never known."""
+    suffix: str | None
+    """The last `suffix_digits` digits, or `None` when the input has fewer."""
+    extension: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A stored number that matched, with what ranking needs to know of its owner."""
+
+    phone_id: uuid.UUID
+    contact_id: uuid.UUID | None
+    company_id: uuid.UUID | None
+    kind: str
+    number: str
+    e164: str | None
+    national: str | None
+    extension: str | None
+    tier: MatchTier
+    reading: int
+    """Which reading of the input matched (0 is the most likely)."""
+    last_call: float
+    """Epoch seconds of the owner's most recent call, `-inf` when none."""
+
+
+_MATCH_SELECT = (
+    "SELECT p.id, p.contact, p.company, p.kind, p.number, p.e164, p.national, p.extension,"
+    " (SELECT max(a.started_at) FROM crm_activity a WHERE a.contact = p.contact)"
+    " AS contact_last_call,"
+    " (SELECT max(a.started_at) FROM crm_activity a WHERE a.company = p.company)"
+    " AS company_last_call"
+    " FROM crm_phone_number p"
+)
+
+
+def match_statement(key: LookupKey) -> tuple[str, list[Any]]:
+    """The one SQL statement a lookup runs: an OR of index seeks, one per tier.
+
+    Written once for both engines (Piccolo turns `{}` into `$n` or `?`); a test
+    EXPLAINs it to prove every branch is an index seek.
+    """
+    branches: list[str] = []
+    args: list[Any] = []
+    nationals = list(dict.fromkeys(key.national + key.national_unplaced))
+    for column, values in (("e164", list(key.e164)), ("national", nationals)):
+        if values:
+            branches.append(f"p.{column} IN ({', '.join('{}' for _ in values)})")
+            args.extend(values)
+    if key.suffix is not None:
+        branches.append("p.suffix = {}")
+        args.append(key.suffix[-SUFFIX_DIGITS:])
+    # Only fixed fragments are joined here; every value is a bound parameter.
+    sql = f"{_MATCH_SELECT} WHERE {' OR '.join(branches)} LIMIT {MAX_CANDIDATES}"
+    return sql, args
+
+
+class LookupService:
+    """Find the contacts and companies a phone number belongs to, best first."""
+
+    def __init__(self, config: DomainConfig) -> None:
+        self._config = config
+        self._suffix_digits = max(SUFFIX_DIGITS, config.lookup_suffix_digits)
+        own = [normalize(n, config.default_region, field="own_numbers") for n in config.own_numbers]
+        self._own_e164 = frozenset(n.e164 for n in own if n.e164)
+        self._own_national = frozenset(n.national for n in own)
+
+    def key(self, phone: str) -> LookupKey | None:
+        """The keys to seek for `phone`; `None` when it is one that never matches.
+
+        Raises `ValidationFailed` (field `phone`) when the input is not a number.
+        """
+        found = readings(phone, self._config.default_region, field="phone")
+        if self._is_internal_extension(found[0]) or self._is_own_number(found):
+            return None
+        national = found[0].national
+        suffix = national[-self._suffix_digits :] if len(national) >= self._suffix_digits else None
+        return LookupKey(
+            e164=tuple(r.e164 for r in found if r.e164),
+            national=tuple(r.national for r in found if not r.has_country_code),
+            national_unplaced=tuple(r.national for r in found if r.has_country_code),
+            suffix=suffix,
+            extension=found[0].extension,
+        )
+
+    async def find(self, phone: str) -> list[PhoneMatch]:
+        """Every contact and company `phone` belongs to, ranked best first; [] when none."""
+        key = self.key(phone)
+        if key is None:
+            return []
+        sql, args = match_statement(key)
+        rows = await PhoneNumber.raw(sql, *args)
+        candidates = _best_per_phone(c for row in rows if (c := _classify(row, key)) is not None)
+        if not candidates:
+            return []
+        contacts = await _by_id(Contact, (c.contact_id for c in candidates if c.contact_id))
+        company_ids = {c.company_id for c in candidates if c.company_id}
+        company_ids |= {row.company for row in contacts.values() if row.company}
+        companies = await _by_id(Company, company_ids)
+        return _rank(candidates, contacts, companies, key)
+
+    def _is_internal_extension(self, number: NormalizedPhone) -> bool:
+        return (
+            not number.has_country_code
+            and number.e164 is None
+            and len(number.national) <= self._config.internal_extension_max_digits
+        )
+
+    def _is_own_number(self, found: list[NormalizedPhone]) -> bool:
+        if any(r.e164 in self._own_e164 for r in found if r.e164):
+            return True
+        return found[0].e164 is None and found[0].national in self._own_national
+
+
+def _classify(row: dict[str, Any], key: LookupKey) -> _Candidate | None:
+    """Which tier a stored number matched in, or `None` when the match does not count."""
+    e164: str | None = row["e164"]
+    national: str | None = row["national"]
+    tier: MatchTier
+    reading = 0
+    if e164 is not None and e164 in key.e164:
+        tier = "e164"
+        reading = key.e164.index(e164)
+    elif national in key.national or (e164 is None and national in key.national_unplaced):
+        tier = "national"
+    elif (
+        key.suffix is not None
+        and national is not None
+        and national.endswith(key.suffix)
+        # Trailing digits only for numbers whose country cannot be told, on either side.
+        and (not key.e164 or e164 is None)
+    ):
+        tier = "suffix"
+    else:
+        return None
+    contact_id = _as_uuid(row["contact"])
+    last_call = row["contact_last_call"] if contact_id else row["company_last_call"]
+    return _Candidate(
+        phone_id=_as_uuid(row["id"]) or uuid.UUID(int=0),
+        contact_id=contact_id,
+        company_id=_as_uuid(row["company"]),
+        kind=row["kind"],
+        number=row["number"],
+        e164=e164,
+        national=national,
+        extension=row["extension"],
+        tier=tier,
+        reading=reading,
+        last_call=_epoch(last_call),
+    )
+
+
+def _rank_of(candidate: _Candidate) -> tuple[int, int]:
+    return _TIER_RANK[candidate.tier], candidate.reading
+
+
+def _best_per_phone(candidates: Iterable[_Candidate]) -> list[_Candidate]:
+    best: dict[uuid.UUID, _Candidate] = {}
+    for candidate in candidates:
+        seen = best.get(candidate.phone_id)
+        if seen is None or _rank_of(candidate) < _rank_of(seen):
+            best[candidate.phone_id] = candidate
+    return list(best.values())
+
+
+def _rank(
+    candidates: list[_Candidate],
+    contacts: dict[uuid.UUID, Contact],
+    companies: dict[uuid.UUID, Company],
+    key: LookupKey,
+) -> list[PhoneMatch]:
+    """Order the matches, one per entity, grouping a main line's contacts under its company."""
+
+    def extension_miss(c: _Candidate) -> int:
+        return 0 if key.extension and c.extension == key.extension else 1
+
+    def updated(row: Contact | Company | None) -> float:
+        return -_epoch(row.updated_at if row is not None else None)
+
+    def order(c: _Candidate) -> tuple[Any, ...]:
+        row = contacts.get(c.contact_id) if c.contact_id else companies.get(c.company_id or _NIL)
+        return (
+            _TIER_RANK[c.tier],
+            c.reading,
+            extension_miss(c),
+            0 if c.contact_id else 1,  # a contact's own number before a company's
+            0 if c.kind in _PREFERRED_KINDS else 1,
+            -c.last_call,
+            updated(row),
+            str(c.contact_id or c.company_id),
+        )
+
+    # A number held by a company and by contacts of that company is the company's main line.
+    company_numbers: dict[uuid.UUID, list[_Candidate]] = {}
+    for c in candidates:
+        if c.contact_id is None and c.company_id is not None:
+            company_numbers.setdefault(c.company_id, []).append(c)
+    main_members: dict[uuid.UUID, list[_Candidate]] = {}
+    standalone: list[_Candidate] = []
+    for c in candidates:
+        if c.contact_id is None:
+            continue
+        contact = contacts.get(c.contact_id)
+        if contact is None:
+            continue
+        lines = company_numbers.get(contact.company, []) if contact.company else []
+        line = next((n for n in lines if _same_number(n, c)), None)
+        if line is not None and extension_miss(c):
+            main_members.setdefault(line.phone_id, []).append(c)
+        else:
+            standalone.append(c)
+    units = standalone + [c for c in candidates if c.contact_id is None]
+
+    matches: list[PhoneMatch] = []
+    seen: set[uuid.UUID] = set()
+    for c in sorted(units, key=order):
+        if c.contact_id is not None:
+            contact = contacts[c.contact_id]
+            if contact.id in seen:
+                continue
+            seen.add(contact.id)
+            company = companies.get(contact.company) if contact.company else None
+            matches.append(_contact_match(c, contact, company, main_line=False))
+            continue
+        company = companies.get(c.company_id or _NIL)
+        if company is None or company.id in seen:
+            continue
+        seen.add(company.id)
+        members = main_members.get(c.phone_id, [])
+        main_line = bool(members) or c.kind == _MAIN_KIND
+        matches.append(
+            PhoneMatch(
+                entity="company",
+                contact=None,
+                company=company,
+                match=c.tier,
+                number=c.number,
+                kind=c.kind,
+                main_line=main_line,
+            )
+        )
+        for member in sorted(members, key=lambda m: (-m.last_call, order(m)[6:])):
+            contact = contacts[member.contact_id or _NIL]
+            if contact.id in seen:
+                continue
+            seen.add(contact.id)
+            matches.append(_contact_match(member, contact, company, main_line=True))
+    return matches
+
+
+def _same_number(a: _Candidate, b: _Candidate) -> bool:
+    """Whether two stored numbers are one line: the same E.164 form, or the same national
+    digits where one of them was stored without its country."""
+    if a.e164 is not None and b.e164 is not None:
+        return a.e164 == b.e164
+    return a.national is not None and a.national == b.national
+
+
+def _contact_match(
+    c: _Candidate, contact: Contact, company: Company | None, *, main_line: bool
+) -> PhoneMatch:
+    return PhoneMatch(
+        entity="contact",
+        contact=contact,
+        company=company,
+        match=c.tier,
+        number=c.number,
+        kind=c.kind,
+        main_line=main_line,
+    )
+
+
+_NIL = uuid.UUID(int=0)
+
+
+def by_id_query(table: type[RowT], ids: list[uuid.UUID]) -> Objects[RowT]:
+    """The query that loads the matched rows of `table`: a primary-key seek."""
+    return table.objects().where(table._meta.primary_key.is_in(ids))
+
+
+async def _by_id(table: type[RowT], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, RowT]:
+    """Rows of `table` by primary key; no ids costs no query."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {row.id: row for row in await by_id_query(table, wanted)}
+
+
+def _as_uuid(value: object) -> uuid.UUID | None:
+    if value is None:
+        return None
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _epoch(value: object) -> float:
+    """Seconds since the epoch of a timestamp (SQLite hands aggregates back as text)."""
+    if value is None:
+        return -math.inf
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return -math.inf
