@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.objects import Objects
+from piccolo.query.methods.select import Select
 
 from crm.tables import TABLES
 
@@ -102,3 +104,17 @@ def is_database_unavailable(exc: BaseException) -> bool:
         | asyncpg.InternalClientError
         | sqlite3.OperationalError,
     )
+
+
+Q = TypeVar("Q", bound="Objects[Any] | Select[Any]")
+
+
+def for_update(query: Q) -> Q:
+    """Lock the selected rows until the transaction ends (PostgreSQL).
+
+    SQLite has no row locks and needs none: `transaction()` there holds the one
+    write lock from its start, so writers already run one at a time.
+    """
+    if isinstance(current_engine(), SQLiteEngine):
+        return query
+    return cast(Q, query.lock_rows("UPDATE"))

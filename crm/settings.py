@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     recordings_dir: Path = Path("recordings")
     """Folder that holds uploaded call recordings."""
 
+    recording_max_bytes: Annotated[int, Field(ge=1, le=2**31 - 1)] = 2_000_000_000
+    """The largest recording upload accepted, in bytes; larger ones are answered 413.
+    At most 2**31 - 1, so that a size always fits GraphQL's `Int`."""
+
     graphiql: bool = True
     """Serve the GraphiQL playground at `/graphql`."""
 

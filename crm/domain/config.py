@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ class DomainConfig:
     lookup_suffix_digits: int = 7
     internal_extension_max_digits: int = 6
     own_numbers: tuple[str, ...] = ()
+    recordings_dir: Path = Path("recordings")
+    public_url: str = "http://127.0.0.1:8000"
+    recording_max_bytes: int = 2_000_000_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -29,4 +33,7 @@ class DomainConfig:
             lookup_suffix_digits=settings.lookup_suffix_digits,
             internal_extension_max_digits=settings.internal_extension_max_digits,
             own_numbers=settings.own_number_list,
+            recordings_dir=settings.recordings_dir,
+            public_url=settings.public_url,
+            recording_max_bytes=settings.recording_max_bytes,
         )

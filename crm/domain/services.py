@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from crm.domain.activities import ActivityService
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
 from crm.domain.lookup import LookupService
+from crm.domain.recordings import RecordingService
+from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
 
 
@@ -18,3 +21,5 @@ class Services:
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
         self.lookup = LookupService(config)
+        self.activities = ActivityService(config)
+        self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))

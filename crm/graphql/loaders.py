@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from crm.domain.pagination import Page
 from crm.domain.services import Services
-from crm.tables import Company, Contact, PhoneNumber, User
+from crm.tables import Company, Contact, PhoneNumber, Recording, User
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -67,6 +67,9 @@ class Loaders:
         )
         self.company_contacts = DataLoader[CompanyContactsKey, Page[Contact]](
             load_fn=company_contact_pages(services)
+        )
+        self.recording_by_activity = DataLoader[uuid.UUID, Recording | None](
+            load_fn=by_key(services.recordings.by_activities)
         )
 
     def clear_all(self) -> None:

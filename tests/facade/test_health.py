@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -56,14 +59,22 @@ def _admin_url() -> str:
 
 @pytest.fixture
 async def outage_database() -> AsyncIterator[str]:
-    """A copy of the migrated test database that the test can cut off and restore."""
-    name = "crm_outage_probe"
-    template = urlsplit(DATABASE_URL).path.lstrip("/")
+    """A database of its own, migrated by `crm migrate`, that the test can cut off."""
+    name = f"crm_outage_{os.getpid()}"
     admin = await asyncpg.connect(_admin_url())
     await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await admin.execute(f'CREATE DATABASE {name} TEMPLATE "{template}"')
+    await admin.execute(f"CREATE DATABASE {name}")
+    url = urlunsplit(urlsplit(DATABASE_URL)._replace(path=f"/{name}"))
+    migrate = subprocess.run(  # noqa: ASYNC221 (a one-off set-up step)
+        [sys.executable, "-m", "crm.cli", "migrate"],
+        env={**os.environ, "CRM_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr
     try:
-        yield name
+        yield url
     finally:
         await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -74,8 +85,8 @@ async def outage_database() -> AsyncIterator[str]:
 async def test_database_outage_answers_503_and_recovers_by_itself(
     tmp_path: Path, outage_database: str
 ) -> None:
-    url = urlunsplit(urlsplit(DATABASE_URL)._replace(path=f"/{outage_database}"))
-    app: Any = create_app(make_settings(tmp_path, database_url=url, db_pool_min=1))
+    app: Any = create_app(make_settings(tmp_path, database_url=outage_database, db_pool_min=1))
+    name = urlsplit(outage_database).path.lstrip("/")
     admin = await asyncpg.connect(_admin_url())
     async with (
         LifespanManager(app),
@@ -83,10 +94,10 @@ async def test_database_outage_answers_503_and_recovers_by_itself(
     ):
         assert (await http.get("/ready")).status_code == 200
 
-        await admin.execute(f"ALTER DATABASE {outage_database} ALLOW_CONNECTIONS false")
+        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
         await admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-            outage_database,
+            name,
         )
         ready = await http.get("/ready")
         assert ready.status_code == 503
@@ -95,7 +106,7 @@ async def test_database_outage_answers_503_and_recovers_by_itself(
         outage = await http.post("/graphql", json={"query": "{ users { nodes { id } } }"})
         assert outage.json()["errors"][0]["extensions"] == {"code": "UNAVAILABLE"}
 
-        await admin.execute(f"ALTER DATABASE {outage_database} ALLOW_CONNECTIONS true")
+        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         assert (await http.get("/ready")).status_code == 200
         data = await gql(http, "{ users { nodes { id } } }")
         assert data["users"]["nodes"] == []

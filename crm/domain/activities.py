@@ -1,0 +1,398 @@
+"""Call activities: one log per call, however often and in whatever order it is reported.
+
+`call_id` is the idempotency key: a repeated create returns the first activity,
+filling in what it lacked. Status changes follow `crm.domain.call_status`; the
+other fields (end time, duration, subject, comment) may arrive before or after
+the status and give the same result either way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from crm.db import for_update, transaction
+from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
+from crm.domain.config import DomainConfig
+from crm.domain.errors import Conflict, NotFound, ValidationFailed
+from crm.domain.pagination import Page, encode_cursor, page_request
+from crm.domain.phones import normalize
+from crm.domain.unset import UNSET, Maybe, is_set
+from crm.domain.validation import clean_text, now, parse_id
+from crm.tables import Activity, Company, Contact, User
+
+MAX_CALL_ID_LENGTH = 128
+MAX_NUMBER_LENGTH = 64
+MAX_SUBJECT_LENGTH = 255
+MAX_COMMENT_LENGTH = 10_000
+MAX_DURATION_S = 7 * 24 * 3600
+"""No call lasts a week; a larger duration is a unit mistake (milliseconds)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityInput:
+    """Fields of a call; on update, `UNSET` leaves a field as it is."""
+
+    call_id: Maybe[str] = UNSET
+    direction: Maybe[str | CallDirection] = UNSET
+    status: Maybe[str | ActivityStatus | None] = UNSET
+    from_number: Maybe[str | None] = UNSET
+    to_number: Maybe[str | None] = UNSET
+    user_id: Maybe[str | uuid.UUID | None] = UNSET
+    contact_id: Maybe[str | uuid.UUID | None] = UNSET
+    company_id: Maybe[str | uuid.UUID | None] = UNSET
+    subject: Maybe[str | None] = UNSET
+    comment: Maybe[str | None] = UNSET
+    started_at: Maybe[datetime | None] = UNSET
+    ended_at: Maybe[datetime | None] = UNSET
+    duration: Maybe[int | None] = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityFilter:
+    """Which activities to list; every condition given must hold."""
+
+    contact_id: str | uuid.UUID | None = None
+    user_id: str | uuid.UUID | None = None
+    status: str | ActivityStatus | None = None
+    direction: str | CallDirection | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    unassigned: bool | None = None
+    """`True`: only calls linked to no contact; `False`: only linked ones."""
+
+
+def as_utc(value: datetime) -> datetime:
+    """A time in UTC; a time without an offset is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, round((end - start).total_seconds()))
+
+
+def duration_of(row: Activity) -> int | None:
+    """Seconds from start to end: as the phone system reported, else derived from the times."""
+    if row.duration is not None:
+        return int(row.duration)
+    return _seconds(row.started_at, row.ended_at)
+
+
+def ring_duration_of(row: Activity) -> int | None:
+    """Seconds the call rang: until answered, or until it ended unanswered."""
+    return _seconds(row.started_at, row.answered_at or row.ended_at)
+
+
+def talk_duration_of(row: Activity) -> int | None:
+    """Seconds of conversation: 0 for a call that ended unanswered, unknown while it lasts."""
+    if row.answered_at is not None:
+        return _seconds(row.answered_at, row.ended_at)
+    status = ActivityStatus(row.status)
+    if status.is_final and status != ActivityStatus.COMPLETED:
+        return 0
+    return None  # a completed call whose answer time never arrived: not known
+
+
+class ActivityService:
+    """Log calls, move them through their statuses, link them to people, list them."""
+
+    def __init__(self, config: DomainConfig) -> None:
+        self._config = config
+
+    async def get(self, activity_id: str | uuid.UUID) -> Activity:
+        aid = parse_id(activity_id, entity="activity")
+        row = await Activity.objects().where(Activity.id == aid).first()
+        if row is None:
+            raise NotFound(f"no activity with id {activity_id}", field="id")
+        return row
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
+        """Activities by id, for DataLoaders; an empty list costs no query."""
+        if not ids:
+            return {}
+        rows = await Activity.objects().where(Activity.id.is_in(list(ids)))
+        return {row.id: row for row in rows}
+
+    async def list(
+        self,
+        filter: ActivityFilter | None = None,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Activity]:
+        """Activities newest first (by start time, then id), filtered and paged."""
+        request = page_request(
+            limit,
+            cursor,
+            default=self._config.page_size_default,
+            maximum=self._config.page_size_max,
+        )
+        query = (
+            Activity.objects()
+            .order_by(Activity.started_at, Activity.id, ascending=False)
+            .limit(request.limit + 1)
+        )
+        for condition in _filter_conditions(filter or ActivityFilter()):
+            query = query.where(condition)
+        if request.after is not None:
+            key = _cursor_time(request.after[0])
+            after_id = parse_id(request.after[1], field="cursor")
+            query = query.where(
+                (Activity.started_at < key)
+                | ((Activity.started_at == key) & (Activity.id < after_id))
+            )
+        rows = list(await query)
+        more = len(rows) > request.limit
+        rows = rows[: request.limit]
+        next_cursor = (
+            encode_cursor(as_utc(rows[-1].started_at).isoformat(), str(rows[-1].id))
+            if more and rows
+            else None
+        )
+        return Page(items=rows, next_cursor=next_cursor)
+
+    async def create(self, data: ActivityInput) -> tuple[Activity, bool]:
+        """Log a call, or return the one already logged under its `call_id` (then `False`).
+
+        A repeated create fills in the fields the first one lacked and moves the
+        status forward when that is a legal move; it never fails on the status.
+        """
+        if not is_set(data.call_id):
+            raise ValidationFailed("is required", field="callId")
+        call_id = clean_text(
+            data.call_id, field="callId", max_length=MAX_CALL_ID_LENGTH, required=True
+        )
+        if not is_set(data.direction) or data.direction is None:
+            raise ValidationFailed("is required", field="direction")
+        row = Activity(
+            call_id=call_id,
+            direction=CallDirection.parse(data.direction).value,
+            status=ActivityStatus.RINGING.value,
+            started_at=now(),
+        )
+        await self._fill(row, data, only_missing=False)
+        await self._resolve_people(row)
+        status = _status(data.status)
+        if status is not None:
+            _move(row, status, at=now(), strict=True)
+        async with transaction():
+            inserted = (
+                await Activity.insert(row)
+                .on_conflict(target=Activity.call_id, action="DO NOTHING")
+                .returning(Activity.id)
+            )
+            if inserted:
+                return row, True
+            existing = await for_update(
+                Activity.objects().where(Activity.call_id == call_id)
+            ).first()
+            assert existing is not None  # the conflict was on this very call_id
+            await self._fill(existing, data, only_missing=True)
+            await self._resolve_people(existing)
+            if status is not None:
+                _move(existing, status, at=now(), strict=False)
+            existing.updated_at = now()
+            await existing.save()
+            return existing, False
+
+    async def update(self, activity_id: str | uuid.UUID, data: ActivityInput) -> Activity:
+        """Change end time, duration, subject, comment, status, ... in any order."""
+        aid = parse_id(activity_id, entity="activity")
+        status = _status(data.status)
+        async with transaction():
+            row = await self._locked(aid)
+            await self._fill(row, data, only_missing=False)
+            if status is not None:
+                _move(row, status, at=now(), strict=True)
+            row.updated_at = now()
+            await row.save()
+        return row
+
+    async def set_status(
+        self, activity_id: str | uuid.UUID, status: str | ActivityStatus
+    ) -> Activity:
+        """Move the call to `status`: forward applies, the same or a lagging one changes nothing."""
+        aid = parse_id(activity_id, entity="activity")
+        target = ActivityStatus.parse(status)
+        async with transaction():
+            row = await self._locked(aid)
+            if _move(row, target, at=now(), strict=True):
+                row.updated_at = now()
+                await row.save()
+        return row
+
+    async def assign(self, activity_id: str | uuid.UUID, contact_id: str | uuid.UUID) -> Activity:
+        """Link the call to a contact, and to the contact's company when it has one."""
+        aid = parse_id(activity_id, entity="activity")
+        contact = await _contact(contact_id, field="contactId")
+        async with transaction():
+            row = await self._locked(aid)
+            row.contact = contact.id
+            if contact.company is not None:
+                row.company = contact.company
+            row.updated_at = now()
+            await row.save()
+        return row
+
+    async def _locked(self, aid: uuid.UUID) -> Activity:
+        row = await for_update(Activity.objects().where(Activity.id == aid)).first()
+        if row is None:
+            raise NotFound(f"no activity with id {aid}", field="id")
+        return row
+
+    async def _fill(self, row: Activity, data: ActivityInput, *, only_missing: bool) -> None:
+        """Copy the given fields onto `row` (only into empty ones with `only_missing`)."""
+
+        def keep(current: object) -> bool:
+            return only_missing and current is not None
+
+        if is_set(data.from_number) and not keep(row.from_number):
+            row.from_number = _number(data.from_number, field="fromNumber")
+        if is_set(data.to_number) and not keep(row.to_number):
+            row.to_number = _number(data.to_number, field="toNumber")
+        if is_set(data.subject) and not keep(row.subject):
+            row.subject = clean_text(data.subject, field="subject", max_length=MAX_SUBJECT_LENGTH)
+        if is_set(data.comment) and not keep(row.comment):
+            row.comment = clean_text(data.comment, field="comment", max_length=MAX_COMMENT_LENGTH)
+        if is_set(data.user_id) and not keep(row.user):
+            row.user = await _existing_id(User, data.user_id, field="userId", entity="user")
+        if is_set(data.company_id) and not keep(row.company):
+            row.company = await _existing_id(
+                Company, data.company_id, field="companyId", entity="company"
+            )
+        if is_set(data.contact_id) and not keep(row.contact):
+            contact = (
+                await _contact(data.contact_id, field="contactId") if data.contact_id else None
+            )
+            row.contact = contact.id if contact else None
+            if contact is not None and contact.company is not None and row.company is None:
+                row.company = contact.company
+        if is_set(data.started_at) and data.started_at is not None and not only_missing:
+            row.started_at = as_utc(data.started_at)
+        if is_set(data.ended_at) and not keep(row.ended_at):
+            # A reported end time beats the time an end status happened to arrive.
+            row.ended_at = as_utc(data.ended_at) if data.ended_at is not None else None
+        if is_set(data.duration) and not keep(row.duration):
+            if data.duration is not None and not 0 <= data.duration <= MAX_DURATION_S:
+                raise ValidationFailed(
+                    f"must be between 0 and {MAX_DURATION_S} seconds", field="duration"
+                )
+            row.duration = data.duration
+        if row.ended_at is not None and row.ended_at < row.started_at:
+            raise ValidationFailed("is before the call started", field="endedAt")
+
+    async def _resolve_people(self, row: Activity) -> None:
+        """Find the agent on the call from the Ringotel side of it, when no user was given."""
+        if row.user is None:
+            side = row.to_number if row.direction == CallDirection.INBOUND else row.from_number
+            row.user = await self._user_by_number(side)
+
+    async def _user_by_number(self, number: str | None) -> uuid.UUID | None:
+        """The one active user whose extension or phone is `number`; `None` when not exactly one."""
+        if not number:
+            return None
+        digits = "".join(ch for ch in number if ch.isdigit())
+        if digits and digits == number.strip() and len(digits) <= 16:
+            by_extension = await User.select(User.id).where(
+                (User.extension == digits) & (User.is_active.eq(True))
+            )
+            if len(by_extension) == 1:
+                return uuid.UUID(str(by_extension[0]["id"]))
+        try:
+            e164 = normalize(number, self._config.default_region).e164
+        except ValidationFailed:
+            return None
+        if e164 is None:
+            return None
+        by_phone = await User.select(User.id).where(
+            (User.phone_e164 == e164) & (User.is_active.eq(True))
+        )
+        return uuid.UUID(str(by_phone[0]["id"])) if len(by_phone) == 1 else None
+
+
+def _move(row: Activity, target: ActivityStatus, *, at: datetime, strict: bool) -> bool:
+    """Apply a status change to `row` with its time; whether anything changed.
+
+    `strict=False` (a repeated create) ignores an illegal change instead of raising.
+    """
+    try:
+        move = judge_move(ActivityStatus(row.status), target)
+    except Conflict:
+        if strict:
+            raise
+        return False
+    if move is not Move.APPLY:
+        return False
+    row.status = target.value
+    moment = max(at, as_utc(row.started_at))
+    if target == ActivityStatus.ANSWERED and row.answered_at is None:
+        row.answered_at = moment
+    if target.is_final and row.ended_at is None:
+        row.ended_at = moment
+    return True
+
+
+def _status(value: Maybe[str | ActivityStatus | None]) -> ActivityStatus | None:
+    if not is_set(value) or value is None:
+        return None
+    return ActivityStatus.parse(value)
+
+
+def _number(value: str | None, *, field: str) -> str | None:
+    """A number as the phone system wrote it: kept as text, since it may be `anonymous`."""
+    return clean_text(value, field=field, max_length=MAX_NUMBER_LENGTH)
+
+
+def _cursor_time(text: str) -> datetime:
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+
+
+def _filter_conditions(f: ActivityFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if f.contact_id is not None:
+        conditions.append(Activity.contact == parse_id(f.contact_id, field="contactId"))
+    if f.user_id is not None:
+        conditions.append(Activity.user == parse_id(f.user_id, field="userId"))
+    if f.status is not None:
+        conditions.append(Activity.status == ActivityStatus.parse(f.status).value)
+    if f.direction is not None:
+        conditions.append(Activity.direction == CallDirection.parse(f.direction).value)
+    if f.started_after is not None:
+        conditions.append(Activity.started_at >= as_utc(f.started_after))
+    if f.started_before is not None:
+        conditions.append(Activity.started_at < as_utc(f.started_before))
+    if f.unassigned is True:
+        conditions.append(Activity.contact.is_null())
+    elif f.unassigned is False:
+        conditions.append(Activity.contact.is_not_null())
+    return conditions
+
+
+async def _existing_id(
+    table: type[User] | type[Company], value: str | uuid.UUID | None, *, field: str, entity: str
+) -> uuid.UUID | None:
+    """The id of an existing row of `table`; an unknown one is NOT_FOUND naming `field`."""
+    if value is None:
+        return None
+    rid = parse_id(value, field=field, entity=entity)
+    if not await table.exists().where(table.id == rid):
+        raise NotFound(f"no {entity} with id {value}", field=field)
+    return rid
+
+
+async def _contact(value: str | uuid.UUID, *, field: str) -> Contact:
+    cid = parse_id(value, field=field, entity="contact")
+    contact = await Contact.objects().where(Contact.id == cid).first()
+    if contact is None:
+        raise NotFound(f"no contact with id {value}", field=field)
+    return contact

@@ -1,0 +1,133 @@
+"""Call directions and statuses, and the state machine a call's status follows.
+
+Phone systems retry and send events out of order, so a status change is judged
+against the current status: moving forward applies, repeating is a no-op, a
+status the call has already gone past (it "lags") is ignored, and only a change
+no real call could make is refused.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+
+from crm.domain.errors import Conflict, ValidationFailed
+
+
+class CallDirection(StrEnum):
+    """Who placed the call, seen from the CRM's side."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+    @classmethod
+    def parse(cls, value: str | CallDirection, *, field: str = "direction") -> CallDirection:
+        """`inbound`/`outbound`, also `in`/`out`/`incoming`/`outgoing`, in any case."""
+        if isinstance(value, CallDirection):
+            return value
+        text = value.strip().lower()
+        found = _DIRECTION_ALIASES.get(text)
+        if found is None:
+            raise ValidationFailed(f"{value!r} is not inbound or outbound", field=field)
+        return found
+
+
+_DIRECTION_ALIASES = {
+    "inbound": CallDirection.INBOUND,
+    "in": CallDirection.INBOUND,
+    "incoming": CallDirection.INBOUND,
+    "outbound": CallDirection.OUTBOUND,
+    "out": CallDirection.OUTBOUND,
+    "outgoing": CallDirection.OUTBOUND,
+}
+
+
+class ActivityStatus(StrEnum):
+    """Where a call is: ringing, answered (in progress), or one of the final states."""
+
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    COMPLETED = "completed"
+    MISSED = "missed"
+    BUSY = "busy"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    VOICEMAIL = "voicemail"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+    @classmethod
+    def parse(cls, value: str | ActivityStatus, *, field: str = "status") -> ActivityStatus:
+        """A status by name in any case (`in_progress` and `in progress` mean answered)."""
+        if isinstance(value, ActivityStatus):
+            return value
+        text = value.strip().lower().replace(" ", "_").replace("-", "_")
+        text = _STATUS_ALIASES.get(text, text)
+        try:
+            return cls(text)
+        except ValueError:
+            names = ", ".join(status.value for status in cls)
+            raise ValidationFailed(
+                f"{value!r} is not a status (one of {names})", field=field
+            ) from None
+
+
+_STATUS_ALIASES = {"in_progress": "answered", "inprogress": "answered", "canceled": "cancelled"}
+
+FINAL_STATUSES = frozenset(
+    {
+        ActivityStatus.COMPLETED,
+        ActivityStatus.MISSED,
+        ActivityStatus.BUSY,
+        ActivityStatus.FAILED,
+        ActivityStatus.CANCELLED,
+        ActivityStatus.VOICEMAIL,
+    }
+)
+
+NEXT_STATUSES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
+    # `completed` straight from ringing: the answered event may have been lost.
+    ActivityStatus.RINGING: frozenset({ActivityStatus.ANSWERED, *FINAL_STATUSES}),
+    # An answered call ends normally or breaks; it cannot become missed or busy.
+    ActivityStatus.ANSWERED: frozenset({ActivityStatus.COMPLETED, ActivityStatus.FAILED}),
+    **{status: frozenset() for status in FINAL_STATUSES},
+}
+"""The legal moves of the state machine; final states have none."""
+
+
+class Move(Enum):
+    """What a requested status does to the current one."""
+
+    APPLY = "apply"
+    SAME = "same"
+    LAGGING = "lagging"
+
+
+def _reachable(start: ActivityStatus, goal: ActivityStatus) -> bool:
+    frontier = set(NEXT_STATUSES[start])
+    seen: set[ActivityStatus] = set()
+    while frontier:
+        status = frontier.pop()
+        if status == goal:
+            return True
+        seen.add(status)
+        frontier |= NEXT_STATUSES[status] - seen
+    return False
+
+
+def judge_move(current: ActivityStatus, requested: ActivityStatus) -> Move:
+    """Judge a status change; a change no call could make raises `Conflict` naming both."""
+    if requested == current:
+        return Move.SAME
+    if requested in NEXT_STATUSES[current]:
+        return Move.APPLY
+    if _reachable(requested, current):
+        # The call has already been through `requested`: an old event arriving late.
+        return Move.LAGGING
+    raise Conflict(
+        f"cannot change status from {current.value} to {requested.value}",
+        field="status",
+        current=current.value,
+        requested=requested.value,
+    )

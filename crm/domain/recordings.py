@@ -1,0 +1,146 @@
+"""Call recordings the CRM owns: streamed in, checked, stored, replaced and served.
+
+An upload is streamed to a temporary file while its sha256 and size are
+computed, so memory stays flat whatever the size. Only a complete, accepted
+audio file gets a row: the row is written and the file moved into place in one
+transaction; an empty, truncated, too large or broken upload leaves no file
+and no row. A new upload for the same activity replaces the old one, whose
+file is removed only after the new row is committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+
+from crm.db import for_update, transaction
+from crm.domain.audio import SNIFF_BYTES, accepted_names, missing_bytes, sniff
+from crm.domain.config import DomainConfig
+from crm.domain.errors import NotFound, TooLarge, ValidationFailed
+from crm.domain.storage import RecordingStorage
+from crm.domain.validation import now, parse_id
+from crm.tables import Activity, Recording
+
+
+class RecordingService:
+    """Attach a recording to a call and read it back."""
+
+    def __init__(self, config: DomainConfig, storage: RecordingStorage) -> None:
+        self._config = config
+        self._storage = storage
+
+    @property
+    def max_bytes(self) -> int:
+        return self._config.recording_max_bytes
+
+    def download_url(self, activity_id: uuid.UUID | str) -> str:
+        """Where people and tools fetch a call's recording."""
+        return f"{self._config.public_url}/ringotel/v1/activities/{activity_id}/recording"
+
+    async def for_activity(self, activity_id: str | uuid.UUID) -> Recording:
+        """The recording of a call; NOT_FOUND when the call or its recording is unknown."""
+        aid = parse_id(activity_id, entity="activity")
+        row = await Recording.objects().where(Recording.activity == aid).first()
+        if row is None:
+            raise NotFound(f"activity {activity_id} has no recording", field="id")
+        return row
+
+    async def by_activities(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recording]:
+        """Recordings keyed by their activity's id, for DataLoaders."""
+        if not ids:
+            return {}
+        rows = await Recording.objects().where(Recording.activity.is_in(list(ids)))
+        return {row.activity: row for row in rows}
+
+    def read(self, recording: Recording, start: int, end: int) -> AsyncIterator[bytes]:
+        """The bytes `start`..`end` (inclusive) of a recording, in chunks."""
+        return self._storage.read(recording.storage_key, start, end)
+
+    async def attach(
+        self,
+        activity_id: str | uuid.UUID,
+        chunks: AsyncIterable[bytes],
+        *,
+        expected_size: int | None = None,
+    ) -> Recording:
+        """Stream `chunks` in as the call's recording, replacing any earlier one.
+
+        `expected_size` is the length the sender announced; receiving fewer bytes
+        means the upload was cut short. Any failure, the source's own included,
+        leaves no file and no row.
+        """
+        aid = parse_id(activity_id, entity="activity")
+        if not await Activity.exists().where(Activity.id == aid):
+            raise NotFound(f"no activity with id {activity_id}", field="activityId")
+        if expected_size is not None and expected_size > self.max_bytes:
+            raise self._too_large()
+
+        pending = await self._storage.begin()
+        key: str | None = None
+        old_key: str | None = None
+        try:
+            digest = hashlib.sha256()
+            size = 0
+            head = b""
+            async for chunk in chunks:
+                if not chunk:
+                    continue
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise self._too_large()
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                    if len(head) >= SNIFF_BYTES and sniff(head) is None:
+                        raise self._not_audio()  # refuse early, before reading it all
+                digest.update(chunk)
+                await pending.write(chunk)
+            if size == 0:
+                raise ValidationFailed("the file is empty", field="file")
+            if expected_size is not None and size < expected_size:
+                raise ValidationFailed(
+                    f"the upload was cut short: {size} of {expected_size} bytes", field="file"
+                )
+            fmt = sniff(head)
+            if fmt is None:
+                raise self._not_audio()
+            if missing := missing_bytes(fmt, head, size):
+                raise ValidationFailed(
+                    f"the {fmt.name} file is truncated: {missing} bytes missing", field="file"
+                )
+            await pending.finish()
+
+            key = f"{aid}/{uuid.uuid4().hex}{fmt.extension}"
+            async with transaction():
+                # Lock the call, so two uploads for it replace one another in turn.
+                await for_update(Activity.select(Activity.id).where(Activity.id == aid))
+                row = await Recording.objects().where(Recording.activity == aid).first()
+                if row is None:
+                    row = Recording(activity=aid)
+                else:
+                    old_key = row.storage_key
+                row.content_type = fmt.content_type
+                row.size = size
+                row.sha256 = digest.hexdigest()
+                row.storage_key = key
+                row.created_at = now()
+                await row.save()
+                await self._storage.place(pending, key)
+        except BaseException:
+            self._storage.discard(pending)
+            if key is not None:
+                # The file may have been moved into place before the commit failed.
+                await self._storage.delete(key)
+            raise
+        if old_key is not None and old_key != key:
+            await self._storage.delete(old_key)
+        return row
+
+    def _too_large(self) -> TooLarge:
+        return TooLarge(f"the file is larger than {self.max_bytes} bytes", field="file")
+
+    @staticmethod
+    def _not_audio() -> ValidationFailed:
+        return ValidationFailed(
+            f"not an audio file of an accepted type ({accepted_names()})", field="file"
+        )
