@@ -126,6 +126,11 @@ async def test_update_reads_end_time_and_duration_in_any_form(client: httpx.Asyn
     assert stored.duration == 60
     assert stored.comment == "Wants a quote"
     assert stored.status == "completed"
+    retried = await client.patch(
+        f"{ACTIVITIES}/{activity_id}", json={"call_end": "1796040065", "status": "completed"}
+    )
+    assert retried.status_code == 200, retried.text
+    assert (await row(activity_id)).ended_at == stored.ended_at
 
 
 async def test_update_with_an_empty_body_changes_nothing(client: httpx.AsyncClient) -> None:
@@ -201,6 +206,8 @@ async def test_assign_links_the_contact_and_refuses_unknown_ones(
     assert response.status_code == 200, response.text
     assert response.json() == {"id": activity_id}
     assert (await row(activity_id)).contact == contact.id
+    retried = await client.put(path, json={"contact_id": str(contact.id)})
+    assert (retried.status_code, retried.json()) == (200, {"id": activity_id})
     unknown = await client.put(path, json={"contact_id": str(uuid.uuid4())})
     assert unknown.status_code == 404
     assert unknown.json()["field"] == "contact_id"
