@@ -23,7 +23,7 @@ from crm.domain.phone_numbers import (
     replace_phones,
 )
 from crm.domain.references import existing_user
-from crm.domain.search import contains_pattern
+from crm.domain.search import contains_pattern, fold
 from crm.domain.unset import UNSET, Maybe, given, is_set
 from crm.domain.validation import clean_text, clean_url, now, parse_id
 from crm.tables import Company, Contact, PhoneNumber
@@ -91,7 +91,7 @@ class CompanyService:
             return None
         result: Company | None = (
             await Company.objects()
-            .where(WhereRaw("lower(name) = {}", cleaned.lower()))
+            .where(Company.search_text == fold(cleaned))
             .order_by(Company.created_at, Company.id)
             .first()
         )
@@ -116,7 +116,7 @@ class CompanyService:
         text = clean_text(filter.text, field="text", max_length=MAX_NAME_LENGTH)
         if text is not None:
             query = query.where(
-                WhereRaw("lower(crm_company.name) LIKE {} ESCAPE '\\'", contains_pattern(text))
+                WhereRaw("crm_company.search_text LIKE {} ESCAPE '\\'", contains_pattern(text))
             )
         if filter.updated_since is not None:
             query = query.where(Company.updated_at >= filter.updated_since)
@@ -147,7 +147,7 @@ class CompanyService:
         existing = await self.by_name(cleaned)
         if existing is not None:
             return existing
-        company = Company(name=cleaned)
+        company = Company(name=cleaned, search_text=fold(cleaned))
         await company.save()
         return company
 
@@ -164,7 +164,8 @@ class CompanyService:
             if is_set(data.owner_id):
                 company.owner = await existing_user(data.owner_id)
             company.updated_at = now()
-            await company.save(columns=[Company.updated_at, *given(data, _COLUMNS_OF_INPUT)])
+            columns = [Company.updated_at, Company.search_text, *given(data, _COLUMNS_OF_INPUT)]
+            await company.save(columns=columns)
             if company.name != old_name:
                 await Contact.update({Contact.updated_at: company.updated_at}).where(
                     Contact.company == company.id
@@ -192,6 +193,7 @@ class CompanyService:
         if is_set(data.name):
             name = clean_text(data.name, field="name", max_length=MAX_NAME_LENGTH, required=True)
             company.name = name
+            company.search_text = fold(company.name)
         if is_set(data.website):
             company.website = clean_url(data.website, field="website")
         if is_set(data.address):
