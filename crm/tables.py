@@ -126,5 +126,21 @@ class Recording(Table, tablename="crm_recording"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: tuple[type[Table], ...] = (User, Company, Contact, PhoneNumber, Activity, Recording)
+class Deletion(Table, tablename="crm_deletion"):
+    """A deleted contact or company, kept so that an incremental sync learns of the deletion."""
+
+    id = UUID(primary_key=True)  # the deleted record's id
+    kind = Varchar(length=16)  # "contact" or "company"
+    deleted_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+TABLES: tuple[type[Table], ...] = (
+    User,
+    Company,
+    Contact,
+    PhoneNumber,
+    Activity,
+    Recording,
+    Deletion,
+)
 """Every table of the app, in dependency order."""

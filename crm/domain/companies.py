@@ -13,6 +13,7 @@ from piccolo.columns.combination import WhereRaw
 
 from crm.db import for_update, transaction
 from crm.domain.config import DomainConfig
+from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.pagination import Page, page_request, updated_at_page
 from crm.domain.phone_numbers import (
@@ -177,15 +178,18 @@ class CompanyService:
     async def delete(self, company_id: str | uuid.UUID) -> uuid.UUID:
         """Delete a company and its numbers; its contacts stay, with no company.
 
-        The contacts' `updated_at` moves, so an incremental sync sees them change.
+        The contacts' `updated_at` moves, so an incremental sync sees them change, and
+        the deletion is recorded for sync.
         """
-        company = await self.get(company_id)
         async with transaction():
-            await Contact.update({Contact.company: None, Contact.updated_at: now()}).where(
+            company = await self.get(company_id, lock=True)
+            at = now()
+            await Contact.update({Contact.company: None, Contact.updated_at: at}).where(
                 Contact.company == company.id
             )
             await PhoneNumber.delete().where(PhoneNumber.company == company.id)
             await Company.delete().where(Company.id == company.id)
+            await record_deletion(DeletedKind.COMPANY, company.id, at)
         return company.id
 
     def _apply(self, company: Company, data: CompanyInput) -> builtins.list[PhoneNumber] | None:

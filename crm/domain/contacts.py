@@ -16,6 +16,7 @@ from crm.db import for_update, lock_keys, transaction
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
+from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.pagination import (
     Page,
@@ -217,11 +218,12 @@ class ContactService:
         return contact
 
     async def delete(self, contact_id: str | uuid.UUID) -> uuid.UUID:
-        """Delete a contact and its numbers."""
-        contact = await self.get(contact_id)
+        """Delete a contact and its numbers, and record the deletion for sync."""
         async with transaction():
+            contact = await self.get(contact_id, lock=True)
             await PhoneNumber.delete().where(PhoneNumber.contact == contact.id)
             await Contact.delete().where(Contact.id == contact.id)
+            await record_deletion(DeletedKind.CONTACT, contact.id, now())
         return contact.id
 
     def _page_request(self, limit: int | None, cursor: str | None) -> PageRequest:

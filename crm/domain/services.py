@@ -5,6 +5,7 @@ from __future__ import annotations
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
+from crm.domain.deletions import DeletionService
 from crm.domain.lookup import LookupService
 from crm.domain.users import UserService
 
@@ -18,3 +19,4 @@ class Services:
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
         self.lookup = LookupService(config)
+        self.deletions = DeletionService(config)

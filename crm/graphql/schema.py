@@ -9,10 +9,11 @@ from strawberry.types import ExecutionContext
 
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
+from crm.graphql.deletions import DeletionQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
 from crm.graphql.users import UserMutation, UserQuery
 
-Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery))
+Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery, DeletionQuery))
 Mutation = merge_types("Mutation", (UserMutation, CompanyMutation, ContactMutation))
 
 
