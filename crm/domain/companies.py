@@ -11,7 +11,7 @@ from datetime import datetime
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
-from crm.db import for_update, transaction
+from crm.db import for_update, lock_keys, transaction
 from crm.domain.config import DomainConfig
 from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
@@ -145,6 +145,8 @@ class CompanyService:
         """
         cleaned = clean_text(name, field=field, max_length=MAX_NAME_LENGTH, required=True)
         assert cleaned is not None  # required=True
+        # Two contacts naming one new company at the same time must not create it twice.
+        await lock_keys([f"company-name:{fold(cleaned)}"])
         existing = await self.by_name(cleaned)
         if existing is not None:
             return existing
