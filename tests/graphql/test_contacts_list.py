@@ -195,3 +195,11 @@ async def test_bad_filter_values_name_the_field(client: httpx.AsyncClient) -> No
     ]:
         errors = await gql_errors(client, LIST, {"filter": filter})
         assert errors[0]["extensions"] == {"code": code, "field": field}, filter
+
+
+async def test_a_malformed_updated_since_is_a_validation_error_naming_the_variable(
+    client: httpx.AsyncClient,
+) -> None:
+    errors = await gql_errors(client, LIST, {"filter": {"updatedSince": "last tuesday"}})
+    assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "filter"}
+    assert "updatedSince" in errors[0]["message"]

@@ -121,3 +121,11 @@ async def test_bad_paging_of_deletions_names_the_argument(client: httpx.AsyncCli
     assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "limit"}
     errors = await gql_errors(client, DELETED, {"since": LONG_AGO, "after": "nope"})
     assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "cursor"}
+
+
+async def test_a_malformed_since_is_a_validation_error_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    errors = await gql_errors(client, DELETED, {"since": "yesterday"})
+    assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "since"}
+    assert "yesterday" in errors[0]["message"]
