@@ -49,6 +49,9 @@ class Company(Table, tablename="crm_company"):
     owner = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)
+    # The name case-folded in Python, so that search and find-by-name ignore case alike on
+    # both engines (SQLite's lower() folds ASCII only); indexed for find-by-name.
+    search_text = Text(default="", index=True)
 
 
 class Contact(Table, tablename="crm_contact"):
@@ -64,6 +67,9 @@ class Contact(Table, tablename="crm_contact"):
     notes = Text(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)
+    # Full name and email case-folded in Python, for the text filter (see Company).
+    # Not indexed: a match anywhere in the text (LIKE '%...%') reads every row anyway.
+    search_text = Text(default="")
 
 
 class PhoneNumber(Table, tablename="crm_phone_number"):
@@ -193,6 +199,14 @@ class RateLimit(Table, tablename="crm_rate_limit"):
     failures = Integer(default=0)
 
 
+class Deletion(Table, tablename="crm_deletion"):
+    """A deleted contact or company, kept so that an incremental sync learns of the deletion."""
+
+    id = UUID(primary_key=True)  # the deleted record's id
+    kind = Varchar(length=16)  # "contact" or "company"
+    deleted_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
 TABLES: tuple[type[Table], ...] = (
     User,
     Company,
@@ -206,5 +220,6 @@ TABLES: tuple[type[Table], ...] = (
     RefreshToken,
     TokenRevocation,
     RateLimit,
+    Deletion,
 )
 """Every table of the app, in dependency order."""

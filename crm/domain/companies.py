@@ -11,8 +11,9 @@ from datetime import datetime
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
-from crm.db import for_update, transaction
+from crm.db import for_update, lock_keys, transaction
 from crm.domain.config import DomainConfig
+from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.pagination import Page, page_request, updated_at_page
 from crm.domain.phone_numbers import (
@@ -23,7 +24,7 @@ from crm.domain.phone_numbers import (
     replace_phones,
 )
 from crm.domain.references import existing_user
-from crm.domain.search import contains_pattern
+from crm.domain.search import contains_pattern, fold
 from crm.domain.unset import UNSET, Maybe, given, is_set
 from crm.domain.validation import clean_text, clean_url, now, parse_id
 from crm.tables import Company, Contact, PhoneNumber
@@ -91,7 +92,7 @@ class CompanyService:
             return None
         result: Company | None = (
             await Company.objects()
-            .where(WhereRaw("lower(name) = {}", cleaned.lower()))
+            .where(Company.search_text == fold(cleaned))
             .order_by(Company.created_at, Company.id)
             .first()
         )
@@ -116,7 +117,7 @@ class CompanyService:
         text = clean_text(filter.text, field="text", max_length=MAX_NAME_LENGTH)
         if text is not None:
             query = query.where(
-                WhereRaw("lower(crm_company.name) LIKE {} ESCAPE '\\'", contains_pattern(text))
+                WhereRaw("crm_company.search_text LIKE {} ESCAPE '\\'", contains_pattern(text))
             )
         if filter.updated_since is not None:
             query = query.where(Company.updated_at >= filter.updated_since)
@@ -144,10 +145,12 @@ class CompanyService:
         """
         cleaned = clean_text(name, field=field, max_length=MAX_NAME_LENGTH, required=True)
         assert cleaned is not None  # required=True
+        # Two contacts naming one new company at the same time must not create it twice.
+        await lock_keys([f"company-name:{fold(cleaned)}"])
         existing = await self.by_name(cleaned)
         if existing is not None:
             return existing
-        company = Company(name=cleaned)
+        company = Company(name=cleaned, search_text=fold(cleaned))
         await company.save()
         return company
 
@@ -164,7 +167,8 @@ class CompanyService:
             if is_set(data.owner_id):
                 company.owner = await existing_user(data.owner_id)
             company.updated_at = now()
-            await company.save(columns=[Company.updated_at, *given(data, _COLUMNS_OF_INPUT)])
+            columns = [Company.updated_at, Company.search_text, *given(data, _COLUMNS_OF_INPUT)]
+            await company.save(columns=columns)
             if company.name != old_name:
                 await Contact.update({Contact.updated_at: company.updated_at}).where(
                     Contact.company == company.id
@@ -176,15 +180,18 @@ class CompanyService:
     async def delete(self, company_id: str | uuid.UUID) -> uuid.UUID:
         """Delete a company and its numbers; its contacts stay, with no company.
 
-        The contacts' `updated_at` moves, so an incremental sync sees them change.
+        The contacts' `updated_at` moves, so an incremental sync sees them change, and
+        the deletion is recorded for sync.
         """
-        company = await self.get(company_id)
         async with transaction():
-            await Contact.update({Contact.company: None, Contact.updated_at: now()}).where(
+            company = await self.get(company_id, lock=True)
+            at = now()
+            await Contact.update({Contact.company: None, Contact.updated_at: at}).where(
                 Contact.company == company.id
             )
             await PhoneNumber.delete().where(PhoneNumber.company == company.id)
             await Company.delete().where(Company.id == company.id)
+            await record_deletion(DeletedKind.COMPANY, company.id, at)
         return company.id
 
     def _apply(self, company: Company, data: CompanyInput) -> builtins.list[PhoneNumber] | None:
@@ -192,6 +199,7 @@ class CompanyService:
         if is_set(data.name):
             name = clean_text(data.name, field="name", max_length=MAX_NAME_LENGTH, required=True)
             company.name = name
+            company.search_text = fold(company.name)
         if is_set(data.website):
             company.website = clean_url(data.website, field="website")
         if is_set(data.address):

@@ -16,6 +16,7 @@ from crm.db import for_update, lock_keys, transaction
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
+from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.pagination import (
     Page,
@@ -33,7 +34,7 @@ from crm.domain.phone_numbers import (
     replace_phones,
 )
 from crm.domain.references import existing_user
-from crm.domain.search import contains_pattern
+from crm.domain.search import contact_search_text, contains_pattern
 from crm.domain.unset import UNSET, Maybe, given, is_set
 from crm.domain.validation import clean_email, clean_text, now, parse_id
 from crm.tables import Contact, PhoneNumber
@@ -49,13 +50,12 @@ _IDENTIFYING_FIELDS = {
     "phones": "phones",
 }
 
-# Full name covers first and last name alone; the company's name is a subquery, so
-# the filter needs no join and reads the same on both engines.
+# The company's name is a subquery, so the filter needs no join, and a renamed
+# company is found by its new name at once.
 _TEXT_MATCH = (
-    "lower(crm_contact.first_name || ' ' || crm_contact.last_name) LIKE {} ESCAPE '\\'"
-    " OR lower(coalesce(crm_contact.email, '')) LIKE {} ESCAPE '\\'"
+    "crm_contact.search_text LIKE {} ESCAPE '\\'"
     " OR crm_contact.company IN"
-    " (SELECT id FROM crm_company WHERE lower(crm_company.name) LIKE {} ESCAPE '\\')"
+    " (SELECT id FROM crm_company WHERE crm_company.search_text LIKE {} ESCAPE '\\')"
 )
 
 
@@ -132,7 +132,7 @@ class ContactService:
         text = clean_text(filter.text, field="text", max_length=MAX_SEARCH_LENGTH)
         if text is not None:
             pattern = contains_pattern(text)
-            query = query.where(WhereRaw(_TEXT_MATCH, pattern, pattern, pattern))
+            query = query.where(WhereRaw(_TEXT_MATCH, pattern, pattern))
         if filter.owner_id is not None:
             query = query.where(
                 Contact.owner == parse_id(filter.owner_id, field="ownerId", entity="user")
@@ -211,17 +211,19 @@ class ContactService:
             await self._refuse_emptying(contact, phones, data)
             await self._link(contact, data)
             contact.updated_at = now()
-            await contact.save(columns=[Contact.updated_at, *given(data, _COLUMNS_OF_INPUT)])
+            columns = [Contact.updated_at, Contact.search_text, *given(data, _COLUMNS_OF_INPUT)]
+            await contact.save(columns=columns)
             if phones is not None:
                 await replace_phones(PhoneNumber.contact, contact.id, phones)
         return contact
 
     async def delete(self, contact_id: str | uuid.UUID) -> uuid.UUID:
-        """Delete a contact and its numbers."""
-        contact = await self.get(contact_id)
+        """Delete a contact and its numbers, and record the deletion for sync."""
         async with transaction():
+            contact = await self.get(contact_id, lock=True)
             await PhoneNumber.delete().where(PhoneNumber.contact == contact.id)
             await Contact.delete().where(Contact.id == contact.id)
+            await record_deletion(DeletedKind.CONTACT, contact.id, now())
         return contact.id
 
     def _page_request(self, limit: int | None, cursor: str | None) -> PageRequest:
@@ -249,6 +251,9 @@ class ContactService:
             contact.job_title = clean_text(data.job_title, field="jobTitle", max_length=200)
         if is_set(data.notes):
             contact.notes = clean_text(data.notes, field="notes", max_length=10_000)
+        contact.search_text = contact_search_text(
+            contact.first_name, contact.last_name, contact.email
+        )
         if is_set(data.owner_id) and data.owner_id is not None:
             parse_id(data.owner_id, field="ownerId", entity="user")
         company_id_given = is_set(data.company_id) and data.company_id is not None

@@ -110,7 +110,8 @@ async def updated_at_page(
     updated_at: Column,
     id_column: Column,
 ) -> Page[Any]:
-    """One page of `query` in (updated_at, id) order, starting after the request's cursor.
+    """One page of `query` in (updated_at, id) order, starting after the request's cursor;
+    `updated_at` may be another time column, such as a deletion's time.
 
     Ascending `updated_at` order makes the list an incremental sync: a client keeps
     the last cursor (or `updated_at`) it saw and asks again later for what changed.
@@ -122,10 +123,11 @@ async def updated_at_page(
     rows = list(await query)
     more = len(rows) > request.limit
     rows = rows[: request.limit]
-    return Page(items=rows, next_cursor=updated_at_cursor(rows[-1]) if more and rows else None)
+    cursor = updated_at_cursor(rows[-1], updated_at._meta.name) if more and rows else None
+    return Page(items=rows, next_cursor=cursor)
 
 
-def updated_at_cursor(row: Any) -> str:
-    """The cursor that resumes after `row` in (updated_at, id) order."""
-    at: datetime = row.updated_at
+def updated_at_cursor(row: Any, attribute: str = "updated_at") -> str:
+    """The cursor that resumes after `row` in (updated_at, id) order (or another time's)."""
+    at: datetime = getattr(row, attribute)
     return encode_cursor(at.isoformat(timespec="microseconds"), str(row.id))

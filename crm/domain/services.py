@@ -7,6 +7,7 @@ from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
 from crm.domain.credentials import CredentialService
+from crm.domain.deletions import DeletionService
 from crm.domain.lookup import LookupService
 from crm.domain.ratelimit import RateLimiter
 from crm.domain.recordings import RecordingService
@@ -31,3 +32,4 @@ class Services:
         self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))
         self.lookup = LookupService(config)
         self.activities = ActivityService(config, self.lookup)
+        self.deletions = DeletionService(config)

@@ -11,12 +11,16 @@ from strawberry.types import ExecutionContext
 from crm.graphql.activities import ActivityMutation, ActivityQuery
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
+from crm.graphql.deletions import DeletionQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
 from crm.graphql.lookup import LookupQuery
 from crm.graphql.recordings import RecordingMutation
 from crm.graphql.users import UserMutation, UserQuery
 
-Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery, ActivityQuery, LookupQuery))
+Query = merge_types(
+    "Query",
+    (UserQuery, CompanyQuery, ContactQuery, ActivityQuery, LookupQuery, DeletionQuery),
+)
 Mutation = merge_types(
     "Mutation",
     (UserMutation, CompanyMutation, ContactMutation, ActivityMutation, RecordingMutation),

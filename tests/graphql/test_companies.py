@@ -173,6 +173,21 @@ async def test_companies_filtered_by_text_and_updated_since(client: httpx.AsyncC
     assert [n["name"] for n in data["companies"]["nodes"]] == ["ACME Widgets", "Acme Ltd"]
 
 
+async def test_companies_text_and_company_name_ignore_case_beyond_ascii(
+    client: httpx.AsyncClient,
+) -> None:
+    oel = await create_company(client, name="Ölwerke Süd")
+    await create_company(client, name="Straße & Co")
+    query = "query($filter: CompanyFilter) { companies(filter: $filter) { nodes { name } } }"
+    data = await gql(client, query, {"filter": {"text": "ÖLWERKE SÜD"}})
+    assert [n["name"] for n in data["companies"]["nodes"]] == ["Ölwerke Süd"]
+    data = await gql(client, query, {"filter": {"text": "STRASSE"}})
+    assert [n["name"] for n in data["companies"]["nodes"]] == ["Straße & Co"]
+    contact = await create_contact(client, firstName="Ann", companyName="ÖLWERKE süd")
+    assert contact["company"]["id"] == oel["id"]
+    assert await Company.count() == 2
+
+
 async def test_companies_page_through_all_without_skips_or_repeats(
     client: httpx.AsyncClient,
 ) -> None:

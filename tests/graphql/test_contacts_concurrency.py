@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from crm.tables import Contact, PhoneNumber
+from crm.tables import Company, Contact, PhoneNumber
 from tests.graphql.crm_records import (
     CONTACT_FIELDS,
     CREATE_CONTACT,
@@ -130,3 +130,17 @@ async def test_simultaneous_updates_clearing_the_name_and_the_numbers_cannot_bot
     assert [error["extensions"]["code"] for error in errors] == ["VALIDATION"]
     contact = (await gql(client, GET_CONTACT, {"id": created["id"]}))["contact"]
     assert contact["firstName"] == "Ann" or contact["phones"]
+
+
+async def test_simultaneous_contacts_naming_one_new_company_share_it(
+    client: httpx.AsyncClient,
+) -> None:
+    results = await asyncio.gather(
+        *(
+            _create_matching(client, {"firstName": f"Person {n}", "companyName": "Brand New Ltd"})
+            for n in range(RETRIES)
+        )
+    )
+    assert await Company.count() == 1
+    assert len({result["contact"]["company"]["id"] for result in results}) == 1
+    assert await Contact.count() == RETRIES

@@ -8,7 +8,13 @@ from typing import Any
 
 import httpx
 
-from tests.graphql.crm_records import create_company, create_contact, create_user
+from tests.graphql.crm_records import (
+    UPDATE_COMPANY,
+    UPDATE_CONTACT,
+    create_company,
+    create_contact,
+    create_user,
+)
 from tests.graphql_client import gql, gql_errors
 
 LIST = """
@@ -56,6 +62,50 @@ async def test_text_matches_email_and_company_name(client: httpx.AsyncClient) ->
     await create_contact(client, firstName="Cy", companyName="Initech")
     assert await names(client, text="GLOBEX") == ["Ann", "Bob"]
     assert await names(client, text="initech") == ["Cy"]
+
+
+async def test_text_ignores_case_beyond_ascii_in_names_emails_and_company_names(
+    client: httpx.AsyncClient,
+) -> None:
+    await create_contact(client, firstName="Ärne", lastName="Öberg")
+    await create_contact(client, firstName="Σωκράτης", email="ÉLODIE@example.com")
+    await create_contact(client, firstName="Jürgen", companyName="STRASSE Bau")
+    await create_contact(client, firstName="Ida", companyName="Müller & Söhne")
+    assert await names(client, text="ärne ö") == ["Ärne Öberg"]
+    assert await names(client, text="ÖBERG") == ["Ärne Öberg"]
+    assert await names(client, text="ΣΩΚΡΆΤΗΣ") == ["Σωκράτης"]
+    assert await names(client, text="élodie@") == ["Σωκράτης"]
+    assert await names(client, text="straße") == ["Jürgen"]
+    assert await names(client, text="MÜLLER") == ["Ida"]
+    # The same letter composed or as a base letter with a combining accent.
+    assert await names(client, text="mu\u0308ller") == ["Ida"]
+
+
+async def test_text_finds_a_renamed_company_s_contacts_by_the_new_name_only(
+    client: httpx.AsyncClient,
+) -> None:
+    contact = await create_contact(client, firstName="Ann", companyName="Acme")
+    await gql(
+        client,
+        UPDATE_COMPANY,
+        {"id": contact["company"]["id"], "input": {"name": "Ölwerke Nord"}},
+    )
+    assert await names(client, text="ÖLWERKE") == ["Ann"]
+    assert await names(client, text="acme") == []
+
+
+async def test_text_finds_a_contact_by_its_changed_name_and_email_only(
+    client: httpx.AsyncClient,
+) -> None:
+    contact = await create_contact(client, firstName="Ann", email="ann@example.com")
+    await gql(
+        client,
+        UPDATE_CONTACT,
+        {"id": contact["id"], "input": {"firstName": "Ängla", "email": "ANGLA@example.com"}},
+    )
+    assert await names(client, text="ÄNGLA") == ["Ängla"]
+    assert await names(client, text="angla@") == ["Ängla"]
+    assert await names(client, text="ann") == []
 
 
 async def test_text_takes_like_wildcards_literally(client: httpx.AsyncClient) -> None:
@@ -145,3 +195,11 @@ async def test_bad_filter_values_name_the_field(client: httpx.AsyncClient) -> No
     ]:
         errors = await gql_errors(client, LIST, {"filter": filter})
         assert errors[0]["extensions"] == {"code": code, "field": field}, filter
+
+
+async def test_a_malformed_updated_since_is_a_validation_error_naming_the_variable(
+    client: httpx.AsyncClient,
+) -> None:
+    errors = await gql_errors(client, LIST, {"filter": {"updatedSince": "last tuesday"}})
+    assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "filter"}
+    assert "updatedSince" in errors[0]["message"]

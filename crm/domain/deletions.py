@@ -1,0 +1,50 @@
+"""Deletions: which contacts and companies were deleted, and when, for incremental sync.
+
+A client that syncs with `updatedSince` sees changes but not deletions; the services
+record each deletion here, in the deleting transaction, and a client asks for the
+deletions since its last sync.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from crm.domain.config import DomainConfig
+from crm.domain.pagination import Page, page_request, updated_at_page
+from crm.tables import Deletion
+
+
+class DeletedKind(StrEnum):
+    """What was deleted."""
+
+    CONTACT = "contact"
+    COMPANY = "company"
+
+
+async def record_deletion(kind: DeletedKind, record_id: uuid.UUID, at: datetime) -> None:
+    """Remember that a record was deleted; call it inside the deleting transaction."""
+    await Deletion.insert(Deletion(id=record_id, kind=kind.value, deleted_at=at))
+
+
+class DeletionService:
+    """List the deletions of contacts and companies."""
+
+    def __init__(self, config: DomainConfig) -> None:
+        self._config = config
+
+    async def since(
+        self, since: datetime, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Deletion]:
+        """Deletions at or after `since`, oldest first, paged like the lists they complete."""
+        request = page_request(
+            limit,
+            cursor,
+            default=self._config.page_size_default,
+            maximum=self._config.page_size_max,
+        )
+        query = Deletion.objects().where(Deletion.deleted_at >= since)
+        return await updated_at_page(
+            query, request, updated_at=Deletion.deleted_at, id_column=Deletion.id
+        )
