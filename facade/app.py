@@ -23,7 +23,6 @@ from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
 from facade.operations import Operations
-from facade.recordings import download_recording, upload_recording
 from facade.ringotel.controllers import hook_handlers
 from facade.ringotel.integration import integration_json, integration_logo
 from facade.ringotel.table import HOOKS
@@ -43,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await open_engine(engine, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max)
         try:
             await ping(engine)  # fail fast on a misconfigured database
+            await services.credentials.purge_expired()
             yield
         finally:
             await close_engine(engine)
@@ -52,8 +52,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             ready,
             graphql_controller(settings),
-            upload_recording,
-            download_recording,
             OAuthController,
             *hook_handlers(HOOKS, operations),
             integration_json,
