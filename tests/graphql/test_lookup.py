@@ -126,3 +126,23 @@ async def test_lookup_contacts_sees_each_write_at_the_next_lookup(
 
     await gql(client, "mutation($id: ID!) { deleteCompany(id: $id) }", {"id": acme["id"]})
     assert await lookup(client, "(415) 555-0199") == []
+
+
+async def test_lookup_contacts_serves_the_matched_rows_like_the_contact_query(
+    client: httpx.AsyncClient,
+) -> None:
+    acme = await create_company(client, name="Acme", phones=[{"number": "+1 415 555 0100"}])
+    ann = await create_contact(
+        client, firstName="Ann", companyId=acme["id"], phones=[{"number": "+1 415 555 0100"}]
+    )
+    fields = "id firstName createdAt updatedAt phones { e164 kind } company { id name }"
+    data = await gql(
+        client,
+        f"query($phone: String!, $id: ID!) {{ contact(id: $id) {{ {fields} }}"
+        f" lookupContacts(phone: $phone) {{ contact {{ {fields} }}"
+        " company { id createdAt } } }",
+        {"phone": "+14155550100", "id": ann["id"]},
+    )
+    company, contact = data["lookupContacts"]  # the company's main line, then its staff
+    assert company["company"] == {"id": acme["id"], "createdAt": acme["createdAt"]}
+    assert contact["contact"] == data["contact"]
