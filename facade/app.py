@@ -14,6 +14,10 @@ from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
 from crm.domain.services import Services
 from crm.settings import Settings, load_settings
+from facade.auth.guards import authorize
+from facade.auth.middleware import AuthenticationMiddleware, Authenticator
+from facade.auth.oauth import OAuthController
+from facade.auth.tokens import TokenSigner
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
@@ -25,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     services = Services(DomainConfig.from_settings(settings))
+    signer = TokenSigner(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -43,9 +48,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             graphql_controller(settings),
             upload_recording,
             download_recording,
+            OAuthController,
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "services": services}),
+        state=State(
+            {"settings": settings, "engine": engine, "services": services, "signer": signer}
+        ),
+        middleware=[AuthenticationMiddleware(Authenticator(services, signer))],
+        guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Ringotel CRM",

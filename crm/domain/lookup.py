@@ -88,11 +88,6 @@ class _Candidate:
     last_call: float
     """Epoch seconds of the owner's most recent call, `-inf` when none."""
 
-    @property
-    def line(self) -> str:
-        """The number itself, so that rows holding the same number group together."""
-        return self.e164 or self.national or self.number
-
 
 _MATCH_SELECT = (
     "SELECT p.id, p.contact, p.company, p.kind, p.number, p.e164, p.national, p.extension,"
@@ -260,9 +255,12 @@ def _rank(
             str(c.contact_id or c.company_id),
         )
 
-    # A line held by a company and by contacts of that company is the company's main line.
-    company_lines = {(c.company_id, c.line): c for c in candidates if c.company_id}
-    main_members: dict[tuple[uuid.UUID, str], list[_Candidate]] = {}
+    # A number held by a company and by contacts of that company is the company's main line.
+    company_numbers: dict[uuid.UUID, list[_Candidate]] = {}
+    for c in candidates:
+        if c.contact_id is None and c.company_id is not None:
+            company_numbers.setdefault(c.company_id, []).append(c)
+    main_members: dict[uuid.UUID, list[_Candidate]] = {}
     standalone: list[_Candidate] = []
     for c in candidates:
         if c.contact_id is None:
@@ -270,9 +268,10 @@ def _rank(
         contact = contacts.get(c.contact_id)
         if contact is None:
             continue
-        line = (contact.company, c.line)
-        if contact.company and line in company_lines and extension_miss(c):
-            main_members.setdefault(line, []).append(c)
+        lines = company_numbers.get(contact.company, []) if contact.company else []
+        line = next((n for n in lines if _same_number(n, c)), None)
+        if line is not None and extension_miss(c):
+            main_members.setdefault(line.phone_id, []).append(c)
         else:
             standalone.append(c)
     units = standalone + [c for c in candidates if c.contact_id is None]
@@ -292,7 +291,7 @@ def _rank(
         if company is None or company.id in seen:
             continue
         seen.add(company.id)
-        members = main_members.get((company.id, c.line), [])
+        members = main_members.get(c.phone_id, [])
         main_line = bool(members) or c.kind == _MAIN_KIND
         matches.append(
             PhoneMatch(
@@ -312,6 +311,14 @@ def _rank(
             seen.add(contact.id)
             matches.append(_contact_match(member, contact, company, main_line=True))
     return matches
+
+
+def _same_number(a: _Candidate, b: _Candidate) -> bool:
+    """Whether two stored numbers are one line: the same E.164 form, or the same national
+    digits where one of them was stored without its country."""
+    if a.e164 is not None and b.e164 is not None:
+        return a.e164 == b.e164
+    return a.national is not None and a.national == b.national
 
 
 def _contact_match(

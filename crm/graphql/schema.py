@@ -11,10 +11,11 @@ from crm.graphql.activities import ActivityMutation, ActivityQuery
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
+from crm.graphql.lookup import LookupQuery
 from crm.graphql.recordings import RecordingMutation
 from crm.graphql.users import UserMutation, UserQuery
 
-Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery, ActivityQuery))
+Query = merge_types("Query", (UserQuery, CompanyQuery, ContactQuery, ActivityQuery, LookupQuery))
 Mutation = merge_types(
     "Mutation",
     (UserMutation, CompanyMutation, ContactMutation, ActivityMutation, RecordingMutation),
