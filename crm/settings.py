@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     db_pool_max: Annotated[int, Field(ge=1, le=1000)] = 20
     """Largest number of open PostgreSQL connections per process."""
 
+    integration_id: str = "ringotel-crm"
+    """The `id` of the integration JSON: unique among the integrations a Ringotel server knows."""
+
+    integration_name: str = "Ringotel CRM"
+    """The `name` of the integration JSON, shown in Ringotel's admin portal."""
+
+    integration_logo_url: str = ""
+    """The `logo` of the integration JSON; empty means the logo this app serves."""
+
     lookup_suffix_digits: Annotated[int, Field(ge=7, le=15)] = 7
     """Trailing digits that must agree when lookup falls back to them (never fewer than 7)."""
 
