@@ -24,7 +24,7 @@ from piccolo.querystring import QueryString
 
 from crm.tables import TABLES
 
-Q = TypeVar("Q", bound=Objects[Any])
+Q = TypeVar("Q", bound="Objects[Any] | Select[Any]")
 
 CONNECT_TIMEOUT_S = 5
 """How long opening a PostgreSQL connection may take before the request fails with 503."""
@@ -82,7 +82,7 @@ def for_update(query: Q) -> Q:
     if isinstance(current_engine(), PostgresEngine):
         # NO KEY UPDATE: the keys never change, so rows that refer to a locked one
         # (a call logged against a contact) can still be written meanwhile.
-        return query.lock_rows("NO KEY UPDATE")
+        return cast(Q, query.lock_rows("NO KEY UPDATE"))
     return query
 
 
@@ -139,17 +139,3 @@ def is_database_unavailable(exc: BaseException) -> bool:
         | asyncpg.InternalClientError
         | sqlite3.OperationalError,
     )
-
-
-Q = TypeVar("Q", bound="Objects[Any] | Select[Any]")
-
-
-def for_update(query: Q) -> Q:
-    """Lock the selected rows until the transaction ends (PostgreSQL).
-
-    SQLite has no row locks and needs none: `transaction()` there holds the one
-    write lock from its start, so writers already run one at a time.
-    """
-    if isinstance(current_engine(), SQLiteEngine):
-        return query
-    return cast(Q, query.lock_rows("UPDATE"))
