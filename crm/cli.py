@@ -22,6 +22,7 @@ from crm.domain.errors import DomainError
 from crm.domain.services import Services
 from crm.domain.users import UserInput
 from crm.settings import Settings, SettingsError, load_settings
+from facade.ringotel.integration import AuthMode, integration_document
 
 T = TypeVar("T")
 
@@ -254,6 +255,26 @@ def apikey_revoke(key_id: str) -> None:
 
 def _scopes_or_default(scopes: tuple[str, ...]) -> tuple[str, ...] | None:
     return scopes or None
+
+
+@main.command("ringotel-json")
+@click.option(
+    "--auth",
+    type=click.Choice([mode.value for mode in AuthMode]),
+    default=AuthMode.BEARER.value,
+    show_default=True,
+    help="How Ringotel authenticates its requests.",
+)
+@click.option("--output", default="-", show_default=True, type=click.Path(), help="`-` prints it.")
+def ringotel_json(auth: str, output: str) -> None:
+    """Write the integration JSON to hand to Ringotel (it holds no secret)."""
+    document = integration_document(_settings(), AuthMode(auth))
+    text = json.dumps(document, indent=2) + "\n"
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text)
+        click.echo(f"wrote {output}")
 
 
 @main.command("seed-demo")

@@ -74,6 +74,24 @@ class Settings(BaseSettings):
     db_pool_max: Annotated[int, Field(ge=1, le=1000)] = 20
     """Largest number of open PostgreSQL connections per process."""
 
+    integration_id: str = "ringotel-crm"
+    """The `id` of the integration JSON: unique among the integrations a Ringotel server knows."""
+
+    integration_name: str = "Ringotel CRM"
+    """The `name` of the integration JSON, shown in Ringotel's admin portal."""
+
+    integration_logo_url: str = ""
+    """The `logo` of the integration JSON; empty means the logo this app serves."""
+
+    lookup_suffix_digits: Annotated[int, Field(ge=7, le=15)] = 7
+    """Trailing digits that must agree when lookup falls back to them (never fewer than 7)."""
+
+    internal_extension_max_digits: Annotated[int, Field(ge=0, le=10)] = 6
+    """Numbers with at most this many digits are internal extensions: lookup never matches them."""
+
+    own_numbers: str = ""
+    """The organisation's own numbers, comma-separated: lookup never matches them to a contact."""
+
     jwt_keys: str = ""
     """Access-token signing keys by key id, as JSON (`{"2026a": "...", "2026b": "..."}`);
     empty means one key, `default`, which is `CRM_SECRET_KEY`."""
@@ -96,15 +114,6 @@ class Settings(BaseSettings):
     auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
     """The length of the window failed attempts are counted in, in seconds."""
 
-    lookup_suffix_digits: Annotated[int, Field(ge=7, le=15)] = 7
-    """Trailing digits that must agree when lookup falls back to them (never fewer than 7)."""
-
-    internal_extension_max_digits: Annotated[int, Field(ge=0, le=10)] = 6
-    """Numbers with at most this many digits are internal extensions: lookup never matches them."""
-
-    own_numbers: str = ""
-    """The organisation's own numbers, comma-separated: lookup never matches them to a contact."""
-
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -126,6 +135,22 @@ class Settings(BaseSettings):
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"{value!r} is not a region phonenumbers knows (e.g. US, GB, DE)")
         return region
+
+    @field_validator("own_numbers")
+    @classmethod
+    def _phone_numbers(cls, value: str, info: ValidationInfo) -> str:
+        region = info.data.get("default_region", "US")
+        for number in _split_numbers(value):
+            try:
+                normalize(number, region, field="own_numbers")
+            except ValidationFailed as exc:
+                raise ValueError(f"{number!r}: {exc.message}") from None
+        return value
+
+    @property
+    def own_number_list(self) -> tuple[str, ...]:
+        """`own_numbers` as a tuple, one number each."""
+        return _split_numbers(self.own_numbers)
 
     @field_validator("jwt_keys")
     @classmethod
@@ -150,22 +175,6 @@ class Settings(BaseSettings):
         if self.jwt_key_id and keys and self.jwt_key_id not in keys:
             raise ValueError(f"CRM_JWT_KEY_ID {self.jwt_key_id!r} is not a key of CRM_JWT_KEYS")
         return self
-
-    @field_validator("own_numbers")
-    @classmethod
-    def _phone_numbers(cls, value: str, info: ValidationInfo) -> str:
-        region = info.data.get("default_region", "US")
-        for number in _split_numbers(value):
-            try:
-                normalize(number, region, field="own_numbers")
-            except ValidationFailed as exc:
-                raise ValueError(f"{number!r}: {exc.message}") from None
-        return value
-
-    @property
-    def own_number_list(self) -> tuple[str, ...]:
-        """`own_numbers` as a tuple, one number each."""
-        return _split_numbers(self.own_numbers)
 
     @property
     def is_sqlite(self) -> bool:

@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
 from crm.domain.services import Services
+from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
 from facade.auth.guards import authorize
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
@@ -21,7 +22,11 @@ from facade.auth.tokens import TokenSigner
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
+from facade.operations import Operations
 from facade.recordings import download_recording, upload_recording
+from facade.ringotel.controllers import hook_handlers
+from facade.ringotel.integration import integration_json, integration_logo
+from facade.ringotel.table import HOOKS
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -30,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = make_engine(settings.database_url)
     services = Services(DomainConfig.from_settings(settings))
     signer = TokenSigner(settings)
+    operations = Operations(schema)  # parsed and validated once, here
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -50,6 +56,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             upload_recording,
             download_recording,
             OAuthController,
+            *hook_handlers(HOOKS, operations),
+            integration_json,
+            integration_logo,
         ],
         lifespan=[lifespan],
         state=State(

@@ -17,18 +17,18 @@ class DomainConfig:
     default_region: str = "US"
     page_size_default: int = 50
     page_size_max: int = 500
-    credential_key: str = ""
-    """Keys the hashes of stored credentials (derived from `CRM_SECRET_KEY`)."""
-    auth_code_ttl_s: int = 120
-    refresh_token_ttl_s: int = 30 * 86_400
-    auth_max_failures: int = 10
-    auth_failure_window_s: int = 300
     lookup_suffix_digits: int = 7
     internal_extension_max_digits: int = 6
     own_numbers: tuple[str, ...] = ()
     recordings_dir: Path = Path("recordings")
     public_url: str = "http://127.0.0.1:8000"
     recording_max_bytes: int = 2_000_000_000
+    credential_key: str = ""
+    """Keys the hashes of stored credentials (derived from `CRM_SECRET_KEY`)."""
+    auth_code_ttl_s: int = 120
+    refresh_token_ttl_s: int = 30 * 86_400
+    auth_max_failures: int = 10
+    auth_failure_window_s: int = 300
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -36,15 +36,15 @@ class DomainConfig:
             default_region=settings.default_region,
             page_size_default=settings.page_size_default,
             page_size_max=settings.page_size_max,
-            credential_key=settings.signing_key(),
-            auth_code_ttl_s=settings.auth_code_ttl_s,
-            refresh_token_ttl_s=settings.refresh_token_ttl_s,
-            auth_max_failures=settings.auth_max_failures,
-            auth_failure_window_s=settings.auth_failure_window_s,
             lookup_suffix_digits=settings.lookup_suffix_digits,
             internal_extension_max_digits=settings.internal_extension_max_digits,
             own_numbers=settings.own_number_list,
             recordings_dir=settings.recordings_dir,
             public_url=settings.public_url,
             recording_max_bytes=settings.recording_max_bytes,
+            credential_key=settings.signing_key(),
+            auth_code_ttl_s=settings.auth_code_ttl_s,
+            refresh_token_ttl_s=settings.refresh_token_ttl_s,
+            auth_max_failures=settings.auth_max_failures,
+            auth_failure_window_s=settings.auth_failure_window_s,
         )

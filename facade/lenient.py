@@ -1,0 +1,189 @@
+"""Lenient readers of what Ringotel sends: one small pure function per kind of value.
+
+Ringotel's framework does not say how it encodes values, so each reader accepts
+every reasonable form (contract, section 4) and returns `None` for "absent": an
+empty string, `null`, or a placeholder Ringotel left unfilled (`$name$`). A value
+that cannot be understood raises `ValidationFailed` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from crm.domain.errors import ValidationFailed
+
+_PLACEHOLDER = re.compile(r"^\$[^$\s][^$]*\$$")
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_MAX_INT32 = 2**31 - 1
+# Epoch values at or above this are milliseconds: as seconds it would be the year 5138.
+_MILLISECONDS_FROM = 100_000_000_000
+
+_DIRECTIONS = {
+    "inbound": "INBOUND",
+    "in": "INBOUND",
+    "incoming": "INBOUND",
+    "outbound": "OUTBOUND",
+    "out": "OUTBOUND",
+    "outgoing": "OUTBOUND",
+}
+
+_STATUSES = {
+    "ringing": "RINGING",
+    "ring": "RINGING",
+    "alerting": "RINGING",
+    "answered": "ANSWERED",
+    "answer": "ANSWERED",
+    "connected": "ANSWERED",
+    "inprogress": "ANSWERED",
+    "completed": "COMPLETED",
+    "complete": "COMPLETED",
+    "ended": "COMPLETED",
+    "finished": "COMPLETED",
+    "done": "COMPLETED",
+    "missed": "MISSED",
+    "noanswer": "MISSED",
+    "unanswered": "MISSED",
+    "busy": "BUSY",
+    "failed": "FAILED",
+    "failure": "FAILED",
+    "error": "FAILED",
+    "cancelled": "CANCELLED",
+    "canceled": "CANCELLED",
+    "abandoned": "CANCELLED",
+    "voicemail": "VOICEMAIL",
+}
+
+
+def is_absent(value: Any) -> bool:
+    """`None`, blank text or an unfilled `$placeholder$`: Ringotel had no value."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        return not text or bool(_PLACEHOLDER.match(text))
+    return False
+
+
+def text(value: Any, field: str) -> str | None:
+    """Free text; numbers are accepted as their digits (a name sent as a number is still text)."""
+    if is_absent(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValidationFailed("must be text", field=field)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    result = str(value).strip()
+    if "\x00" in result:
+        raise ValidationFailed(
+            "must not contain a NUL character", field=field
+        )  # no text column takes one
+    return result
+
+
+def phone(value: Any, field: str) -> str | None:
+    """A phone number in any format; a `+` that arrived as a space (query strings) is restored.
+
+    Normalizing to E.164 is the domain's job; this only recovers what the transport mangled.
+    """
+    raw = text(value, field)
+    if raw is None:
+        return None
+    original = value if isinstance(value, str) else raw
+    if original[:1].isspace() and raw[:1].isdigit():
+        return "+" + raw  # `?phone=+1555...` decoded as form data turns the `+` into a space
+    if raw[:3].upper() == "%2B":
+        return "+" + raw[3:].strip()  # encoded twice on the way
+    return raw
+
+
+def timestamp(value: Any, field: str) -> datetime | None:
+    """A moment as epoch milliseconds, epoch seconds or ISO 8601, as an aware UTC datetime."""
+    if is_absent(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationFailed("must be a time", field=field)
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        value = float(value.strip())
+    if isinstance(value, int | float):
+        seconds = value / 1000 if abs(value) >= _MILLISECONDS_FROM else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValidationFailed(f"{value!r} is out of range", field=field) from None
+    if not isinstance(value, str):
+        raise ValidationFailed("must be a time", field=field)
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(
+            f"{value!r} is not epoch milliseconds, epoch seconds or ISO 8601", field=field
+        ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # a time without an offset is read as UTC
+    return moment.astimezone(UTC)
+
+
+def duration(value: Any, field: str) -> int | None:
+    """Whole seconds from a number or a numeric string; fractions are rounded."""
+    if is_absent(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationFailed("must be a number of seconds", field=field)
+    if isinstance(value, str):
+        if not _NUMBER.match(value.strip()):
+            raise ValidationFailed(f"{value!r} is not a number of seconds", field=field)
+        value = float(value.strip())
+    if not isinstance(value, int | float):
+        raise ValidationFailed("must be a number of seconds", field=field)
+    seconds = round(value)
+    if seconds < 0:
+        raise ValidationFailed("must not be negative", field=field)
+    if seconds > _MAX_INT32:
+        raise ValidationFailed("is too large", field=field)
+    return seconds
+
+
+def count(value: Any, field: str) -> int | None:
+    """A whole number such as a page size, from a number or a numeric string."""
+    if is_absent(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationFailed("must be a whole number", field=field)
+    if isinstance(value, str) and re.match(r"^[+-]?\d+$", value.strip()):
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValidationFailed(f"{value!r} is not a whole number", field=field)
+    return max(min(value, _MAX_INT32), -_MAX_INT32)
+
+
+def direction(value: Any, field: str) -> str | None:
+    """`inbound`/`outbound` or a synonym (`in`, `incoming`, `out`, `outgoing`), any case."""
+    word = _word(value, field)
+    if word is None:
+        return None
+    if word not in _DIRECTIONS:
+        raise ValidationFailed(f"{value!r} is not inbound or outbound", field=field)
+    return _DIRECTIONS[word]
+
+
+def status(value: Any, field: str) -> str | None:
+    """A call status, in any case and with the usual synonyms (`no-answer`, `canceled`, ...)."""
+    word = _word(value, field)
+    if word is None:
+        return None
+    if word not in _STATUSES:
+        known = ", ".join(sorted(set(_STATUSES.values())))
+        raise ValidationFailed(f"{value!r} is not a call status ({known})", field=field)
+    return _STATUSES[word]
+
+
+def _word(value: Any, field: str) -> str | None:
+    """Lowercase letters only, so `No-Answer`, `no_answer` and `NOANSWER` read the same."""
+    raw = text(value, field)
+    if raw is None:
+        return None
+    return re.sub(r"[^a-z]", "", raw.lower())

@@ -1,0 +1,206 @@
+"""Litestar route handlers generated from the route table.
+
+Each handler's signature is built from the hook's inputs, so Litestar parses and
+documents exactly the parameters and body fields the integration JSON names.
+Body fields accept any JSON scalar: the lenient readers, not the schema, decide
+what a value means.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body, Parameter, QueryParameter
+
+from crm.domain.errors import DomainError
+from crm.graphql.context import new_context
+from facade.graphql import request_principal
+from facade.operations import Operations
+from facade.ringotel.hooks import Hook, Output
+
+Scalar = str | int | float | bool | None
+"""What a body field may hold: any JSON scalar, read leniently afterwards."""
+
+
+class ErrorBody(msgspec.Struct):
+    """Every error answer: a code, a reason and, for bad input, the field."""
+
+    error: str
+    message: str
+    field: str | None = None
+
+
+ERROR_RESPONSES = {
+    400: ResponseSpec(ErrorBody, description="A malformed request (not JSON, a wrong type)."),
+    403: ResponseSpec(ErrorBody, description="Missing or bad credentials."),
+    404: ResponseSpec(ErrorBody, description="No record with that id."),
+    409: ResponseSpec(ErrorBody, description="Not allowed in the record's current state."),
+    422: ResponseSpec(ErrorBody, description="Bad input; `field` names it."),
+}
+
+
+def hook_handlers(hooks: Sequence[Hook], operations: Operations) -> list[HTTPRouteHandler]:
+    """One route handler per hook, running its operation from `operations`."""
+    return [route_handler(hook, operations) for hook in hooks]
+
+
+def route_handler(hook: Hook, operations: Operations) -> HTTPRouteHandler:
+    """The handler for `hook`: its own hand-written one, or the generic GraphQL-backed one."""
+    if isinstance(hook.handler, HTTPRouteHandler):
+        return _checked(hook, hook.handler)
+    if hook.handler is not None:
+        endpoint = hook.handler
+    else:
+        for name in (hook.operation, hook.prefetch):
+            if name is not None and name not in operations:
+                raise ValueError(f"{hook.name}: no operation {name!r}")
+        if hook.operation is None:
+            raise ValueError(f"{hook.name}: neither an operation nor a handler")
+        endpoint = _generic_endpoint(hook, operations)
+    return HTTPRouteHandler(
+        path=hook.litestar_path,
+        http_method=hook.method,
+        status_code=hook.status,
+        operation_id=hook.name,
+        tags=[hook.tag],
+        summary=hook.summary,
+        description=_description(hook),
+        responses=ERROR_RESPONSES,
+    )(endpoint)
+
+
+def _checked(hook: Hook, handler: HTTPRouteHandler) -> HTTPRouteHandler:
+    """A ready-made handler, once its path and method are proven to be the table's."""
+    if hook.litestar_path not in handler.paths or hook.method not in handler.http_methods:
+        raise ValueError(
+            f"{hook.name}: the handler serves {sorted(handler.http_methods)} "
+            f"{sorted(handler.paths)}, the table says {hook.method} {hook.litestar_path}"
+        )
+    return handler
+
+
+def _generic_endpoint(hook: Hook, operations: Operations) -> Any:
+    operation = hook.operation
+    assert operation is not None
+    query_names = {f"q_{i.name}": i.name for i in hook.inputs if i.where == "query"}
+    path_names = [i.name for i in hook.inputs if i.where == "path"]
+    has_body = any(i.where == "body" for i in hook.inputs)
+
+    async def endpoint(request: Request[Any, Any, Any], state: State, **params: Any) -> Any:
+        raw: dict[str, Any] = {name: params[name] for name in path_names}
+        raw.update({name: params.get(key) for key, name in query_names.items()})
+        if has_body and params.get("data") is not None:
+            raw.update(msgspec.structs.asdict(params["data"]))
+        variables: dict[str, Any] = {}
+        try:
+            values = hook.read(raw)
+            context = new_context(state.services, request_principal(request))
+            prefetched = None
+            if hook.prefetch is not None:
+                prefetched = await operations.run(
+                    hook.prefetch, hook.build_variables(values), context
+                )
+            variables = hook.build_variables(values, prefetched)
+            data = await operations.run(operation, variables, context)
+        except DomainError as exc:
+            exc.field = hook.request_name(exc.field, variables)
+            raise
+        status, body = hook.respond(data)
+        return Response(body, status_code=status)
+
+    endpoint.__name__ = f"ringotel_{hook.name}"
+    endpoint.__doc__ = hook.summary
+    _set_signature(endpoint, hook)
+    return endpoint
+
+
+def _set_signature(endpoint: Any, hook: Hook) -> None:
+    """Give `endpoint` the parameters of `hook`, so Litestar parses and documents them."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", keyword, annotation=Request[Any, Any, Any]),
+        inspect.Parameter("state", keyword, annotation=State),
+    ]
+    for item in hook.inputs:
+        if item.where == "path":
+            annotation: Any = Annotated[str, Parameter(description=item.description)]
+            params.append(inspect.Parameter(item.name, keyword, annotation=annotation))
+        elif item.where == "query":
+            annotation = Annotated[
+                str | None,
+                QueryParameter(
+                    name=item.name, description=item.description, required=item.required
+                ),
+            ]
+            params.append(
+                inspect.Parameter(f"q_{item.name}", keyword, annotation=annotation, default=None)
+            )
+    body_fields = [i for i in hook.inputs if i.where == "body"]
+    if body_fields:
+        body_type = msgspec.defstruct(
+            f"{hook.name}Request",
+            [
+                (i.name, Annotated[Scalar, msgspec.Meta(description=i.description)], None)
+                for i in body_fields
+            ],
+        )
+        annotation = Annotated[
+            body_type | None, Body(description=f"Fields Ringotel fills in for {hook.name}.")
+        ]
+        params.append(inspect.Parameter("data", keyword, annotation=annotation, default=None))
+    generic: Any = Response  # parametrized at run time with a type built at run time
+    returns = generic[_response_type(hook)]
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=returns)
+    endpoint.__annotations__ = {p.name: p.annotation for p in params} | {"return": returns}
+
+
+def _response_type(hook: Hook) -> Any:
+    """A schema of the hook's answer for the OpenAPI document."""
+    record = _struct(
+        f"{hook.name}Record" if hook.shape != "one" else f"{hook.name}Response", hook.outputs
+    )
+    if hook.shape == "one":
+        return record
+    fields: list[tuple[str, Any, Any]] = [("records", list[record], msgspec.field())]  # type: ignore[valid-type]
+    if hook.shape == "page":
+        fields.append(
+            (
+                "next_cursor",
+                Annotated[
+                    str | None,
+                    msgspec.Meta(
+                        description="Pass as `cursor` for the next page; null on the last."
+                    ),
+                ],
+                None,
+            )
+        )
+    return msgspec.defstruct(f"{hook.name}Response", fields)
+
+
+def _struct(name: str, outputs: tuple[Output, ...]) -> Any:
+    fields: list[tuple[str, Any, Any]] = []
+    for out in outputs:
+        if out.fields:
+            inner = _struct(f"{name}{out.key.title()}", out.fields)
+            fields.append((out.key, inner | None, None))
+        else:
+            meta = msgspec.Meta(
+                description=f"Read into `${out.variable}$`." if out.variable else ""
+            )
+            fields.append((out.key, Annotated[Any, meta], None))
+    return msgspec.defstruct(name, fields)
+
+
+def _description(hook: Hook) -> str:
+    lines = [hook.summary]
+    if hook.published:
+        lines.append(f"Ringotel hook `{hook.name}`.")
+    return "\n\n".join(lines)
