@@ -236,12 +236,13 @@ async def test_pkce_code_challenge_is_checked_with_s256(
             400,
             "invalid_request",
         ),
+        ({"grant_type": ["client_credentials"] * 2}, "right", 400, "invalid_request"),
     ],
 )
 async def test_token_endpoint_errors_follow_rfc6749(
     anonymous: httpx.AsyncClient,
     oauth_client: tuple[str, str],
-    data: dict[str, str],
+    data: dict[str, str | list[str]],
     auth: str | None,
     status: int,
     error: str,
