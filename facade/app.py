@@ -23,7 +23,6 @@ from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
 from facade.operations import Operations
-from facade.recordings import download_recording, upload_recording
 from facade.ringotel.controllers import hook_handlers
 from facade.ringotel.integration import integration_json, integration_logo
 from facade.ringotel.table import HOOKS
@@ -53,8 +52,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             ready,
             graphql_controller(settings),
-            upload_recording,
-            download_recording,
             OAuthController,
             *hook_handlers(HOOKS, operations),
             integration_json,

@@ -70,6 +70,30 @@ CONTACTS = Hook(
     outputs=CONTACT_RECORD,
 )
 
+FIND_CONTACT = Hook(
+    name="FindContact",
+    method="GET",
+    path=PATH + "/lookup",
+    summary="The contacts a phone number belongs to, the best match first; "
+    'no match answers 200 with `{"records": []}`.',
+    tag="contacts",
+    operation="RingotelFindContact",
+    inputs=(
+        Input(
+            "phone",
+            lenient.phone,
+            "The other party's number, in any format (a `+` sent unencoded is understood).",
+            where="query",
+            target="phone",
+            required=True,
+        ),
+    ),
+    result="lookupContacts",
+    shape="list",
+    record="contact",
+    outputs=CONTACT_RECORD,
+)
+
 CREATE_CONTACT = Hook(
     name="CreateContact",
     method="POST",

@@ -101,6 +101,9 @@ class Hook:
     """`one` node, a `page` (connection: `records` and `next_cursor`), or a whole `list`."""
     outputs: tuple[Output, ...] = ()
     """The response (shape `one`) or each record (`page`, `list`)."""
+    record: str = ""
+    """Dotted path in each listed node to the record it stands for (a match's `contact`);
+    nodes without one are left out, and a record already listed is not listed again."""
     status: int = 200
     created: str | None = None
     """Dotted path in the data to a Boolean: true answers `status`, false (found) answers 200."""
@@ -205,16 +208,31 @@ class Hook:
         found: Any = dig(data, self.result) if self.result else data
         if self.shape == "page":
             page = found or {}
-            records = [self.project(node) for node in page.get("nodes", [])]
+            records = self.records(page.get("nodes", []))
             cursor = (page.get("pageInfo") or {}).get("endCursor")
             has_next = (page.get("pageInfo") or {}).get("hasNextPage")
             return 200, {"records": records, NEXT_CURSOR: cursor if has_next else None}
         if self.shape == "list":
-            return 200, {"records": [self.project(node) for node in found or []]}
+            return 200, {"records": self.records(found or [])}
         status = self.status
         if self.created is not None and dig(data, self.created) is False:
             status = 200
         return status, self.project(found or {})
+
+    def records(self, nodes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Each node's record, projected, in order, each record once."""
+        seen: set[Any] = set()
+        records: list[dict[str, Any]] = []
+        for node in nodes:
+            record = dig(node, self.record) if self.record else node
+            if not isinstance(record, Mapping):
+                continue
+            key = record.get("id")
+            if key is not None and key in seen:
+                continue
+            seen.add(key)
+            records.append(self.project(record))
+        return records
 
     def project(self, node: Mapping[str, Any]) -> dict[str, Any]:
         return {out.key: out.value(node) for out in self.outputs}

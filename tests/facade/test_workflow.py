@@ -15,10 +15,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from tests.audio_samples import wav
 from tests.auth_tools import sign_in
 from tests.conftest import OAUTH_REDIRECT_URI
 from tests.facade.ringotel import Answer, Ringotel, fill
 from tests.facade.seed import make_user
+from tests.graphql_client import gql
 
 Credentials = Callable[[httpx.AsyncClient, Litestar, dict[str, Any]], Awaitable[dict[str, str]]]
 
@@ -174,5 +176,70 @@ async def test_every_hook_of_the_document_runs_in_workflow_order(
         (carol["company_id"], "Acme")
     ]
 
+    # An incoming call: who is it? (filled in raw, the + arrives as a space)
+    found = await call("FindContact", phone="+12015550123")
+    assert found.records[0]["contact_id"] == contact_id
+    assert found.records[0]["company_name"] == "Acme"
+    nobody = await call("FindContact", phone="+493090182000")
+    assert (nobody.response.json(), nobody.records) == ({"records": []}, [])
+
+    # The call is logged, linked, ended, and its recording uploaded.
+    activity = await call(
+        "CreateActivity",
+        call_id="rt-call-1",
+        direction="in",
+        phone="+12015550123",
+        called_number="101",
+        call_start=1_796_040_005_000,
+        status="ringing",
+        subject="Incoming call",
+        contact_id="$contact_id$",  # not known yet at ring time: left unfilled
+    )
+    assert activity.response.status_code == 201
+    activity_id = activity.values["activity_id"]
+    again = await call("CreateActivity", call_id="rt-call-1", direction="inbound")
+    assert (again.response.status_code, again.values["activity_id"]) == (200, activity_id)
+    ringotel.variables["activity_id"] = activity_id
+
+    assigned = await call("AssignActivity")
+    assert assigned.values["activity_id"] == activity_id
+    answered = await call("UpdateActivityStatus", status="answered")
+    assert answered.values["activity_id"] == activity_id
+    ended = await call(
+        "UpdateActivity",
+        call_end=1_796_040_065_000,
+        call_duration="60",
+        comment="Wants a quote",
+        status="completed",
+    )
+    assert ended.values["activity_id"] == activity_id
+
+    audio = wav()
+    uploaded = await call("UploadRecording", files={"file": ("call.wav", audio, "audio/wav")})
+    assert uploaded.response.status_code == 201
+    assert uploaded.values["activity_id"] == activity_id
+
     assert called[0] == "Users"
     assert set(called) == set(ringotel.document["API"]), "a hook of the document was not driven"
+
+    # What Ringotel wrote is what the CRM holds.
+    data = await gql(
+        client,
+        "query($id: ID!) { activity(id: $id) { status duration comment direction "
+        "user { id } recording { size downloadUrl } } }",
+        {"id": activity_id},
+    )
+    stored = data["activity"]
+    assert stored["status"] == "COMPLETED"
+    assert stored["duration"] == 60
+    assert stored["comment"] == "Wants a quote"
+    assert stored["direction"] == "INBOUND"
+    assert stored["user"] == {"id": agent["id"]}  # found by the extension called
+    assert stored["recording"]["size"] == len(audio)
+
+    # People download the recording (whole, and a range as audio players ask).
+    download = f"/ringotel/v1/activities/{activity_id}/recording"
+    whole = await client.get(download)
+    assert (whole.status_code, whole.content) == (200, audio)
+    part = await client.get(download, headers={"Range": "bytes=0-99"})
+    assert (part.status_code, part.content) == (206, audio[:100])

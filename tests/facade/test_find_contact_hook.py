@@ -1,0 +1,73 @@
+"""FindContact: the caller by number in any format; no match is an empty list, never 404."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.graphql_client import gql
+
+LOOKUP = "/ringotel/v1/contacts/lookup"
+
+
+async def make_carol(client: httpx.AsyncClient) -> str:
+    response = await client.post(
+        "/ringotel/v1/contacts",
+        json={"firstname": "Carol", "phone": "+1 (201) 555-0123", "company_name": "Acme"},
+    )
+    assert response.status_code == 201, response.text
+    contact_id: str = response.json()["id"]
+    return contact_id
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "phone=+12015550123",  # a + sent unencoded arrives as a space
+        "phone=%2B12015550123",
+        "phone=%2B1%20(201)%20555-0123",
+        "phone=12015550123",
+        "phone=(201)%20555-0123",  # national, read in the default region
+        "phone=001%20201%20555%200123",
+    ],
+)
+async def test_find_contact_finds_the_caller_in_any_format(
+    client: httpx.AsyncClient, query: str
+) -> None:
+    contact_id = await make_carol(client)
+    response = await client.get(f"{LOOKUP}?{query}")
+    assert response.status_code == 200, response.text
+    [record] = response.json()["records"]
+    assert record["id"] == contact_id
+    assert record["firstname"] == "Carol"
+    assert record["phone"] == "+12015550123"
+    assert record["company"]["name"] == "Acme"
+
+
+async def test_find_contact_without_a_match_is_an_empty_list(client: httpx.AsyncClient) -> None:
+    await make_carol(client)
+    response = await client.get(LOOKUP, params={"phone": "+44 20 7946 0018"})
+    assert response.status_code == 200
+    assert response.json() == {"records": []}
+
+
+async def test_find_contact_leaves_out_matches_that_are_no_contact(
+    client: httpx.AsyncClient,
+) -> None:
+    await gql(
+        client,
+        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
+        {"input": {"name": "Lonely Ltd", "phones": [{"number": "+12015550100", "kind": "MAIN"}]}},
+    )
+    response = await client.get(LOOKUP, params={"phone": "+12015550100"})
+    assert response.status_code == 200
+    assert response.json() == {"records": []}
+
+
+async def test_find_contact_refuses_a_missing_or_unreadable_number_by_name(
+    client: httpx.AsyncClient,
+) -> None:
+    for params in ({}, {"phone": ""}, {"phone": "$phone$"}, {"phone": "call me maybe"}):
+        response = await client.get(LOOKUP, params=params)
+        assert response.status_code == 422, (params, response.text)
+        assert response.json()["field"] == "phone"
