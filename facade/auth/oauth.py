@@ -78,13 +78,12 @@ class AuthorizationRequest:
     fields: dict[str, str]
 
 
-def redirect(uri: str, **params: str) -> Response[None]:
+def redirect(uri: str, **params: str) -> Response[bytes]:
     """A 303 back to the client with `params` added to its redirect URI's query."""
     query = urlencode({key: value for key, value in params.items() if value})
     separator = "&" if "?" in uri else "?"
-    return Response(
-        None, status_code=303, headers={"Location": f"{uri}{separator}{query}", **NO_STORE}
-    )
+    location = f"{uri}{separator}{query}"
+    return Response(b"", status_code=303, headers={"Location": location, **NO_STORE})
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -268,7 +267,7 @@ class OAuthController(Controller):
         if not await services.credentials.revoke_refresh_token(client, token):
             await _revoke_access_token(services, signer, client, token)
         # RFC 7009 §2.2: an unknown or foreign token is answered like a revoked one.
-        return Response(None, status_code=200, headers=NO_STORE)
+        return Response(b"", status_code=200, headers=NO_STORE)
 
 
 async def _revoke_access_token(

@@ -6,6 +6,7 @@ import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -235,12 +236,13 @@ async def test_pkce_code_challenge_is_checked_with_s256(
             400,
             "invalid_request",
         ),
+        ({"grant_type": ["client_credentials"] * 2}, "right", 400, "invalid_request"),
     ],
 )
 async def test_token_endpoint_errors_follow_rfc6749(
     anonymous: httpx.AsyncClient,
     oauth_client: tuple[str, str],
-    data: dict[str, str],
+    data: dict[str, str | list[str]],
     auth: str | None,
     status: int,
     error: str,
@@ -259,25 +261,50 @@ async def test_token_endpoint_errors_follow_rfc6749(
         assert response.headers["www-authenticate"].startswith("Basic")
 
 
-async def test_failed_token_requests_are_rate_limited_per_client(
-    anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
-) -> None:
-    client_id, secret = oauth_client
-    for _ in range(MAX_FAILURES):
-        wrong = await anonymous.post(
-            "/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=httpx.BasicAuth(client_id, "wrong"),
-        )
-        assert wrong.status_code == 401
-    blocked = await anonymous.post(
+def from_address(app: Litestar, address: str) -> httpx.AsyncClient:
+    """A client whose requests come from `address` (the app's lifespan must be running)."""
+    asgi_app: Any = app
+    transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://crm.test")
+
+
+async def token_request(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
+    response = await http.post(
         "/oauth/token",
         data={"grant_type": "client_credentials"},
         auth=httpx.BasicAuth(client_id, secret),
-        headers={"X-Forwarded-For": "10.9.9.9"},
     )
+    return response.status_code
+
+
+async def test_failed_token_requests_are_rate_limited_per_client_from_any_address(
+    app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> None:
+    client_id, secret = oauth_client
+    for attempt in range(MAX_FAILURES):
+        async with from_address(app, f"10.0.0.{attempt + 1}") as attacker:
+            assert await token_request(attacker, client_id, "wrong") == 401
+    async with from_address(app, "10.9.9.9") as elsewhere:
+        blocked = await elsewhere.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=httpx.BasicAuth(client_id, secret),
+        )
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
+    assert blocked.json()["error"] == "invalid_request"
+
+
+async def test_failed_token_requests_are_rate_limited_per_address_for_every_client(
+    app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> None:
+    client_id, secret = oauth_client
+    async with from_address(app, "10.1.1.1") as attacker:
+        for attempt in range(MAX_FAILURES):
+            assert await token_request(attacker, f"crmc_guess{attempt}", "wrong") == 401
+        assert await token_request(attacker, client_id, secret) == 429
+    async with from_address(app, "10.2.2.2") as honest:
+        assert await token_request(honest, client_id, secret) == 200
 
 
 async def test_revoke_needs_client_authentication(

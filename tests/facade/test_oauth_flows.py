@@ -235,6 +235,7 @@ async def test_revoking_access_and_refresh_tokens_ends_them(
 async def test_revoking_an_unknown_token_answers_200(oauth: AsyncOAuth2Client) -> None:
     response = await oauth.revoke_token(REVOKE, token="not-a-token")
     assert response.status_code == 200
+    assert response.content == b""
 
 
 async def test_revoked_client_loses_its_tokens_and_basic_access(

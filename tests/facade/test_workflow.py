@@ -9,38 +9,114 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from tests.audio_samples import wav
-from tests.facade.ringotel import Answer, Ringotel
+from tests.auth_tools import sign_in
+from tests.conftest import OAUTH_REDIRECT_URI
+from tests.facade.ringotel import Answer, Ringotel, fill
 from tests.facade.seed import make_user
 from tests.graphql_client import gql
 
-Credentials = Callable[[httpx.AsyncClient], Awaitable[dict[str, str]]]
+Credentials = Callable[[httpx.AsyncClient, Litestar, dict[str, Any]], Awaitable[dict[str, str]]]
+
+RINGOTEL_CALLBACK = OAUTH_REDIRECT_URI
+"""The redirect URI Ringotel's admin portal registers for the OAuth2 mode."""
 
 
-async def bearer_credentials(client: httpx.AsyncClient) -> dict[str, str]:
+async def bearer_credentials(
+    client: httpx.AsyncClient, app: Litestar, document: dict[str, Any]
+) -> dict[str, str]:
     """The form value for the bearer mode: the API key the test client authenticates with."""
     _, _, key = client.headers.get("Authorization", "Bearer none").partition(" ")
     return {"API key": key}
 
 
-AUTH_MODES: dict[str, Credentials] = {"bearer": bearer_credentials}
+async def basic_credentials(
+    client: httpx.AsyncClient, app: Litestar, document: dict[str, Any]
+) -> dict[str, str]:
+    """The basic mode: an OAuth2 client made as `crm client create` makes it (default scopes)."""
+    row, secret = await app.state.services.credentials.create_client("Ringotel", [])
+    return {"Username": row.client_id, "Password": secret}
+
+
+async def oauth2_credentials(
+    client: httpx.AsyncClient, app: Litestar, document: dict[str, Any]
+) -> dict[str, str]:
+    """The OAuth2 mode as Ringotel runs it from the document: the admin signs in as a CRM
+    user and allows access, Ringotel exchanges the code at the document's token endpoint."""
+    row, secret = await app.state.services.credentials.create_client(
+        "Ringotel", [RINGOTEL_CALLBACK]
+    )
+    form = {"Client ID": row.client_id, "Client Secret": secret}
+    oauth = fill(document["OAuth2"], form)
+    assert oauth["flow_type"] == {"default": "0"}
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": oauth["client_id"],
+            "redirect_uri": RINGOTEL_CALLBACK,
+            "state": "ringotel-state",
+        }
+    )
+    url = (
+        f"{oauth['authorization_endpoint']}?{query}&{oauth['authorization_parameters']['default']}"
+    )
+    asgi_app: Any = app
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi_app), base_url=document["url"]
+    ) as browser:  # the admin's browser and Ringotel's server: neither has the test's key
+        allowed = await sign_in(browser, url, "agent@example.com", "correct horse")
+        assert allowed.status_code == 303, allowed.text
+        returned = parse_qs(urlsplit(allowed.headers["location"]).query)
+        assert returned["state"] == ["ringotel-state"]
+        answer = await browser.post(
+            oauth["token_endpoint"],
+            content=urlencode(
+                {
+                    "grant_type": "authorization_code",
+                    "code": returned["code"][0],
+                    "redirect_uri": RINGOTEL_CALLBACK,
+                    "client_id": oauth["client_id"],
+                    "client_secret": oauth["client_secret"],
+                }
+            ),
+            headers={"Content-Type": oauth["token_parameters"]["content_type"]},
+        )
+    assert answer.status_code == 200, answer.text
+    token = answer.json()
+    assert token["instance_url"] == document["url"]
+    return {**form, "access_token": token["access_token"]}
+
+
+AUTH_MODES: dict[str, Credentials] = {
+    "bearer": bearer_credentials,
+    "basic": basic_credentials,
+    "oauth2": oauth2_credentials,
+}
 """Each auth mode the CRM offers, and how a test gets the form values for it."""
 
 
 @pytest.fixture(params=sorted(AUTH_MODES))
-async def ringotel(request: pytest.FixtureRequest, client: httpx.AsyncClient) -> Ringotel:
-    """A Ringotel server configured with the CRM's integration JSON for one auth mode."""
+def auth_mode(request: pytest.FixtureRequest) -> str:
     mode: str = request.param
-    document = (await client.get("/ringotel/integration.json", params={"auth": mode})).json()
-    return Ringotel(client, document, await AUTH_MODES[mode](client))
+    return mode
+
+
+@pytest.fixture
+async def ringotel(client: httpx.AsyncClient, auth_mode: str) -> Ringotel:
+    """A Ringotel server given the CRM's integration JSON for one auth mode; the admin
+    fills in its form (and, for OAuth2, signs in) at setup, in the test."""
+    document = (await client.get("/ringotel/integration.json", params={"auth": auth_mode})).json()
+    return Ringotel(client, document, {})
 
 
 async def test_every_hook_of_the_document_runs_in_workflow_order(
-    client: httpx.AsyncClient, ringotel: Ringotel
+    client: httpx.AsyncClient, app: Litestar, ringotel: Ringotel, auth_mode: str
 ) -> None:
     agent = await make_user(
         client, "agent@example.com", firstName="Ann", lastName="Agent", extension="101"
@@ -54,7 +130,9 @@ async def test_every_hook_of_the_document_runs_in_workflow_order(
         assert answer.response.status_code < 300, (hook, answer.response.text)
         return answer
 
-    # Setup in the admin portal: map Ringotel users onto CRM users.
+    # Setup in the admin portal: the admin fills in the integration's form (for OAuth2,
+    # signs in as a CRM user and allows access); Ringotel maps its users onto CRM users.
+    ringotel.properties.update(await AUTH_MODES[auth_mode](client, app, ringotel.document))
     users = await call("Users")
     assert [r["user_id"] for r in users.records] == [agent["id"]]
     assert users.records[0]["extension"] == "101"
