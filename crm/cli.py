@@ -17,6 +17,7 @@ import click
 
 from crm.db import bind_tables, close_engine, make_engine, open_engine
 from crm.domain.config import DomainConfig
+from crm.domain.credentials import redirect_uris_of
 from crm.domain.errors import DomainError
 from crm.domain.services import Services
 from crm.domain.users import UserInput
@@ -172,6 +173,88 @@ def user_create(
         },
         as_json,
     )
+
+
+SCOPE_HELP = "A scope to grant (repeat it): ringotel, crm:read, crm:write, admin."
+
+
+@main.group()
+def client() -> None:
+    """Manage OAuth2 clients (their id and secret also serve as HTTP Basic credentials)."""
+
+
+@client.command("create")
+@click.option("--name", required=True, help="Who the client is, e.g. Ringotel.")
+@click.option(
+    "--redirect-uri",
+    "redirect_uris",
+    multiple=True,
+    help="An exact redirect URI the client may use (repeat it).",
+)
+@click.option("--scope", "scopes", multiple=True, help=SCOPE_HELP + " Default: all but admin.")
+@click.option("--json", "as_json", is_flag=True, help="Print the client as one JSON object.")
+def client_create(
+    name: str, redirect_uris: tuple[str, ...], scopes: tuple[str, ...], as_json: bool
+) -> None:
+    """Create an OAuth2 client; its secret is printed once and stored only as a hash."""
+    row, secret = run_with_services(
+        _settings(),
+        lambda services: services.credentials.create_client(
+            name, redirect_uris, _scopes_or_default(scopes)
+        ),
+    )
+    emit(
+        {
+            "client_id": row.client_id,
+            "client_secret": secret,
+            "name": row.name,
+            "redirect_uris": redirect_uris_of(row),
+            "scope": row.scopes,
+        },
+        as_json,
+    )
+
+
+@client.command("revoke")
+@click.argument("client_id")
+def client_revoke(client_id: str) -> None:
+    """End a client at once: its secret, refresh tokens and access tokens stop working."""
+    row = run_with_services(
+        _settings(), lambda services: services.credentials.revoke_client(client_id)
+    )
+    click.echo(f"revoked client {row.client_id}")
+
+
+@main.group()
+def apikey() -> None:
+    """Manage API keys (sent as `Authorization: Bearer <key>`)."""
+
+
+@apikey.command("create")
+@click.option("--name", required=True, help="What the key is for, e.g. Ringotel.")
+@click.option("--scope", "scopes", multiple=True, help=SCOPE_HELP + " Default: all but admin.")
+@click.option("--json", "as_json", is_flag=True, help="Print the key as one JSON object.")
+def apikey_create(name: str, scopes: tuple[str, ...], as_json: bool) -> None:
+    """Create an API key; the key is printed once and stored only as a hash."""
+    row, key = run_with_services(
+        _settings(),
+        lambda services: services.credentials.create_api_key(name, _scopes_or_default(scopes)),
+    )
+    emit({"key_id": row.key_id, "api_key": key, "name": row.name, "scope": row.scopes}, as_json)
+
+
+@apikey.command("revoke")
+@click.argument("key_id")
+def apikey_revoke(key_id: str) -> None:
+    """End an API key at once; give its key id (or the whole key)."""
+    row = run_with_services(
+        _settings(), lambda services: services.credentials.revoke_api_key(key_id)
+    )
+    click.echo(f"revoked API key {row.key_id}")
+
+
+def _scopes_or_default(scopes: tuple[str, ...]) -> tuple[str, ...] | None:
+    return scopes or None
 
 
 @main.command("ringotel-json")

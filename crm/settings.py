@@ -7,16 +7,20 @@ opens a connection or builds an engine: the app factory does that from a
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Annotated
 
 import phonenumbers
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crm.domain.errors import ValidationFailed
 from crm.domain.phones import normalize
+
+MIN_KEY_LENGTH = 32
+"""Shortest signing key accepted: HS256 keys should carry at least 256 bits."""
 
 
 class SettingsError(Exception):
@@ -88,6 +92,28 @@ class Settings(BaseSettings):
     own_numbers: str = ""
     """The organisation's own numbers, comma-separated: lookup never matches them to a contact."""
 
+    jwt_keys: str = ""
+    """Access-token signing keys by key id, as JSON (`{"2026a": "...", "2026b": "..."}`);
+    empty means one key, `default`, which is `CRM_SECRET_KEY`."""
+
+    jwt_key_id: str = ""
+    """The key id that signs new access tokens; every key in `CRM_JWT_KEYS` still verifies."""
+
+    access_token_ttl_s: Annotated[int, Field(ge=30, le=86_400)] = 3600
+    """How long an access token (a JWT) is valid, in seconds."""
+
+    refresh_token_ttl_s: Annotated[int, Field(ge=60, le=31_536_000)] = 30 * 86_400
+    """How long a refresh token is valid, in seconds; each use rotates it."""
+
+    auth_code_ttl_s: Annotated[int, Field(ge=10, le=600)] = 120
+    """How long an authorization code may wait to be exchanged, in seconds."""
+
+    auth_max_failures: Annotated[int, Field(ge=1, le=100_000)] = 10
+    """Failed logins or token requests allowed per address and per client in one window."""
+
+    auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
+    """The length of the window failed attempts are counted in, in seconds."""
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -126,6 +152,30 @@ class Settings(BaseSettings):
         """`own_numbers` as a tuple, one number each."""
         return _split_numbers(self.own_numbers)
 
+    @field_validator("jwt_keys")
+    @classmethod
+    def _key_map(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            keys = json.loads(value)
+        except ValueError:
+            raise ValueError('must be a JSON object: {"key id": "key", ...}') from None
+        if not isinstance(keys, dict) or not all(
+            isinstance(kid, str) and isinstance(key, str) for kid, key in keys.items()
+        ):
+            raise ValueError('must be a JSON object: {"key id": "key", ...}')
+        if any(len(key) < MIN_KEY_LENGTH for key in keys.values()):
+            raise ValueError(f"every key needs at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @model_validator(mode="after")
+    def _known_key_id(self) -> Settings:
+        keys = json.loads(self.jwt_keys) if self.jwt_keys else {}
+        if self.jwt_key_id and keys and self.jwt_key_id not in keys:
+            raise ValueError(f"CRM_JWT_KEY_ID {self.jwt_key_id!r} is not a key of CRM_JWT_KEYS")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
@@ -141,6 +191,13 @@ class Settings(BaseSettings):
         path.write_text(key + "\n")
         path.chmod(0o600)
         return key
+
+    def jwt_signing_keys(self) -> tuple[str, dict[str, str]]:
+        """The id of the key that signs, and every key that verifies, by key id."""
+        keys: dict[str, str] = json.loads(self.jwt_keys) if self.jwt_keys else {}
+        keys = keys or {"default": self.signing_key()}
+        current = self.jwt_key_id or ("default" if "default" in keys else next(iter(keys)))
+        return current, keys
 
 
 def _split_numbers(value: str) -> tuple[str, ...]:

@@ -120,5 +120,91 @@ class Recording(Table, tablename="crm_recording"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: tuple[type[Table], ...] = (User, Company, Contact, PhoneNumber, Activity, Recording)
+class OAuthClient(Table, tablename="crm_oauth_client"):
+    """An OAuth2 client (Ringotel, an internal tool); its id and secret also serve as Basic auth."""
+
+    id = UUID(primary_key=True)
+    client_id = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    secret_hash = Varchar(length=64, secret=True)  # HMAC-SHA256 hex of the secret
+    redirect_uris = Text(default="")  # one exact URI per line
+    scopes = Varchar(length=255, default="")  # space-separated
+    revoked_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiKey(Table, tablename="crm_api_key"):
+    """A Bearer API key; ``key_id`` is the public part that finds the row, the rest is hashed."""
+
+    id = UUID(primary_key=True)
+    key_id = Varchar(length=32, unique=True)
+    name = Varchar(length=200)
+    secret_hash = Varchar(length=64, secret=True)
+    scopes = Varchar(length=255, default="")
+    revoked_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuthorizationCode(Table, tablename="crm_oauth_code"):
+    """A one-time authorization code, bound to its client, redirect URI and PKCE challenge."""
+
+    id = UUID(primary_key=True)  # also the id of the refresh-token family it starts
+    code_hash = Varchar(length=64, unique=True, secret=True)
+    client = ForeignKey(references=OAuthClient, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    redirect_uri = Text()
+    scopes = Varchar(length=255, default="")
+    code_challenge = Varchar(length=128, null=True, default=None)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RefreshToken(Table, tablename="crm_refresh_token"):
+    """One refresh token of a family; each use rotates it, a second use revokes the family."""
+
+    id = UUID(primary_key=True)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    family = UUID(index=True)
+    client = ForeignKey(references=OAuthClient, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, null=True, on_delete=OnDelete.cascade, index=True)
+    scopes = Varchar(length=255, default="")
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class TokenRevocation(Table, tablename="crm_token_revocation"):
+    """A revoked access-token id (``jti``) or token family, kept until its tokens expire."""
+
+    id = UUID(primary_key=True)
+    token_id = Varchar(length=64, unique=True)
+    expires_at = Timestamptz(index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RateLimit(Table, tablename="crm_rate_limit"):
+    """Failures counted per key (an address or a client) in a fixed time window."""
+
+    id = UUID(primary_key=True)
+    key = Varchar(length=255, unique=True)
+    window_no = BigInt()  # epoch seconds // window length
+    failures = Integer(default=0)
+
+
+TABLES: tuple[type[Table], ...] = (
+    User,
+    Company,
+    Contact,
+    PhoneNumber,
+    Activity,
+    Recording,
+    OAuthClient,
+    ApiKey,
+    AuthorizationCode,
+    RefreshToken,
+    TokenRevocation,
+    RateLimit,
+)
 """Every table of the app, in dependency order."""

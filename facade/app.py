@@ -15,6 +15,10 @@ from crm.domain.config import DomainConfig
 from crm.domain.services import Services
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
+from facade.auth.guards import authorize
+from facade.auth.middleware import AuthenticationMiddleware, Authenticator
+from facade.auth.oauth import OAuthController
+from facade.auth.tokens import TokenSigner
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
@@ -29,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     services = Services(DomainConfig.from_settings(settings))
+    signer = TokenSigner(settings)
     operations = Operations(schema)  # parsed and validated once, here
 
     @asynccontextmanager
@@ -46,12 +51,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             ready,
             graphql_controller(settings),
+            OAuthController,
             *hook_handlers(HOOKS, operations),
             integration_json,
             integration_logo,
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "services": services}),
+        state=State(
+            {"settings": settings, "engine": engine, "services": services, "signer": signer}
+        ),
+        middleware=[AuthenticationMiddleware(Authenticator(services, signer))],
+        guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Ringotel CRM",

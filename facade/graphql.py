@@ -8,7 +8,7 @@ from litestar import Request
 from litestar.datastructures import State
 from strawberry.litestar import make_graphql_controller
 
-from crm.domain.principal import SYSTEM, Principal
+from crm.domain.principal import Principal
 from crm.graphql.context import Context, new_context
 from crm.graphql.schema import schema
 from crm.settings import Settings
@@ -16,7 +16,7 @@ from crm.settings import Settings
 
 def request_principal(request: Request[Any, Any, Any]) -> Principal | None:
     """The caller the auth middleware authenticated, if any."""
-    principal = request.scope.get("crm.principal", SYSTEM)
+    principal = request.scope.get("crm.principal")
     return principal if isinstance(principal, Principal) else None
 
 

@@ -23,11 +23,13 @@ os.environ["CRM_DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("CRM_SECRET_KEY", "test-secret-key-that-is-long-enough-for-hs256")
 
 from crm.db import bind_tables, make_engine  # noqa: E402
+from crm.domain.principal import ALL_SCOPES  # noqa: E402
 from crm.settings import Settings, load_settings  # noqa: E402
 from crm.tables import TABLES  # noqa: E402
 from facade.app import create_app  # noqa: E402
 
 IS_POSTGRES = DATABASE_URL.startswith("postgres")
+OAUTH_REDIRECT_URI = "https://ringotel.test/oauth/callback"
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -75,8 +77,8 @@ def app(settings: Settings) -> Litestar:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client talking to the real app over ASGI, inside its lifespan.
+async def anonymous(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client with no credentials, talking to the real app over ASGI in its lifespan.
 
     The app runs on the test's own event loop, so the test may query the
     database through the same engine the app opened.
@@ -92,3 +94,50 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         ) as http,
     ):
         yield http
+
+
+@pytest.fixture
+async def api_key(anonymous: httpx.AsyncClient, app: Litestar) -> str:
+    """An API key holding every scope, created the way `crm apikey create` does."""
+    _, key = await app.state.services.credentials.create_api_key("tests", ALL_SCOPES)
+    return str(key)
+
+
+@pytest.fixture
+async def client(anonymous: httpx.AsyncClient, api_key: str) -> httpx.AsyncClient:
+    """The fully-authorized client: every scope, by a Bearer API key sent with each request."""
+    anonymous.headers["Authorization"] = f"Bearer {api_key}"
+    return anonymous
+
+
+@pytest.fixture
+async def oauth_client(anonymous: httpx.AsyncClient, app: Litestar) -> tuple[str, str]:
+    """An OAuth2 client with every scope: `(client_id, client_secret)`."""
+    row, secret = await app.state.services.credentials.create_client(
+        "tests", [OAUTH_REDIRECT_URI], ALL_SCOPES
+    )
+    return str(row.client_id), str(secret)
+
+
+@pytest.fixture
+async def basic_client(
+    anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> httpx.AsyncClient:
+    """A client authenticating by HTTP Basic with an OAuth2 client's id and secret."""
+    anonymous.auth = httpx.BasicAuth(*oauth_client)
+    return anonymous
+
+
+@pytest.fixture
+async def jwt_client(
+    anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> httpx.AsyncClient:
+    """A client sending a Bearer JWT from the client-credentials grant."""
+    response = await anonymous.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=httpx.BasicAuth(*oauth_client),
+    )
+    assert response.status_code == 200, response.text
+    anonymous.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    return anonymous

@@ -23,6 +23,12 @@ class DomainConfig:
     recordings_dir: Path = Path("recordings")
     public_url: str = "http://127.0.0.1:8000"
     recording_max_bytes: int = 2_000_000_000
+    credential_key: str = ""
+    """Keys the hashes of stored credentials (derived from `CRM_SECRET_KEY`)."""
+    auth_code_ttl_s: int = 120
+    refresh_token_ttl_s: int = 30 * 86_400
+    auth_max_failures: int = 10
+    auth_failure_window_s: int = 300
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -36,4 +42,9 @@ class DomainConfig:
             recordings_dir=settings.recordings_dir,
             public_url=settings.public_url,
             recording_max_bytes=settings.recording_max_bytes,
+            credential_key=settings.signing_key(),
+            auth_code_ttl_s=settings.auth_code_ttl_s,
+            refresh_token_ttl_s=settings.refresh_token_ttl_s,
+            auth_max_failures=settings.auth_max_failures,
+            auth_failure_window_s=settings.auth_failure_window_s,
         )

@@ -6,7 +6,9 @@ from crm.domain.activities import ActivityService
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
+from crm.domain.credentials import CredentialService
 from crm.domain.lookup import LookupService
+from crm.domain.ratelimit import RateLimiter
 from crm.domain.recordings import RecordingService
 from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
@@ -18,6 +20,12 @@ class Services:
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
         self.users = UserService(config)
+        self.credentials = CredentialService(
+            config.credential_key,
+            code_ttl_s=config.auth_code_ttl_s,
+            refresh_ttl_s=config.refresh_token_ttl_s,
+        )
+        self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
         self.lookup = LookupService(config)

@@ -14,7 +14,8 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # a syntax or validation error about the query itself
-    return not isinstance(original, DomainError)
+    # A GraphQLError raised on purpose (a permission class's refusal) carries its own code.
+    return not isinstance(original, DomainError | GraphQLError)
 
 
 class CrmMaskErrors(MaskErrors):

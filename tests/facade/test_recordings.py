@@ -14,6 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
 
+from crm.domain.principal import ALL_SCOPES
 from crm.domain.services import Services
 from crm.settings import Settings
 from crm.tables import Activity, Recording
@@ -200,6 +201,8 @@ async def small_limit_client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncC
         LifespanManager(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://crm.test") as c,
     ):
+        _, key = await app.state.services.credentials.create_api_key("tests", ALL_SCOPES)
+        c.headers["Authorization"] = f"Bearer {key}"
         yield c, settings
 
 

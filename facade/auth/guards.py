@@ -1,0 +1,53 @@
+"""The guard that authorizes: the route's rule against the authenticated principal.
+
+Refusals are 403 (Ringotel's rule for bad credentials) with a JSON body from the
+app's error handler and an RFC 6750 `WWW-Authenticate` challenge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from crm.domain.principal import Principal
+from facade.auth.middleware import FAILURE_KEY, NO_CREDENTIALS, PRINCIPAL_KEY, AuthFailure
+from facade.auth.policy import Access, access_rule
+
+REALM = "crm"
+
+
+def challenge(error: str | None = None, description: str | None = None, scope: str = "") -> str:
+    """A `WWW-Authenticate` value for Bearer (RFC 6750 §3); Basic is accepted as well."""
+    parts = [f'Bearer realm="{REALM}"']
+    if error:
+        parts.append(f'error="{error}"')
+    if description:
+        parts.append(f'error_description="{description}"')
+    if scope:
+        parts.append(f'scope="{scope}"')
+    return ", ".join(parts)
+
+
+def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Let the request through when its principal holds the scope its route needs."""
+    rule = access_rule(connection.scope["path"], handler.opt)
+    if isinstance(rule, Access):
+        return  # open, or GraphQL, whose permission classes decide per field
+    principal = connection.scope.get(PRINCIPAL_KEY)
+    if not isinstance(principal, Principal):
+        failure = connection.scope.get(FAILURE_KEY, NO_CREDENTIALS)
+        if not isinstance(failure, AuthFailure):
+            failure = NO_CREDENTIALS
+        raise PermissionDeniedException(
+            detail=failure.message,
+            headers={"WWW-Authenticate": challenge(failure.error, failure.message)},
+        )
+    if not principal.has(rule):
+        message = f"this needs the {rule.value} scope"
+        raise PermissionDeniedException(
+            detail=message,
+            headers={"WWW-Authenticate": challenge("insufficient_scope", message, rule.value)},
+        )

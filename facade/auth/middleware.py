@@ -1,0 +1,132 @@
+"""The middleware that authenticates: it reads the credentials, never decides access.
+
+It puts a `Principal` in `scope["crm.principal"]`, or the reason there is none in
+`scope["crm.auth_failure"]`; the guard (and GraphQL's permission classes) decide.
+Three kinds of credentials: a Bearer JWT this CRM issued, a Bearer API key, and
+Basic with an OAuth2 client's id and secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from litestar.datastructures import Headers
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from crm.domain.credentials import API_KEY_PREFIX, parse_scopes
+from crm.domain.principal import Principal
+from crm.domain.services import Services
+from facade.auth.policy import Access, access_rule
+from facade.auth.tokens import TokenInvalid, TokenSigner
+
+PRINCIPAL_KEY = "crm.principal"
+FAILURE_KEY = "crm.auth_failure"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthFailure:
+    """Why a request has no principal; `error` is RFC 6750's code (None: no credentials)."""
+
+    message: str
+    error: str | None = "invalid_token"
+
+
+NO_CREDENTIALS = AuthFailure("credentials are required", error=None)
+
+
+def basic_credentials(authorization: str) -> tuple[str, str] | None:
+    """`(username, password)` from a Basic header value, or None when it is not one."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    if not sep:
+        return None
+    # RFC 6749 §2.3.1 form-encodes the client id and secret; ours are unchanged by it.
+    return unquote(username), unquote(password)
+
+
+class Authenticator:
+    """Turns an `Authorization` header into a principal or a failure."""
+
+    def __init__(self, services: Services, signer: TokenSigner) -> None:
+        self._credentials = services.credentials
+        self._signer = signer
+
+    async def authenticate(self, authorization: str | None) -> Principal | AuthFailure:
+        if not authorization or not authorization.strip():
+            return NO_CREDENTIALS
+        scheme, _, value = authorization.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() == "bearer" and value:
+            if value.startswith(API_KEY_PREFIX):
+                return await self._api_key(value)
+            return await self._jwt(value)
+        if scheme.lower() == "basic":
+            return await self._basic(authorization.strip())
+        return AuthFailure("use Bearer or Basic credentials", error="invalid_request")
+
+    async def _api_key(self, key: str) -> Principal | AuthFailure:
+        row = await self._credentials.authenticate_api_key(key)
+        if row is None:
+            return AuthFailure("the API key is not valid")
+        return Principal(
+            subject=f"apikey:{row.key_id}", scopes=parse_scopes(row.scopes), kind="apikey"
+        )
+
+    async def _jwt(self, token: str) -> Principal | AuthFailure:
+        try:
+            claims = self._signer.verify(token)
+        except TokenInvalid as exc:
+            return AuthFailure(str(exc))
+        if await self._credentials.is_revoked([claims["jti"], str(claims.get("fam") or "")]):
+            return AuthFailure("the token was revoked")
+        if await self._credentials.client(claims["client_id"]) is None:
+            return AuthFailure("the token's client was revoked")
+        user_id = claims.get("uid")
+        return Principal(
+            subject=claims["sub"],
+            scopes=frozenset(claims["scope"].split()),
+            kind="user" if user_id else "client",
+            user_id=user_id if isinstance(user_id, str) else None,
+        )
+
+    async def _basic(self, authorization: str) -> Principal | AuthFailure:
+        pair = basic_credentials(authorization)
+        if pair is None:
+            return AuthFailure("malformed Basic credentials", error="invalid_request")
+        row = await self._credentials.authenticate_client(*pair)
+        if row is None:
+            return AuthFailure("the client id or secret is not valid")
+        return Principal(subject=row.client_id, scopes=parse_scopes(row.scopes), kind="client")
+
+
+class AuthenticationMiddleware(ASGIMiddleware):
+    """Authenticates every request (and GraphQL websocket) to a route that is not open."""
+
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self._authenticator = authenticator
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        handler = scope.get("route_handler")
+        rule = access_rule(scope["path"], handler.opt if handler is not None else None)
+        if rule is not Access.OPEN:
+            result = await self._authenticator.authenticate(
+                Headers.from_scope(scope).get("authorization")
+            )
+            if isinstance(result, Principal):
+                scope[PRINCIPAL_KEY] = result  # type: ignore[literal-required]
+            else:
+                scope[FAILURE_KEY] = result  # type: ignore[literal-required]
+        await next_app(scope, receive, send)

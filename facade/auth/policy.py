@@ -1,0 +1,42 @@
+"""Which credentials each route needs, decided in one place from its path (or its `opt`).
+
+New routes are covered without being listed: everything under `/ringotel/v1/`
+needs the `ringotel` scope, `/graphql` authorizes field by field, the few open
+routes are named here, and anything else needs `admin` (closed unless opened).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from crm.domain.principal import Scope
+
+OPEN_PATHS: frozenset[str] = frozenset({"/health", "/ready", "/ringotel/integration.json"})
+OPEN_PREFIXES: tuple[str, ...] = ("/oauth/", "/docs", "/ringotel/logo")
+GRAPHQL_PATH = "/graphql"
+RINGOTEL_PREFIX = "/ringotel/v1/"
+
+
+class Access(Enum):
+    """What a route asks of its caller, besides a scope."""
+
+    OPEN = "open"
+    """No credentials; any sent are ignored."""
+    GRAPHQL = "graphql"
+    """Authenticated if credentials are sent; each field checks its own scope."""
+
+
+def access_rule(path: str, opt: Mapping[str, Any] | None = None) -> Access | Scope:
+    """The rule for a request path: open, GraphQL's own, or a scope to hold."""
+    declared = (opt or {}).get("auth")
+    if isinstance(declared, Access | Scope):
+        return declared
+    if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+        return Access.OPEN
+    if path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/"):
+        return Access.GRAPHQL
+    if path.startswith(RINGOTEL_PREFIX):
+        return Scope.RINGOTEL
+    return Scope.ADMIN

@@ -1,0 +1,107 @@
+"""Helpers for auth tests: forged tokens, a browser that signs in, and the app's route list."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from html import unescape
+from typing import Any
+
+import httpx
+from jose import jwt
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from crm.settings import Settings
+
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+def claims_for(settings: Settings, **overrides: Any) -> dict[str, Any]:
+    """Claims of a valid access token for this app; `overrides` change or (None) drop some."""
+    issued = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": settings.public_url,
+        "aud": settings.public_url,
+        "sub": "crmc_forged",
+        "iat": issued,
+        "exp": issued + 600,
+        "jti": uuid.uuid4().hex,
+        "scope": "admin crm:read crm:write ringotel",
+        "client_id": "crmc_forged",
+    }
+    claims.update(overrides)
+    return {key: value for key, value in claims.items() if value is not None}
+
+
+def forge(
+    settings: Settings,
+    *,
+    key: str | None = None,
+    kid: str | None = None,
+    algorithm: str = "HS256",
+    **overrides: Any,
+) -> str:
+    """A JWT signed like the app's (or with another key, key id or algorithm)."""
+    current, keys = settings.jwt_signing_keys()
+    kid = kid or current
+    token: str = jwt.encode(
+        claims_for(settings, **overrides),
+        key if key is not None else keys[current],
+        algorithm=algorithm,
+        headers={"kid": kid},
+    )
+    return token
+
+
+def unsigned(settings: Settings, **overrides: Any) -> str:
+    """A token with `alg: none` and no signature, as an attacker would send it."""
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    header = {"alg": "none", "typ": "JWT", "kid": settings.jwt_signing_keys()[0]}
+    return f"{part(header)}.{part(claims_for(settings, **overrides))}."
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden fields of the sign-in form."""
+    return {name: unescape(value) for name, value in _HIDDEN.findall(page)}
+
+
+async def sign_in(
+    browser: httpx.AsyncClient,
+    authorize_url: str,
+    email: str,
+    password: str,
+    decision: str = "allow",
+) -> httpx.Response:
+    """Open the authorization page as a browser would and submit the form."""
+    page = await browser.get(authorize_url)
+    assert page.status_code == 200, page.text
+    form = {**hidden_fields(page.text), "email": email, "password": password, "decision": decision}
+    return await browser.post("/oauth/authorize", data=form)
+
+
+def app_routes(app: Litestar) -> Iterator[tuple[str, str]]:
+    """Every (method, concrete path) the app serves, path parameters filled in."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for method in sorted(set(route.methods) - {"HEAD", "OPTIONS"}):
+            yield method, _PARAM.sub(_sample, route.path)
+
+
+def _sample(match: re.Match[str]) -> str:
+    match match.group(2):
+        case "int":
+            return "1"
+        case "path":
+            return "x"
+        case _:
+            return str(uuid.uuid4())
