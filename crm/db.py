@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
@@ -19,8 +20,11 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.methods.objects import Objects
 from piccolo.query.methods.select import Select
+from piccolo.querystring import QueryString
 
 from crm.tables import TABLES
+
+Q = TypeVar("Q", bound="Objects[Any] | Select[Any]")
 
 CONNECT_TIMEOUT_S = 5
 """How long opening a PostgreSQL connection may take before the request fails with 503."""
@@ -68,6 +72,37 @@ def transaction() -> AbstractAsyncContextManager[Any]:
     return result
 
 
+def for_update(query: Q) -> Q:
+    """`query` locking the rows it reads until the current write transaction ends.
+
+    A read-check-write then sees the row as the previous writer left it. PostgreSQL
+    locks the rows (``FOR UPDATE``); SQLite's ``transaction()`` already admits one
+    writer at a time, and has no row locks.
+    """
+    if isinstance(current_engine(), PostgresEngine):
+        # NO KEY UPDATE: the keys never change, so rows that refer to a locked one
+        # (a call logged against a contact) can still be written meanwhile.
+        return cast(Q, query.lock_rows("NO KEY UPDATE"))
+    return query
+
+
+async def lock_keys(keys: Iterable[str]) -> None:
+    """Hold a lock on each key until the current write transaction ends.
+
+    Writers that must see each other's rows before deciding (find-or-create) take
+    the locks of the values they look up first. PostgreSQL takes an advisory lock per
+    key, in sorted order so that two writers never wait on each other in a cycle;
+    SQLite needs none, since ``transaction()`` already admits one writer at a time.
+    """
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine):
+        return
+    for key in sorted(set(keys)):
+        await engine.run_querystring(
+            QueryString("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
+        )
+
+
 async def open_engine(engine: Engine[Any], *, pool_min: int = 2, pool_max: int = 20) -> None:
     """Open the pool (PostgreSQL) or set SQLite up for concurrent readers."""
     if isinstance(engine, PostgresEngine):
@@ -104,17 +139,3 @@ def is_database_unavailable(exc: BaseException) -> bool:
         | asyncpg.InternalClientError
         | sqlite3.OperationalError,
     )
-
-
-Q = TypeVar("Q", bound="Objects[Any] | Select[Any]")
-
-
-def for_update(query: Q) -> Q:
-    """Lock the selected rows until the transaction ends (PostgreSQL).
-
-    SQLite has no row locks and needs none: `transaction()` there holds the one
-    write lock from its start, so writers already run one at a time.
-    """
-    if isinstance(current_engine(), SQLiteEngine):
-        return query
-    return cast(Q, query.lock_rows("UPDATE"))

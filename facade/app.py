@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await open_engine(engine, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max)
         try:
             await ping(engine)  # fail fast on a misconfigured database
+            await services.credentials.purge_expired()
             yield
         finally:
             await close_engine(engine)

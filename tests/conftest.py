@@ -96,11 +96,16 @@ async def anonymous(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+async def full_access_key(app: Litestar) -> str:
+    """A new API key holding every scope, for an app whose lifespan is running."""
+    _, key = await app.state.services.credentials.create_api_key("tests", ALL_SCOPES)
+    return str(key)
+
+
 @pytest.fixture
 async def api_key(anonymous: httpx.AsyncClient, app: Litestar) -> str:
     """An API key holding every scope, created the way `crm apikey create` does."""
-    _, key = await app.state.services.credentials.create_api_key("tests", ALL_SCOPES)
-    return str(key)
+    return await full_access_key(app)
 
 
 @pytest.fixture

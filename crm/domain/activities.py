@@ -18,7 +18,8 @@ from crm.db import for_update, transaction
 from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
-from crm.domain.pagination import Page, encode_cursor, page_request
+from crm.domain.lookup import LookupService
+from crm.domain.pagination import Page, PageRequest, encode_cursor, page_request
 from crm.domain.phones import normalize
 from crm.domain.unset import UNSET, Maybe, is_set
 from crm.domain.validation import clean_text, now, parse_id
@@ -103,8 +104,9 @@ def talk_duration_of(row: Activity) -> int | None:
 class ActivityService:
     """Log calls, move them through their statuses, link them to people, list them."""
 
-    def __init__(self, config: DomainConfig) -> None:
+    def __init__(self, config: DomainConfig, lookup: LookupService) -> None:
         self._config = config
+        self._lookup = lookup
 
     async def get(self, activity_id: str | uuid.UUID) -> Activity:
         aid = parse_id(activity_id, entity="activity")
@@ -128,12 +130,7 @@ class ActivityService:
         cursor: str | None = None,
     ) -> Page[Activity]:
         """Activities newest first (by start time, then id), filtered and paged."""
-        request = page_request(
-            limit,
-            cursor,
-            default=self._config.page_size_default,
-            maximum=self._config.page_size_max,
-        )
+        request = self._page_request(limit, cursor)
         query = (
             Activity.objects()
             .order_by(Activity.started_at, Activity.id, ascending=False)
@@ -142,21 +139,56 @@ class ActivityService:
         for condition in _filter_conditions(filter or ActivityFilter()):
             query = query.where(condition)
         if request.after is not None:
-            key = _cursor_time(request.after[0])
-            after_id = parse_id(request.after[1], field="cursor")
+            key, after_id = _cursor_position(request.after)
             query = query.where(
                 (Activity.started_at < key)
                 | ((Activity.started_at == key) & (Activity.id < after_id))
             )
-        rows = list(await query)
-        more = len(rows) > request.limit
-        rows = rows[: request.limit]
-        next_cursor = (
-            encode_cursor(as_utc(rows[-1].started_at).isoformat(), str(rows[-1].id))
-            if more and rows
-            else None
+        return _page(list(await query), request.limit)
+
+    def _page_request(self, limit: int | None, cursor: str | None) -> PageRequest:
+        return page_request(
+            limit,
+            cursor,
+            default=self._config.page_size_default,
+            maximum=self._config.page_size_max,
         )
-        return Page(items=rows, next_cursor=next_cursor)
+
+    async def pages_by_contact(
+        self,
+        contact_ids: Sequence[uuid.UUID],
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> dict[uuid.UUID, Page[Activity]]:
+        """One page of calls, newest first, for each contact, in two queries.
+
+        A window function numbers each contact's calls, so a page of contacts with
+        their calls costs the same whatever the number of contacts.
+        """
+        request = self._page_request(limit, cursor)
+        if not contact_ids:
+            return {}
+        placeholders = ", ".join("{}" for _ in contact_ids)
+        where = f"contact IN ({placeholders})"
+        args: list[object] = list(contact_ids)
+        if request.after is not None:
+            at, after_id = _cursor_position(request.after)
+            where += " AND (started_at < {} OR (started_at = {} AND id < {}))"
+            args += [at, at, after_id]
+        sql = (
+            "SELECT id FROM (SELECT id, row_number() OVER"  # noqa: S608 (placeholders only)
+            " (PARTITION BY contact ORDER BY started_at DESC, id DESC) AS n"
+            f" FROM crm_activity WHERE {where}) AS ranked WHERE n <= {{}}"
+        )
+        ranked = await Activity.raw(sql, *args, request.limit + 1)
+        ids = [uuid.UUID(str(row["id"])) for row in ranked]
+        rows = await Activity.objects().where(Activity.id.is_in(ids)) if ids else []
+        grouped: dict[uuid.UUID, list[Activity]] = {cid: [] for cid in contact_ids}
+        newest_first = sorted(rows, key=lambda r: (as_utc(r.started_at), str(r.id)), reverse=True)
+        for row in newest_first:
+            grouped[row.contact].append(row)
+        return {cid: _page(found, request.limit) for cid, found in grouped.items()}
 
     async def create(self, data: ActivityInput) -> tuple[Activity, bool]:
         """Log a call, or return the one already logged under its `call_id` (then `False`).
@@ -289,10 +321,41 @@ class ActivityService:
             raise ValidationFailed("is before the call started", field="endedAt")
 
     async def _resolve_people(self, row: Activity) -> None:
-        """Find the agent on the call from the Ringotel side of it, when no user was given."""
+        """Fill in who was on the call when the report did not say.
+
+        The agent from the Ringotel side of the call (inbound: `to`; outbound:
+        `from`); the contact from the other party's number.
+        """
+        inbound = row.direction == CallDirection.INBOUND
         if row.user is None:
-            side = row.to_number if row.direction == CallDirection.INBOUND else row.from_number
-            row.user = await self._user_by_number(side)
+            row.user = await self._user_by_number(row.to_number if inbound else row.from_number)
+        if row.contact is None:
+            await self._identify_caller(row, row.from_number if inbound else row.to_number)
+
+    async def _identify_caller(self, row: Activity, number: str | None) -> None:
+        """Link the call to the one contact, or the one main-line company, the number is.
+
+        Several candidates, or only a weak match on trailing digits, leave it
+        unassigned for a person to decide.
+        """
+        if not number:
+            return
+        try:
+            found = await self._lookup.find(number)
+        except ValidationFailed:
+            return  # `anonymous`, `unknown`: not a number, nobody to find
+        strong = [m for m in found if m.match != "suffix"]
+        if len(strong) != len(found):
+            return
+        own = [m for m in strong if m.entity == "contact" and not m.main_line]
+        lines = [m for m in strong if m.entity == "company"]
+        if len(own) == 1 and not lines and own[0].contact is not None:
+            row.contact = own[0].contact.id
+            row.company = row.company or own[0].contact.company
+            return
+        line = lines[0] if not own and len(lines) == 1 and lines[0].main_line else None
+        if line is not None and line.company is not None:
+            row.company = row.company or line.company.id
 
     async def _user_by_number(self, number: str | None) -> uuid.UUID | None:
         """The one active user whose extension or phone is `number`; `None` when not exactly one."""
@@ -350,11 +413,21 @@ def _number(value: str | None, *, field: str) -> str | None:
     return clean_text(value, field=field, max_length=MAX_NUMBER_LENGTH)
 
 
-def _cursor_time(text: str) -> datetime:
+def _cursor_position(after: tuple[str, str]) -> tuple[datetime, uuid.UUID]:
+    """The (started_at, id) of the last call a newest-first page showed."""
     try:
-        return as_utc(datetime.fromisoformat(text))
+        return as_utc(datetime.fromisoformat(after[0])), uuid.UUID(after[1])
     except ValueError:
         raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+
+
+def _page(rows: list[Activity], limit: int) -> Page[Activity]:
+    """The first `limit` of `rows` (fetched one beyond), with the cursor of the next page."""
+    items = rows[:limit]
+    more = len(rows) > limit and bool(items)
+    last = items[-1] if more else None
+    next_cursor = encode_cursor(as_utc(last.started_at).isoformat(), str(last.id)) if last else None
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def _filter_conditions(f: ActivityFilter) -> list[Any]:

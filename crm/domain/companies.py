@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
-from crm.db import transaction
+from crm.db import for_update, transaction
 from crm.domain.config import DomainConfig
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.pagination import Page, page_request, updated_at_page
@@ -23,7 +24,7 @@ from crm.domain.phone_numbers import (
 )
 from crm.domain.references import existing_user
 from crm.domain.search import contains_pattern
-from crm.domain.unset import UNSET, Maybe, is_set
+from crm.domain.unset import UNSET, Maybe, given, is_set
 from crm.domain.validation import clean_text, clean_url, now, parse_id
 from crm.tables import Company, Contact, PhoneNumber
 
@@ -61,9 +62,13 @@ class CompanyService:
     def __init__(self, config: DomainConfig) -> None:
         self._config = config
 
-    async def get(self, company_id: str | uuid.UUID, *, field: str = "id") -> Company:
+    async def get(
+        self, company_id: str | uuid.UUID, *, field: str = "id", lock: bool = False
+    ) -> Company:
+        """The company; with `lock`, its row stays locked until the caller's transaction ends."""
         cid = parse_id(company_id, field=field, entity="company")
-        company = await Company.objects().where(Company.id == cid).first()
+        query = Company.objects().where(Company.id == cid)
+        company = await (for_update(query) if lock else query).first()
         if company is None:
             raise NotFound(f"no company with id {company_id}", field=field)
         return company
@@ -147,13 +152,23 @@ class CompanyService:
         return company
 
     async def update(self, company_id: str | uuid.UUID, data: CompanyInput) -> Company:
-        company = await self.get(company_id)
-        phones = self._apply(company, data)
+        """Change a company; a new name also moves its contacts' `updated_at`, because a
+        contact is served with its company's name and a sync must see it change.
+        Only the given fields' columns are written, so simultaneous edits of different
+        fields all stay.
+        """
         async with transaction():
+            company = await self.get(company_id, lock=True)
+            old_name = company.name
+            phones = self._apply(company, data)
             if is_set(data.owner_id):
                 company.owner = await existing_user(data.owner_id)
             company.updated_at = now()
-            await company.save()
+            await company.save(columns=[Company.updated_at, *given(data, _COLUMNS_OF_INPUT)])
+            if company.name != old_name:
+                await Contact.update({Contact.updated_at: company.updated_at}).where(
+                    Contact.company == company.id
+                )
             if phones is not None:
                 await replace_phones(PhoneNumber.company, company.id, phones)
         return company
@@ -190,3 +205,11 @@ class CompanyService:
         return prepare_phones(
             data.phones or [], region=self._config.default_region, allowed=COMPANY_KINDS
         )
+
+
+_COLUMNS_OF_INPUT: dict[str, Column] = {
+    "name": Company.name,
+    "website": Company.website,
+    "address": Company.address,
+    "owner_id": Company.owner,
+}

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from piccolo.columns import Column
 from piccolo.columns.combination import Or, Where, WhereRaw
 
-from crm.db import transaction
+from crm.db import for_update, lock_keys, transaction
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
@@ -33,11 +34,20 @@ from crm.domain.phone_numbers import (
 )
 from crm.domain.references import existing_user
 from crm.domain.search import contains_pattern
-from crm.domain.unset import UNSET, Maybe, is_set
+from crm.domain.unset import UNSET, Maybe, given, is_set
 from crm.domain.validation import clean_email, clean_text, now, parse_id
 from crm.tables import Contact, PhoneNumber
 
 MAX_SEARCH_LENGTH = 200
+EMPTY_CONTACT = "a contact needs a name, an email or a phone number"
+
+# The fields that make a contact someone, by their names in the API.
+_IDENTIFYING_FIELDS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "email": "email",
+    "phones": "phones",
+}
 
 # Full name covers first and last name alone; the company's name is a subquery, so
 # the filter needs no join and reads the same on both engines.
@@ -88,9 +98,11 @@ class ContactService:
         self._config = config
         self._companies = companies
 
-    async def get(self, contact_id: str | uuid.UUID) -> Contact:
+    async def get(self, contact_id: str | uuid.UUID, *, lock: bool = False) -> Contact:
+        """The contact; with `lock`, its row stays locked until the caller's transaction ends."""
         cid = parse_id(contact_id, entity="contact")
-        contact = await Contact.objects().where(Contact.id == cid).first()
+        query = Contact.objects().where(Contact.id == cid)
+        contact = await (for_update(query) if lock else query).first()
         if contact is None:
             raise NotFound(f"no contact with id {contact_id}", field="id")
         return contact
@@ -174,11 +186,12 @@ class ContactService:
         contact = Contact()
         phones = self._apply(contact, data)
         if not (contact.first_name or contact.last_name or contact.email or phones):
-            raise ValidationFailed(
-                "a contact needs a name, an email or a phone number", field="firstName"
-            )
+            raise ValidationFailed(EMPTY_CONTACT, field="firstName")
         async with transaction():
             if match_existing:
+                # Two retries of one create may arrive together: the second waits
+                # here until the first has committed, then finds its contact.
+                await lock_keys(_identity_keys(phones or [], contact.email))
                 existing = await self._matching(phones or [], contact.email)
                 if existing is not None:
                     return existing, False
@@ -189,12 +202,16 @@ class ContactService:
         return contact, True
 
     async def update(self, contact_id: str | uuid.UUID, data: ContactInput) -> Contact:
-        contact = await self.get(contact_id)
-        phones = self._apply(contact, data)
+        """Change the given fields; only their columns are written, so simultaneous edits
+        of different fields all stay.
+        """
         async with transaction():
+            contact = await self.get(contact_id, lock=True)
+            phones = self._apply(contact, data)
+            await self._refuse_emptying(contact, phones, data)
             await self._link(contact, data)
             contact.updated_at = now()
-            await contact.save()
+            await contact.save(columns=[Contact.updated_at, *given(data, _COLUMNS_OF_INPUT)])
             if phones is not None:
                 await replace_phones(PhoneNumber.contact, contact.id, phones)
         return contact
@@ -250,6 +267,20 @@ class ContactService:
         return prepare_phones(
             data.phones or [], region=self._config.default_region, allowed=CONTACT_KINDS
         )
+
+    async def _refuse_emptying(
+        self, contact: Contact, phones: builtins.list[PhoneNumber] | None, data: ContactInput
+    ) -> None:
+        """Refuse an update that leaves no name, email or number, as a create would; the
+        error names the first of those fields the update gives.
+        """
+        cleared = given(data, _IDENTIFYING_FIELDS)
+        if not cleared or contact.first_name or contact.last_name or contact.email:
+            return
+        if phones is None:
+            phones = await PhoneNumber.objects().where(PhoneNumber.contact == contact.id).limit(1)
+        if not phones:
+            raise ValidationFailed(EMPTY_CONTACT, field=cleared[0])
 
     async def _link(self, contact: Contact, data: ContactInput) -> None:
         """Point the contact at its owner and company, which must exist (or be created by name)."""
@@ -316,3 +347,27 @@ class ContactService:
         )
         rows = await Contact.raw(sql, *args, request.limit + 1)
         return [uuid.UUID(str(row["id"])) for row in rows]
+
+
+_COLUMNS_OF_INPUT: dict[str, Column] = {
+    "first_name": Contact.first_name,
+    "last_name": Contact.last_name,
+    "email": Contact.email,
+    "job_title": Contact.job_title,
+    "notes": Contact.notes,
+    "company_id": Contact.company,
+    "company_name": Contact.company,
+    "owner_id": Contact.owner,
+}
+
+
+def _identity_keys(phones: list[PhoneNumber], email: str | None) -> list[str]:
+    """The lock keys of what `_matching` looks a contact up by.
+
+    A number is keyed by its national digits, which two numbers with the same
+    E.164 form share, so both ways `_matching` compares numbers meet on one key.
+    """
+    keys = [f"contact-phone:{phone.national}" for phone in phones]
+    if email is not None:
+        keys.append(f"contact-email:{email}")
+    return keys

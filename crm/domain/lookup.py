@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from piccolo.query.methods.objects import Objects
+from piccolo.table import Table
 
 from crm.domain.config import DomainConfig
 from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
@@ -89,13 +89,29 @@ class _Candidate:
     """Epoch seconds of the owner's most recent call, `-inf` when none."""
 
 
-_MATCH_SELECT = (
-    "SELECT p.id, p.contact, p.company, p.kind, p.number, p.e164, p.national, p.extension,"
-    " (SELECT max(a.started_at) FROM crm_activity a WHERE a.contact = p.contact)"
-    " AS contact_last_call,"
-    " (SELECT max(a.started_at) FROM crm_activity a WHERE a.company = p.company)"
-    " AS company_last_call"
-    " FROM crm_phone_number p"
+def _select_list(table: type[Table], alias: str) -> str:
+    """Every column of `table`, named `<alias>__<column>` so that rows can be rebuilt."""
+    return ", ".join(
+        f'{alias}."{column._meta.db_column_name}" AS "{alias}__{column._meta.name}"'
+        for column in table._meta.columns
+    )
+
+
+# The matched numbers with their owners (a contact's company too) and each owner's latest
+# call, in one round trip: the rows are rebuilt from the `contact__`/`company__` columns.
+_MATCH_SELECT = " ".join(
+    (
+        "SELECT p.id, p.contact, p.company, p.kind, p.number, p.e164, p.national, p.extension,",
+        "(SELECT max(a.started_at) FROM crm_activity a WHERE a.contact = p.contact)",
+        "AS contact_last_call,",
+        "(SELECT max(a.started_at) FROM crm_activity a WHERE a.company = p.company)",
+        "AS company_last_call,",
+        _select_list(Contact, "contact") + ",",
+        _select_list(Company, "company"),
+        "FROM crm_phone_number p",
+        "LEFT JOIN crm_contact contact ON contact.id = p.contact",
+        "LEFT JOIN crm_company company ON company.id = COALESCE(p.company, contact.company)",
+    )
 )
 
 
@@ -155,14 +171,17 @@ class LookupService:
             return []
         sql, args = match_statement(key)
         rows = await PhoneNumber.raw(sql, *args)
-        candidates = _best_per_phone(c for row in rows if (c := _classify(row, key)) is not None)
-        if not candidates:
+        kept = [(row, c) for row in rows if (c := _classify(row, key)) is not None]
+        if not kept:
             return []
-        contacts = await _by_id(Contact, (c.contact_id for c in candidates if c.contact_id))
-        company_ids = {c.company_id for c in candidates if c.company_id}
-        company_ids |= {row.company for row in contacts.values() if row.company}
-        companies = await _by_id(Company, company_ids)
-        return _rank(candidates, contacts, companies, key)
+        contacts: dict[uuid.UUID, Contact] = {}
+        companies: dict[uuid.UUID, Company] = {}
+        for row, _ in kept:
+            if (contact := _rebuild(Contact, row, "contact")) is not None:
+                contacts.setdefault(contact.id, contact)
+            if (company := _rebuild(Company, row, "company")) is not None:
+                companies.setdefault(company.id, company)
+        return _rank(_best_per_phone(c for _, c in kept), contacts, companies, key)
 
     def _is_internal_extension(self, number: NormalizedPhone) -> bool:
         return (
@@ -338,17 +357,15 @@ def _contact_match(
 _NIL = uuid.UUID(int=0)
 
 
-def by_id_query(table: type[RowT], ids: list[uuid.UUID]) -> Objects[RowT]:
-    """The query that loads the matched rows of `table`: a primary-key seek."""
-    return table.objects().where(table._meta.primary_key.is_in(ids))
-
-
-async def _by_id(table: type[RowT], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, RowT]:
-    """Rows of `table` by primary key; no ids costs no query."""
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    return {row.id: row for row in await by_id_query(table, wanted)}
+def _rebuild(table: type[RowT], row: dict[str, Any], alias: str) -> RowT | None:
+    """The `table` row joined in under `alias`, or `None` when the join found none."""
+    if row[f"{alias}__id"] is None:
+        return None
+    values = {
+        column._meta.name: row[f"{alias}__{column._meta.name}"] for column in table._meta.columns
+    }
+    values["id"] = _as_uuid(values["id"])
+    return table(_exists_in_db=True, **values)
 
 
 def _as_uuid(value: object) -> uuid.UUID | None:

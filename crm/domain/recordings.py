@@ -113,7 +113,9 @@ class RecordingService:
             key = f"{aid}/{uuid.uuid4().hex}{fmt.extension}"
             async with transaction():
                 # Lock the call, so two uploads for it replace one another in turn.
-                await for_update(Activity.select(Activity.id).where(Activity.id == aid))
+                locked = await for_update(Activity.select(Activity.id).where(Activity.id == aid))
+                if not locked:
+                    raise NotFound(f"no activity with id {activity_id}", field="activityId")
                 row = await Recording.objects().where(Recording.activity == aid).first()
                 if row is None:
                     row = Recording(activity=aid)

@@ -28,6 +28,6 @@ class Services:
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
-        self.lookup = LookupService(config)
-        self.activities = ActivityService(config)
         self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))
+        self.lookup = LookupService(config)
+        self.activities = ActivityService(config, self.lookup)

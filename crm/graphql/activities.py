@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -24,6 +25,10 @@ from crm.graphql.permissions import CanRead, CanWrite
 from crm.graphql.recordings import RecordingType
 from crm.graphql.users import UserType
 from crm.tables import Activity as ActivityRow
+
+if TYPE_CHECKING:
+    from crm.graphql.companies import CompanyType
+    from crm.graphql.contacts import ContactType
 
 # The domain's enums are the GraphQL enums (values are lower-case names, never seen by clients).
 strawberry.enum(CallDirection, name="CallDirection", description="Who placed the call.")
@@ -66,6 +71,28 @@ class ActivityType:
             return None
         row = await info.context.loaders.user.load(self.user_id)
         return UserType.from_row(row) if row else None
+
+    @strawberry.field(description="The person on the other end, when known.")
+    async def contact(
+        self, info: Info
+    ) -> Annotated[ContactType, strawberry.lazy("crm.graphql.contacts")] | None:
+        from crm.graphql.contacts import ContactType  # contacts list their activities
+
+        if self.contact_id is None:
+            return None
+        row = await info.context.loaders.contact.load(self.contact_id)
+        return ContactType.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The contact's company, or a company whose main line called.")
+    async def company(
+        self, info: Info
+    ) -> Annotated[CompanyType, strawberry.lazy("crm.graphql.companies")] | None:
+        from crm.graphql.companies import CompanyType
+
+        if self.company_id is None:
+            return None
+        row = await info.context.loaders.company.load(self.company_id)
+        return CompanyType.from_row(row) if row is not None else None
 
     @strawberry.field(description="The call's recording, when one was attached.")
     async def recording(self, info: Info) -> RecordingType | None:

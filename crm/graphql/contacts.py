@@ -11,6 +11,7 @@ import strawberry
 
 from crm.domain.contacts import ContactFilter as ContactFilterData
 from crm.domain.contacts import ContactInput
+from crm.graphql.activities import ActivityType
 from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
 from crm.graphql.pagination import Connection, connection
@@ -89,6 +90,14 @@ class ContactType:
     @strawberry.field(description="The contact's numbers, in the order given.")
     async def phones(self, info: Info) -> list[PhoneNumberType]:
         return phone_types(await info.context.loaders.contact_phones.load(uuid.UUID(self.id)))
+
+    @strawberry.field(description="Calls with this contact, newest first.")
+    async def activities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ActivityType]:
+        key = (uuid.UUID(self.id), first, after)
+        page = await info.context.loaders.contact_activities.load(key)
+        return connection(page, ActivityType.from_row)
 
 
 @strawberry.input

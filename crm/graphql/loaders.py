@@ -10,10 +10,11 @@ from strawberry.dataloader import DataLoader
 
 from crm.domain.pagination import Page
 from crm.domain.services import Services
-from crm.tables import Company, Contact, PhoneNumber, Recording, User
+from crm.tables import Activity, Company, Contact, PhoneNumber, Recording, User
 
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R")
 
 
 def by_key(
@@ -28,27 +29,38 @@ def by_key(
     return load
 
 
-CompanyContactsKey = tuple[uuid.UUID, int | None, str | None]
-"""(company id, page size, cursor): one page of a company's contacts."""
+PageKey = tuple[uuid.UUID, int | None, str | None]
+"""(parent id, page size, cursor): one page of a parent's children."""
+
+CompanyContactsKey = PageKey
+
+
+def pages_by_parent(
+    fetch: Callable[[list[uuid.UUID], int | None, str | None], Awaitable[dict[uuid.UUID, Page[R]]]],
+) -> Callable[[list[PageKey]], Awaitable[list[Page[R]]]]:
+    """Pages of children for many parents: one batch per (page size, cursor) asked for."""
+
+    async def load(keys: list[PageKey]) -> list[Page[R]]:
+        groups: dict[tuple[int | None, str | None], list[uuid.UUID]] = {}
+        for parent_id, first, after in keys:
+            groups.setdefault((first, after), []).append(parent_id)
+        pages: dict[PageKey, Page[R]] = {}
+        for (first, after), parent_ids in groups.items():
+            found = await fetch(parent_ids, first, after)
+            for parent_id, page in found.items():
+                pages[(parent_id, first, after)] = page
+        return [pages[key] for key in keys]
+
+    return load
 
 
 def company_contact_pages(
     services: Services,
 ) -> Callable[[list[CompanyContactsKey]], Awaitable[list[Page[Contact]]]]:
-    """Pages of contacts for many companies: one batch per (page size, cursor) asked for."""
-
-    async def load(keys: list[CompanyContactsKey]) -> list[Page[Contact]]:
-        groups: dict[tuple[int | None, str | None], list[uuid.UUID]] = {}
-        for company_id, first, after in keys:
-            groups.setdefault((first, after), []).append(company_id)
-        pages: dict[CompanyContactsKey, Page[Contact]] = {}
-        for (first, after), company_ids in groups.items():
-            found = await services.contacts.pages_by_company(company_ids, limit=first, cursor=after)
-            for company_id, page in found.items():
-                pages[(company_id, first, after)] = page
-        return [pages[key] for key in keys]
-
-    return load
+    """Pages of contacts for many companies."""
+    return pages_by_parent(
+        lambda ids, first, after: services.contacts.pages_by_company(ids, limit=first, cursor=after)
+    )
 
 
 class Loaders:
@@ -70,6 +82,16 @@ class Loaders:
         )
         self.recording_by_activity = DataLoader[uuid.UUID, Recording | None](
             load_fn=by_key(services.recordings.by_activities)
+        )
+        self.contact = DataLoader[uuid.UUID, Contact | None](
+            load_fn=by_key(services.contacts.get_many)
+        )
+        self.contact_activities = DataLoader[PageKey, Page[Activity]](
+            load_fn=pages_by_parent(
+                lambda ids, first, after: services.activities.pages_by_contact(
+                    ids, limit=first, cursor=after
+                )
+            )
         )
 
     def clear_all(self) -> None:

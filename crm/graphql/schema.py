@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -36,5 +37,12 @@ class CrmSchema(strawberry.Schema):
 schema = CrmSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[CrmMaskErrors],
+    # Parsing and validating a document costs more than running a small one: a client
+    # sends the same few documents again and again, so each is parsed and validated once
+    # (the caches are shared between the per-request extension instances).
+    extensions=[
+        CrmMaskErrors,
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ],
 )

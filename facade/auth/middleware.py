@@ -19,6 +19,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from crm.domain.credentials import API_KEY_PREFIX, parse_scopes
+from crm.domain.errors import NotFound
 from crm.domain.principal import Principal
 from crm.domain.services import Services
 from facade.auth.policy import Access, access_rule
@@ -60,6 +61,7 @@ class Authenticator:
 
     def __init__(self, services: Services, signer: TokenSigner) -> None:
         self._credentials = services.credentials
+        self._users = services.users
         self._signer = signer
 
     async def authenticate(self, authorization: str | None) -> Principal | AuthFailure:
@@ -93,12 +95,21 @@ class Authenticator:
         if await self._credentials.client(claims["client_id"]) is None:
             return AuthFailure("the token's client was revoked")
         user_id = claims.get("uid")
+        if user_id is not None and not await self._user_is_active(str(user_id)):
+            return AuthFailure("the token's user is no longer active")
         return Principal(
             subject=claims["sub"],
             scopes=frozenset(claims["scope"].split()),
             kind="user" if user_id else "client",
             user_id=user_id if isinstance(user_id, str) else None,
         )
+
+    async def _user_is_active(self, user_id: str) -> bool:
+        try:
+            user = await self._users.get(user_id)
+        except NotFound:
+            return False
+        return bool(user.is_active)
 
     async def _basic(self, authorization: str) -> Principal | AuthFailure:
         pair = basic_credentials(authorization)

@@ -270,3 +270,15 @@ async def test_tokens_from_one_worker_are_accepted_by_another(
         assert answer.status_code == 200, answer.text
     with pytest.raises(OAuthError):  # rotated on the other worker: a reuse here
         await oauth.refresh_token(TOKEN, refresh_token=token["refresh_token"])
+
+
+async def test_deactivated_user_loses_access_and_refresh(
+    app: Litestar, oauth: AsyncOAuth2Client, anonymous: httpx.AsyncClient
+) -> None:
+    token = await authorize(oauth, anonymous, generate_token(48))
+    user = await app.state.services.users.by_email(EMAIL)
+    await app.state.services.users.update(user.id, UserInput(is_active=False))
+    assert await graphql_status(anonymous, token["access_token"]) == "FORBIDDEN"
+    with pytest.raises(OAuthError) as refused:
+        await oauth.refresh_token(TOKEN, refresh_token=token["refresh_token"])
+    assert refused.value.error == "invalid_grant"

@@ -14,13 +14,12 @@ import pytest
 from asgi_lifespan import LifespanManager
 from litestar import Litestar
 
-from crm.domain.principal import ALL_SCOPES
 from crm.domain.services import Services
 from crm.settings import Settings
 from crm.tables import Activity, Recording
 from facade.app import create_app
 from tests import audio_samples
-from tests.conftest import make_settings
+from tests.conftest import full_access_key, make_settings
 
 
 async def new_activity(call_id: str = "call-1") -> Activity:
@@ -201,8 +200,7 @@ async def small_limit_client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncC
         LifespanManager(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://crm.test") as c,
     ):
-        _, key = await app.state.services.credentials.create_api_key("tests", ALL_SCOPES)
-        c.headers["Authorization"] = f"Bearer {key}"
+        c.headers["Authorization"] = f"Bearer {await full_access_key(app)}"
         yield c, settings
 
 

@@ -34,6 +34,18 @@ mutation Create($input: CreateCompanyInput!) {{
 }}
 """
 
+UPDATE_CONTACT = f"""
+mutation Update($id: ID!, $input: UpdateContactInput!) {{
+  updateContact(id: $id, input: $input) {{ {CONTACT_FIELDS} }}
+}}
+"""
+
+UPDATE_COMPANY = f"""
+mutation Update($id: ID!, $input: UpdateCompanyInput!) {{
+  updateCompany(id: $id, input: $input) {{ {COMPANY_FIELDS} }}
+}}
+"""
+
 
 async def create_contact(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     data = await gql(client, CREATE_CONTACT, {"input": fields})

@@ -266,10 +266,10 @@ async def test_inbound_call_belongs_to_the_user_with_the_called_extension(
 async def test_outbound_call_belongs_to_the_user_with_the_calling_phone(
     client: httpx.AsyncClient,
 ) -> None:
-    agent = await make_user(name="agent", phone="+1 415 555 0199", phone_e164="+14155550199")
+    agent = await make_user(name="agent", phone="+1 212 555 0188", phone_e164="+12125550188")
     activity = (
         await create(
-            client, direction="OUTBOUND", fromNumber="(415) 555-0199", toNumber="+442079460000"
+            client, direction="OUTBOUND", fromNumber="(212) 555-0188", toNumber="+442079460000"
         )
     )["activity"]
     assert activity["user"] == {"id": str(agent.id)}

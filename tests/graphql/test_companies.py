@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -17,13 +18,9 @@ from tests.graphql.crm_records import (
     create_user,
     snapshot,
 )
+from tests.graphql.crm_records import UPDATE_COMPANY as UPDATE
 from tests.graphql_client import gql, gql_errors
 
-UPDATE = f"""
-mutation Update($id: ID!, $input: UpdateCompanyInput!) {{
-  updateCompany(id: $id, input: $input) {{ {COMPANY_FIELDS} }}
-}}
-"""
 GET = f"query($id: ID!) {{ company(id: $id) {{ {COMPANY_FIELDS} }} }}"
 DELETE = "mutation($id: ID!) { deleteCompany(id: $id) }"
 
@@ -83,6 +80,52 @@ async def test_update_company_changes_given_fields_and_replaces_numbers(
     assert datetime.fromisoformat(updated["updatedAt"]) > datetime.fromisoformat(
         company["updatedAt"]
     )
+
+
+async def test_simultaneous_updates_of_different_company_fields_all_stay(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_user(client)
+    created = await create_company(client, name="Acme")
+    changes: list[dict[str, Any]] = [
+        {"name": "Acme GmbH"},
+        {"website": "acme.example"},
+        {"address": "Unter den Linden 1, Berlin"},
+        {"ownerId": owner},
+        {"phones": [{"number": "+49 30 901820", "kind": "MAIN"}]},
+    ]
+    await asyncio.gather(
+        *(gql(client, UPDATE, {"id": created["id"], "input": change}) for change in changes)
+    )
+    company = (await gql(client, GET, {"id": created["id"]}))["company"]
+    assert (company["name"], company["website"], company["address"]) == (
+        "Acme GmbH",
+        "https://acme.example",
+        "Unter den Linden 1, Berlin",
+    )
+    assert company["owner"]["id"] == owner
+    assert [phone["e164"] for phone in company["phones"]] == ["+4930901820"]
+
+
+async def test_renaming_a_company_shows_its_contacts_as_changed(
+    client: httpx.AsyncClient,
+) -> None:
+    contact = await create_contact(client, firstName="Ann", companyName="Acme")
+    other = await create_contact(client, firstName="Bob")
+    company_id = contact["company"]["id"]
+    await gql(client, UPDATE, {"id": company_id, "input": {"address": "1 Main St"}})
+    query = (
+        "query($since: DateTime) { contacts(filter: {updatedSince: $since}) "
+        "{ nodes { firstName company { name } } } }"
+    )
+    data = await gql(client, query, {"since": other["updatedAt"]})
+    assert [n["firstName"] for n in data["contacts"]["nodes"]] == ["Bob"]
+    await gql(client, UPDATE, {"id": company_id, "input": {"name": "Acme Group"}})
+    data = await gql(client, query, {"since": other["updatedAt"]})
+    assert data["contacts"]["nodes"] == [
+        {"firstName": "Bob", "company": None},
+        {"firstName": "Ann", "company": {"name": "Acme Group"}},
+    ]
 
 
 async def test_delete_company_keeps_its_contacts_without_a_company(

@@ -1,0 +1,367 @@
+"""The lookup benchmark, in one command: data, servers, load, and a table of results.
+
+For each data size it (re)generates the PostgreSQL database when needed, serves the
+CRM (the app factory under uvicorn) and the bare asyncpg endpoint side by side on
+loopback, and drives both with the same lookups at each concurrency, in turns.
+
+    python -m bench.run                          # 10,000 and 1,000,000 contacts
+    python -m bench.run --sizes 10000 --duration 5
+
+The CRM is measured through FindContact (`GET /ringotel/v1/contacts/lookup`) when
+the app serves that route, else through GraphQL `lookupContacts` on `/graphql`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+
+from bench.generate import generate, migrate
+from bench.http import Client
+
+HOST = "127.0.0.1"
+FIND_CONTACT = "/ringotel/v1/contacts/lookup?phone="
+GRAPHQL_DOCUMENT = (
+    "query FindContact($phone: String!) { lookupContacts(phone: $phone) {"
+    " entity match number kind mainLine"
+    " contact { id firstName lastName email jobTitle phones { number kind } }"
+    " company { id name } } }"
+)
+SECRET_KEY = os.environ.get("CRM_SECRET_KEY", "bench-secret-key-long-enough-for-hs256")
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+ROUNDS = 3
+
+
+@dataclass
+class Measured:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+
+@dataclass
+class Result:
+    contacts: int
+    target: str
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float
+    """Server process CPU time per request: what a lookup costs, whatever else runs."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def serve(app: str, database_url: str) -> Iterator[Server]:
+    """Run `app` (an app factory) under one uvicorn worker on a loopback port."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CRM_DATABASE_URL": database_url,
+        "CRM_GRAPHIQL": "false",
+        "CRM_SECRET_KEY": SECRET_KEY,
+    }
+    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", HOST]
+    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env)  # noqa: S603 (our own command)
+    try:
+        _wait_for(port, process)
+        yield Server(port, process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {process.returncode}")
+        try:
+            socket.create_connection((HOST, port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+async def sample_phones(database_url: str, count: int = 2000) -> list[str]:
+    """Numbers callers have, written as calls deliver them, plus one in ten unknown."""
+    rng = random.Random(7)
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT e164 FROM crm_phone_number TABLESAMPLE SYSTEM (5) REPEATABLE (7)"
+            " WHERE e164 IS NOT NULL LIMIT $1",
+            count,
+        )
+    finally:
+        await conn.close()
+    phones = []
+    for row in rows:
+        e164: str = row["e164"]
+        style = rng.randrange(4)
+        if style == 0:
+            phones.append(e164)
+        elif style == 1:
+            phones.append(e164[1:])  # digits with country code, as Ringotel's call events send
+        elif style == 2 and e164.startswith("+1"):
+            phones.append(f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}")
+        else:
+            phones.append(f"00{e164[1:3]} {e164[3:6]} {e164[6:]}")
+        if rng.random() < 0.1:
+            phones.append(f"+1 415 {rng.randrange(200, 999)} {rng.randrange(10**4):04d}")
+    rng.shuffle(phones)
+    return phones
+
+
+def api_key(database_url: str) -> str:
+    """A fresh API key for FindContact and GraphQL reads, made with the CRM's own command."""
+    env = {**os.environ, "CRM_DATABASE_URL": database_url, "CRM_SECRET_KEY": SECRET_KEY}
+    command = [sys.executable, "-m", "crm.cli", "apikey", "create", "--name", "bench", "--json"]
+    command += ["--scope", "crm:read", "--scope", "ringotel"]
+    done = subprocess.run(command, check=True, env=env, capture_output=True, text=True)  # noqa: S603
+    key: str = json.loads(done.stdout)["api_key"]
+    return key
+
+
+def _crm_request(target: str, phone: str) -> tuple[str, str, bytes | None]:
+    if target == "findcontact":
+        return "GET", FIND_CONTACT + quote(phone), None
+    body = json.dumps({"query": GRAPHQL_DOCUMENT, "variables": {"phone": phone}}).encode()
+    return "POST", "/graphql", body
+
+
+def _baseline_request(phone: str) -> tuple[str, str, bytes | None]:
+    return "GET", "/lookup?phone=" + quote(phone), None
+
+
+async def _crm_target(port: int, phone: str, headers: dict[str, str]) -> str:
+    client = await Client.open(HOST, port, headers)
+    try:
+        status, _ = await client.request("GET", FIND_CONTACT + quote(phone))
+    finally:
+        client.close()
+    return "graphql" if status == 404 else "findcontact"
+
+
+async def check(port: int, request: tuple[str, str, bytes | None], headers: dict[str, str]) -> None:
+    """Stop unless the target answers a lookup properly: measuring errors would measure nothing."""
+    client = await Client.open(HOST, port, headers)
+    try:
+        status, body = await client.request(*request)
+    finally:
+        client.close()
+    if status != 200 or b'"errors"' in body:
+        raise SystemExit(f"the server on port {port} answered {status}: {body[:300]!r}")
+
+
+async def drive(
+    port: int,
+    requests: list[tuple[str, str, bytes | None]],
+    concurrency: int,
+    duration: float,
+    headers: dict[str, str],
+) -> tuple[list[float], int]:
+    """Send `requests` round-robin from `concurrency` keep-alive clients for `duration` s."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + duration
+
+    async def one(offset: int) -> None:
+        nonlocal errors
+        client = await Client.open(HOST, port, headers)
+        i = offset
+        try:
+            while time.perf_counter() < deadline:
+                method, path, body = requests[i % len(requests)]
+                i += concurrency
+                began = time.perf_counter()
+                status, _ = await client.request(method, path, body)
+                latencies.append(time.perf_counter() - began)
+                if status != 200:
+                    errors += 1
+        finally:
+            client.close()
+
+    await asyncio.gather(*(one(k * 37) for k in range(concurrency)))
+    return latencies, errors
+
+
+def _result(
+    contacts: int,
+    target: str,
+    concurrency: int,
+    lat: list[float],
+    errors: int,
+    seconds: float,
+    cpu: float,
+) -> Result:
+    ordered = sorted(lat)
+    return Result(
+        contacts=contacts,
+        target=target,
+        concurrency=concurrency,
+        requests=len(lat),
+        errors=errors,
+        seconds=seconds,
+        throughput=len(lat) / seconds,
+        p50_ms=statistics.median(ordered) * 1000,
+        p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        cpu_ms=cpu / max(1, len(lat)) * 1000,
+    )
+
+
+async def _count_contacts(database_url: str) -> int | None:
+    try:
+        conn = await asyncpg.connect(database_url)
+    except (asyncpg.InvalidCatalogNameError, OSError):
+        return None
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM crm_contact")
+        return count
+    except asyncpg.UndefinedTableError:
+        return None
+    finally:
+        await conn.close()
+
+
+async def bench_size(
+    contacts: int, database_url: str, concurrencies: list[int], duration: float, warmup: float
+) -> list[Result]:
+    if await _count_contacts(database_url) != contacts:
+        print(f"generating {contacts:,} contacts into {database_url.rsplit('/', 1)[-1]}")
+        await generate(database_url, contacts)
+    migrate(database_url)  # a data set made before the latest migrations gets them
+    phones = await sample_phones(database_url)
+    crm_headers = {"Authorization": f"Bearer {api_key(database_url)}"}
+    results = []
+    with (
+        serve("facade.app:create_app", database_url) as crm,
+        serve("bench.baseline:create_app", database_url) as bare,
+    ):
+        target = await _crm_target(crm.port, phones[0], crm_headers)
+        crm_requests = [_crm_request(target, p) for p in phones]
+        bare_requests = [_baseline_request(p) for p in phones]
+        runs = {
+            "crm-" + target: (crm, crm_requests, crm_headers),
+            "asyncpg": (bare, bare_requests, {}),
+        }
+        for server, reqs, headers in runs.values():
+            await check(server.port, reqs[0], headers)
+            # Fill pools and caches before measuring.
+            await drive(server.port, reqs, 8, warmup, headers)
+        for concurrency in concurrencies:
+            measured = {name: Measured() for name in runs}
+            # Alternate in short rounds, so that a noisy neighbour on the machine weighs on both.
+            for _ in range(ROUNDS):
+                for name, (server, reqs, headers) in runs.items():
+                    began, cpu = time.perf_counter(), server.cpu_seconds()
+                    lat, errors = await drive(
+                        server.port, reqs, concurrency, duration / ROUNDS, headers
+                    )
+                    m = measured[name]
+                    m.latencies += lat
+                    m.errors += errors
+                    m.seconds += time.perf_counter() - began
+                    m.cpu += server.cpu_seconds() - cpu
+            for name, m in measured.items():
+                result = _result(
+                    contacts, name, concurrency, m.latencies, m.errors, m.seconds, m.cpu
+                )
+                print(
+                    f"  {contacts:>9,} {name:<16} c={concurrency:<3} {result.throughput:8.0f} req/s"
+                    f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+                    f"  cpu {result.cpu_ms:5.2f} ms/req  errors {m.errors}"
+                )
+                results.append(result)
+    return results
+
+
+def table(results: list[Result]) -> str:
+    """The results as a Markdown table, with the CRM's ratio to the bare endpoint."""
+    lines = [
+        "| contacts | clients | CRM req/s | CRM p50 ms | CRM p99 ms | CRM CPU ms/req | asyncpg req/s | asyncpg p50 ms | asyncpg p99 ms | asyncpg CPU ms/req | throughput ratio |",  # noqa: E501
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    bare = {(r.contacts, r.concurrency): r for r in results if r.target == "asyncpg"}
+    for r in results:
+        if r.target == "asyncpg":
+            continue
+        b = bare[(r.contacts, r.concurrency)]
+        ratio = r.throughput / b.throughput
+        lines.append(
+            f"| {r.contacts:,} | {r.concurrency} | {r.throughput:.0f} | {r.p50_ms:.2f}"
+            f" | {r.p99_ms:.2f} | {r.cpu_ms:.2f} | {b.throughput:.0f} | {b.p50_ms:.2f}"
+            f" | {b.p99_ms:.2f} | {b.cpu_ms:.2f} | {ratio:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Caller lookup benchmark.")
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per measurement")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--prefix", default="crm_bench", help="database names start with this")
+    args = parser.parse_args()
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    results: list[Result] = []
+    print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"load average before: {_load()}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        url = f"{args.server}/{args.prefix}_{size}"
+        results += asyncio.run(bench_size(size, url, concurrencies, args.duration, args.warmup))
+    print(f"load average after: {_load()}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    print()
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
