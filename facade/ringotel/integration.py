@@ -27,8 +27,8 @@ LOGO = Path(__file__).resolve().parent / "logo.svg"
 LOGO_PATH = "/ringotel/logo.svg"
 DOCUMENT_PATH = "/ringotel/integration.json"
 
-OAUTH_SCOPES = (Scope.RINGOTEL, Scope.READ, Scope.WRITE)
-"""What Ringotel asks for when an admin authorizes it with OAuth2."""
+OAUTH_SCOPES = (Scope.RINGOTEL,)
+"""What Ringotel asks for when an admin authorizes it with OAuth2: the facade, nothing more."""
 
 
 class AuthMode(StrEnum):

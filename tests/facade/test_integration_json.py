@@ -49,7 +49,7 @@ async def test_oauth2_block_points_at_this_crms_endpoints(client: httpx.AsyncCli
     assert oauth["flow_type"] == {"default": "0"}
     assert oauth["authorization_endpoint"] == "http://crm.test/oauth/authorize"
     assert oauth["token_endpoint"] == "http://crm.test/oauth/token"
-    assert oauth["authorization_parameters"]["default"].startswith("scope=")
+    assert oauth["authorization_parameters"] == {"default": "scope=ringotel"}
     assert oauth["token_parameters"] == {
         "content_type": "application/x-www-form-urlencoded;charset=utf-8"
     }

@@ -7,7 +7,7 @@ ids read there fed into the next hooks. Run per auth mode.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -15,6 +15,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from crm.domain.users import UserInput
 from tests.audio_samples import wav
 from tests.auth_tools import sign_in
 from tests.conftest import OAUTH_REDIRECT_URI
@@ -22,75 +23,73 @@ from tests.facade.ringotel import Answer, Ringotel, fill
 from tests.facade.seed import make_user
 from tests.graphql_client import gql
 
-Credentials = Callable[[httpx.AsyncClient, Litestar, dict[str, Any]], Awaitable[dict[str, str]]]
+Credentials = Callable[[Litestar, httpx.AsyncClient, dict[str, Any]], Awaitable[dict[str, str]]]
+"""How a test gets the values an admin types into Ringotel's form for one auth mode (and,
+for OAuth2, the token Ringotel obtains with them), given the app, a browser and the document."""
 
-RINGOTEL_CALLBACK = OAUTH_REDIRECT_URI
-"""The redirect URI Ringotel's admin portal registers for the OAuth2 mode."""
+ADMIN_EMAIL = "it@example.com"
+ADMIN_PASSWORD = "admin password"
 
 
 async def bearer_credentials(
-    client: httpx.AsyncClient, app: Litestar, document: dict[str, Any]
+    app: Litestar, browser: httpx.AsyncClient, document: dict[str, Any]
 ) -> dict[str, str]:
-    """The form value for the bearer mode: the API key the test client authenticates with."""
-    _, _, key = client.headers.get("Authorization", "Bearer none").partition(" ")
-    return {"API key": key}
+    """The form value for the bearer mode: an API key made for Ringotel alone, as the
+    README advises (`crm apikey create --name Ringotel --scope ringotel`)."""
+    _, key = await app.state.services.credentials.create_api_key("Ringotel", ["ringotel"])
+    return {"API key": str(key)}
 
 
 async def basic_credentials(
-    client: httpx.AsyncClient, app: Litestar, document: dict[str, Any]
+    app: Litestar, browser: httpx.AsyncClient, document: dict[str, Any]
 ) -> dict[str, str]:
-    """The basic mode: an OAuth2 client made as `crm client create` makes it (default scopes)."""
-    row, secret = await app.state.services.credentials.create_client("Ringotel", [])
-    return {"Username": row.client_id, "Password": secret}
+    """The form values for the basic mode: an OAuth2 client's id and secret, made for Ringotel
+    alone (`crm client create --name Ringotel --scope ringotel`)."""
+    row, secret = await app.state.services.credentials.create_client("Ringotel", [], ["ringotel"])
+    return {"Username": str(row.client_id), "Password": str(secret)}
 
 
 async def oauth2_credentials(
-    client: httpx.AsyncClient, app: Litestar, document: dict[str, Any]
+    app: Litestar, browser: httpx.AsyncClient, document: dict[str, Any]
 ) -> dict[str, str]:
-    """The OAuth2 mode as Ringotel runs it from the document: the admin signs in as a CRM
-    user and allows access, Ringotel exchanges the code at the document's token endpoint."""
+    """The OAuth2 mode as Ringotel runs it: a client made for Ringotel with its callback URL,
+    a CRM user who signs in and allows access on the document's authorization endpoint,
+    and the code exchanged at its token endpoint in the form its token_parameters name."""
     row, secret = await app.state.services.credentials.create_client(
-        "Ringotel", [RINGOTEL_CALLBACK]
+        "Ringotel", [OAUTH_REDIRECT_URI], ["ringotel"]
     )
-    form = {"Client ID": row.client_id, "Client Secret": secret}
-    oauth = fill(document["OAuth2"], form)
-    assert oauth["flow_type"] == {"default": "0"}
+    await app.state.services.users.create(UserInput(email=ADMIN_EMAIL, password=ADMIN_PASSWORD))
+    oauth = document["OAuth2"]
+    form = {"Client ID": str(row.client_id), "Client Secret": str(secret)}
     query = urlencode(
         {
             "response_type": "code",
-            "client_id": oauth["client_id"],
-            "redirect_uri": RINGOTEL_CALLBACK,
+            "client_id": form["Client ID"],
+            "redirect_uri": OAUTH_REDIRECT_URI,
             "state": "ringotel-state",
         }
     )
-    url = (
-        f"{oauth['authorization_endpoint']}?{query}&{oauth['authorization_parameters']['default']}"
+    authorize_url = f"{oauth['authorization_endpoint']}?{query}&"
+    authorize_url += oauth["authorization_parameters"]["default"]
+    answer = await sign_in(browser, authorize_url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert answer.status_code == 303, answer.text
+    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+    token = await browser.post(
+        oauth["token_endpoint"],
+        content=urlencode(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": OAUTH_REDIRECT_URI,
+                "client_id": fill(oauth["client_id"], form),
+                "client_secret": fill(oauth["client_secret"], form),
+            }
+        ),
+        headers={"Content-Type": oauth["token_parameters"]["content_type"]},
     )
-    asgi_app: Any = app
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=asgi_app), base_url=document["url"]
-    ) as browser:  # the admin's browser and Ringotel's server: neither has the test's key
-        allowed = await sign_in(browser, url, "agent@example.com", "correct horse")
-        assert allowed.status_code == 303, allowed.text
-        returned = parse_qs(urlsplit(allowed.headers["location"]).query)
-        assert returned["state"] == ["ringotel-state"]
-        answer = await browser.post(
-            oauth["token_endpoint"],
-            content=urlencode(
-                {
-                    "grant_type": "authorization_code",
-                    "code": returned["code"][0],
-                    "redirect_uri": RINGOTEL_CALLBACK,
-                    "client_id": oauth["client_id"],
-                    "client_secret": oauth["client_secret"],
-                }
-            ),
-            headers={"Content-Type": oauth["token_parameters"]["content_type"]},
-        )
-    assert answer.status_code == 200, answer.text
-    token = answer.json()
-    assert token["instance_url"] == document["url"]
-    return {**form, "access_token": token["access_token"]}
+    assert token.status_code == 200, token.text
+    assert token.json()["instance_url"] == document["url"]
+    return form | {"access_token": token.json()["access_token"]}
 
 
 AUTH_MODES: dict[str, Credentials] = {
@@ -102,21 +101,28 @@ AUTH_MODES: dict[str, Credentials] = {
 
 
 @pytest.fixture(params=sorted(AUTH_MODES))
-def auth_mode(request: pytest.FixtureRequest) -> str:
+async def ringotel(
+    request: pytest.FixtureRequest, anonymous: httpx.AsyncClient, app: Litestar
+) -> AsyncIterator[Ringotel]:
+    """A Ringotel server configured with the CRM's integration JSON for one auth mode.
+
+    It has its own HTTP client (the app already runs in `anonymous`'s lifespan), so it
+    sends only the credentials the document tells it to, and so does its admin's browser.
+    """
     mode: str = request.param
-    return mode
-
-
-@pytest.fixture
-async def ringotel(client: httpx.AsyncClient, auth_mode: str) -> Ringotel:
-    """A Ringotel server given the CRM's integration JSON for one auth mode; the admin
-    fills in its form (and, for OAuth2, signs in) at setup, in the test."""
-    document = (await client.get("/ringotel/integration.json", params={"auth": auth_mode})).json()
-    return Ringotel(client, document, {})
+    asgi_app: Any = app
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi_app)) as http,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi_app)) as browser,
+    ):
+        url = "http://crm.test/ringotel/integration.json"
+        document = (await http.get(url, params={"auth": mode})).json()
+        browser.base_url = httpx.URL(document["url"])
+        yield Ringotel(http, document, await AUTH_MODES[mode](app, browser, document))
 
 
 async def test_every_hook_of_the_document_runs_in_workflow_order(
-    client: httpx.AsyncClient, app: Litestar, ringotel: Ringotel, auth_mode: str
+    client: httpx.AsyncClient, ringotel: Ringotel
 ) -> None:
     agent = await make_user(
         client, "agent@example.com", firstName="Ann", lastName="Agent", extension="101"
@@ -130,13 +136,13 @@ async def test_every_hook_of_the_document_runs_in_workflow_order(
         assert answer.response.status_code < 300, (hook, answer.response.text)
         return answer
 
-    # Setup in the admin portal: the admin fills in the integration's form (for OAuth2,
-    # signs in as a CRM user and allows access); Ringotel maps its users onto CRM users.
-    ringotel.properties.update(await AUTH_MODES[auth_mode](client, app, ringotel.document))
+    # Setup in the admin portal: map Ringotel users onto CRM users.
     users = await call("Users")
-    assert [r["user_id"] for r in users.records] == [agent["id"]]
-    assert users.records[0]["extension"] == "101"
-    ringotel.variables["user_id"] = users.records[0]["user_id"]
+    by_email = {r["email"]: r for r in users.records}
+    assert "left@example.com" not in by_email  # only active users
+    assert by_email["agent@example.com"]["user_id"] == agent["id"]
+    assert by_email["agent@example.com"]["extension"] == "101"
+    ringotel.variables["user_id"] = agent["id"]
 
     # A caller the CRM does not know yet: Ringotel creates the contact, with its company.
     created = await call(
