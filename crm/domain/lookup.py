@@ -136,6 +136,12 @@ def match_statement(key: LookupKey) -> tuple[str, list[Any]]:
     return sql, args
 
 
+WITHHELD_CALLER_IDS = frozenset(
+    {"anonymous", "private", "restricted", "unknown", "unavailable", "withheld", "blocked"}
+)
+"""What phone systems put in place of a number the caller withheld."""
+
+
 class LookupService:
     """Find the contacts and companies a phone number belongs to, best first."""
 
@@ -149,8 +155,11 @@ class LookupService:
     def key(self, phone: str) -> LookupKey | None:
         """The keys to seek for `phone`; `None` when it is one that never matches.
 
-        Raises `ValidationFailed` (field `phone`) when the input is not a number.
+        Raises `ValidationFailed` (field `phone`) when the input is not a number. A caller
+        ID that says the number is withheld (`anonymous`, `private`, ...) never matches.
         """
+        if phone.strip().lower() in WITHHELD_CALLER_IDS:
+            return None
         found = readings(phone, self._config.default_region, field="phone")
         if self._is_internal_extension(found[0]) or self._is_own_number(found):
             return None

@@ -35,6 +35,8 @@ def clean_text(
         return None
     if len(text) > max_length:
         raise ValidationFailed(f"must be at most {max_length} characters", field=field)
+    if "\x00" in text:  # PostgreSQL cannot store it; no real text holds one
+        raise ValidationFailed("must not contain a NUL character", field=field)
     return text
 
 

@@ -74,8 +74,9 @@ FIND_CONTACT = Hook(
     name="FindContact",
     method="GET",
     path=PATH + "/lookup",
-    summary="The contacts a phone number belongs to, the best match first; "
-    'no match answers 200 with `{"records": []}`.',
+    summary="The contacts a phone number belongs to, the best match first, each with why it "
+    "matched (`match`: e164, national or suffix; `main_line`: the number is its company's "
+    'main line, named in `company`); no match answers 200 with `{"records": []}`.',
     tag="contacts",
     operation="RingotelFindContact",
     inputs=(
@@ -92,6 +93,11 @@ FIND_CONTACT = Hook(
     shape="list",
     record="contact",
     outputs=CONTACT_RECORD,
+    annotations=(
+        Output("match", lambda node: str(node.get("match") or "").lower(), variable="match"),
+        Output("main_line", "mainLine", variable="main_line"),
+        Output("matched_number", "number", variable="matched_number"),
+    ),
 )
 
 CREATE_CONTACT = Hook(

@@ -104,6 +104,8 @@ class Hook:
     record: str = ""
     """Dotted path in each listed node to the record it stands for (a match's `contact`);
     nodes without one are left out, and a record already listed is not listed again."""
+    annotations: tuple[Output, ...] = ()
+    """Values of each listed node itself, beside its `record`'s (why a match matched)."""
     status: int = 200
     created: str | None = None
     """Dotted path in the data to a Boolean: true answers `status`, false (found) answers 200."""
@@ -145,7 +147,7 @@ class Hook:
 
     def response_map(self) -> dict[str, Any]:
         """The response template Ringotel reads values out of."""
-        record = {out.key: out.template() for out in self.outputs if out.mapped}
+        record = {out.key: out.template() for out in self.outputs + self.annotations if out.mapped}
         if self.shape == "one":
             return record
         template: dict[str, Any] = {"records": [record]}
@@ -231,7 +233,9 @@ class Hook:
             if key is not None and key in seen:
                 continue
             seen.add(key)
-            records.append(self.project(record))
+            projected = self.project(record)
+            projected.update({out.key: out.value(node) for out in self.annotations})
+            records.append(projected)
         return records
 
     def project(self, node: Mapping[str, Any]) -> dict[str, Any]:

@@ -71,3 +71,51 @@ async def test_find_contact_refuses_a_missing_or_unreadable_number_by_name(
         response = await client.get(LOOKUP, params=params)
         assert response.status_code == 422, (params, response.text)
         assert response.json()["field"] == "phone"
+
+
+async def test_find_contact_marks_a_main_line_and_names_its_company(
+    client: httpx.AsyncClient,
+) -> None:
+    company = await gql(
+        client,
+        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
+        {"input": {"name": "Globex", "phones": [{"number": "+12015550100", "kind": "MAIN"}]}},
+    )
+    company_id = company["createCompany"]["id"]
+    for name in ("Ann", "Bob"):
+        await gql(
+            client,
+            "mutation($input: CreateContactInput!) { createContact(input: $input) { created } }",
+            {
+                "input": {
+                    "firstName": name,
+                    "companyId": company_id,
+                    "phones": [{"number": "+1 201 555 0100", "kind": "WORK"}],
+                }
+            },
+        )
+    response = await client.get(LOOKUP, params={"phone": "12015550100"})
+    records = response.json()["records"]
+    assert sorted(r["firstname"] for r in records) == ["Ann", "Bob"]
+    for record in records:
+        assert record["main_line"] is True
+        assert record["match"] == "e164"
+        assert record["matched_number"] == "+1 201 555 0100"
+        assert record["company"] == {"id": company_id, "name": "Globex"}
+
+
+async def test_find_contact_says_why_a_direct_number_matched(client: httpx.AsyncClient) -> None:
+    await make_carol(client)
+    [record] = (await client.get(LOOKUP, params={"phone": "(201) 555-0123"})).json()["records"]
+    assert record["match"] == "e164"
+    assert record["main_line"] is False
+
+
+@pytest.mark.parametrize("withheld", ["anonymous", "Private", "UNKNOWN", "restricted"])
+async def test_find_contact_for_a_withheld_number_is_an_empty_list(
+    client: httpx.AsyncClient, withheld: str
+) -> None:
+    await make_carol(client)
+    response = await client.get(LOOKUP, params={"phone": withheld})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"records": []}
