@@ -76,7 +76,7 @@ def for_update(query: Q) -> Q:
     """`query` locking the rows it reads until the current write transaction ends.
 
     A read-check-write then sees the row as the previous writer left it. PostgreSQL
-    locks the rows (``FOR UPDATE``); SQLite's ``transaction()`` already admits one
+    locks the rows (``FOR NO KEY UPDATE``); SQLite's ``transaction()`` already admits one
     writer at a time, and has no row locks.
     """
     if isinstance(current_engine(), PostgresEngine):
