@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, Reference, SecurityScheme
 
 from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
@@ -26,6 +27,22 @@ from facade.operations import Operations
 from facade.ringotel.controllers import hook_handlers
 from facade.ringotel.integration import integration_json, integration_logo
 from facade.ringotel.table import HOOKS
+
+SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
+    "apiKey": SecurityScheme(
+        type="http", scheme="bearer", description="An API key from `crm apikey create`."
+    ),
+    "oauth2Token": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="An access token from `/oauth/token`.",
+    ),
+    "clientBasic": SecurityScheme(
+        type="http", scheme="basic", description="An OAuth2 client's id and secret."
+    ),
+}
+"""The credentials the API accepts, as the OpenAPI document describes them."""
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -68,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Ringotel CRM",
             version="1",
             description="The REST facade Ringotel's CRM JSON framework calls.",
+            components=Components(security_schemes=SECURITY_SCHEMES),
+            security=[{name: []} for name in SECURITY_SCHEMES],
             path="/docs",
             render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
         ),

@@ -54,3 +54,15 @@ async def test_docs_ui_is_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/docs")
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+
+
+async def test_the_document_describes_the_credentials_it_accepts(
+    client: httpx.AsyncClient,
+) -> None:
+    document = await openapi(client)
+    schemes = document["components"]["securitySchemes"]
+    assert {(s["type"], s["scheme"]) for s in schemes.values()} == {
+        ("http", "bearer"),
+        ("http", "basic"),
+    }
+    assert {name for entry in document["security"] for name in entry} == set(schemes)
