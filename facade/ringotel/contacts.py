@@ -70,6 +70,26 @@ CONTACTS = Hook(
     outputs=CONTACT_RECORD,
 )
 
+
+def with_main_line_staff(nodes: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A company's main line stands for its staff: after the company's match and the
+    contacts who share the line, the company's other contacts follow as main-line matches
+    (Ringotel reads contacts, so a company alone would show nothing)."""
+    expanded: list[Mapping[str, Any]] = []
+    staff: list[Mapping[str, Any]] = []
+    for node in nodes:
+        if staff and not (node.get("entity") == "CONTACT" and node.get("mainLine")):
+            expanded += staff
+            staff = []
+        expanded.append(node)
+        if node.get("entity") == "COMPANY" and node.get("mainLine"):
+            staff = [
+                {**node, "entity": "CONTACT", "contact": contact}
+                for contact in dig(node, "company.contacts.nodes") or []
+            ]
+    return expanded + staff
+
+
 FIND_CONTACT = Hook(
     name="FindContact",
     method="GET",
@@ -93,6 +113,7 @@ FIND_CONTACT = Hook(
     shape="list",
     record="contact",
     outputs=CONTACT_RECORD,
+    expand=with_main_line_staff,
     annotations=(
         Output("match", lambda node: str(node.get("match") or "").lower(), variable="match"),
         Output("main_line", "mainLine", variable="main_line"),

@@ -106,6 +106,8 @@ class Hook:
     nodes without one are left out, and a record already listed is not listed again."""
     annotations: tuple[Output, ...] = ()
     """Values of each listed node itself, beside its `record`'s (why a match matched)."""
+    expand: Callable[[list[Mapping[str, Any]]], list[Mapping[str, Any]]] | None = None
+    """Rewrites the listed nodes before they become records (a main line into its staff)."""
     status: int = 200
     created: str | None = None
     """Dotted path in the data to a Boolean: true answers `status`, false (found) answers 200."""
@@ -215,7 +217,8 @@ class Hook:
             has_next = (page.get("pageInfo") or {}).get("hasNextPage")
             return 200, {"records": records, NEXT_CURSOR: cursor if has_next else None}
         if self.shape == "list":
-            return 200, {"records": self.records(found or [])}
+            nodes = list(found or [])
+            return 200, {"records": self.records(self.expand(nodes) if self.expand else nodes)}
         status = self.status
         if self.created is not None and dig(data, self.created) is False:
             status = 200

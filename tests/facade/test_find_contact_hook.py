@@ -51,19 +51,6 @@ async def test_find_contact_without_a_match_is_an_empty_list(client: httpx.Async
     assert response.json() == {"records": []}
 
 
-async def test_find_contact_leaves_out_matches_that_are_no_contact(
-    client: httpx.AsyncClient,
-) -> None:
-    await gql(
-        client,
-        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
-        {"input": {"name": "Lonely Ltd", "phones": [{"number": "+12015550100", "kind": "MAIN"}]}},
-    )
-    response = await client.get(LOOKUP, params={"phone": "+12015550100"})
-    assert response.status_code == 200
-    assert response.json() == {"records": []}
-
-
 async def test_find_contact_refuses_a_missing_or_unreadable_number_by_name(
     client: httpx.AsyncClient,
 ) -> None:
@@ -118,4 +105,39 @@ async def test_find_contact_for_a_withheld_number_is_an_empty_list(
     await make_carol(client)
     response = await client.get(LOOKUP, params={"phone": withheld})
     assert response.status_code == 200, response.text
+    assert response.json() == {"records": []}
+
+
+async def test_a_main_line_nobody_shares_brings_the_company_staff(
+    client: httpx.AsyncClient,
+) -> None:
+    company = await gql(
+        client,
+        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
+        {"input": {"name": "Initech", "phones": [{"number": "+12015550199", "kind": "MAIN"}]}},
+    )
+    company_id = company["createCompany"]["id"]
+    for name, number in (("Peter", "+12015550101"), ("Milton", None)):
+        phones = [{"number": number, "kind": "MOBILE"}] if number else []
+        await gql(
+            client,
+            "mutation($input: CreateContactInput!) { createContact(input: $input) { created } }",
+            {"input": {"firstName": name, "companyId": company_id, "phones": phones}},
+        )
+    records = (await client.get(LOOKUP, params={"phone": "+1 201 555 0199"})).json()["records"]
+    assert sorted(r["firstname"] for r in records) == ["Milton", "Peter"]
+    assert all(r["main_line"] and r["company"]["name"] == "Initech" for r in records)
+    assert {r["matched_number"] for r in records} == {"+12015550199"}
+
+
+async def test_the_line_of_a_company_without_contacts_is_an_empty_list(
+    client: httpx.AsyncClient,
+) -> None:
+    await gql(
+        client,
+        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
+        {"input": {"name": "Lonely Ltd", "phones": [{"number": "+12015550100", "kind": "MAIN"}]}},
+    )
+    response = await client.get(LOOKUP, params={"phone": "+12015550100"})
+    assert response.status_code == 200
     assert response.json() == {"records": []}
