@@ -197,9 +197,8 @@ class LookupService:
         kept: list[tuple[dict[str, Any], _Candidate]] = []
         numbers: dict[uuid.UUID, dict[uuid.UUID, PhoneNumber]] = {}
         for row in rows:
-            if complete and (number := _rebuild(PhoneNumber, row, "phone")) is not None:
-                owner = _as_uuid(number.contact)
-                assert owner is not None  # joined on the contact
+            owner = _as_uuid(row["phone__contact"]) if complete else None
+            if owner is not None and (number := _rebuild(PhoneNumber, row, "phone")) is not None:
                 numbers.setdefault(owner, {})[number.id] = number
             if row["id"] in seen:
                 continue
@@ -210,11 +209,19 @@ class LookupService:
             return LookupResult([], {})
         contacts: dict[uuid.UUID, Contact] = {}
         companies: dict[uuid.UUID, Company] = {}
-        for row, _ in kept:
-            if (contact := _rebuild(Contact, row, "contact")) is not None:
-                contacts.setdefault(contact.id, contact)
-            if (company := _rebuild(Company, row, "company")) is not None:
-                companies.setdefault(company.id, company)
+        for row, c in kept:
+            # Several matched numbers may share an owner: build each row once.
+            if (
+                c.contact_id not in contacts
+                and (contact := _rebuild(Contact, row, "contact")) is not None
+            ):
+                contacts[contact.id] = contact
+            company_id = _as_uuid(row["company__id"])
+            if (
+                company_id not in companies
+                and (company := _rebuild(Company, row, "company")) is not None
+            ):
+                companies[company.id] = company
         matches = _rank(_best_per_phone(c for _, c in kept), contacts, companies, key)
         phones = {
             contact_id: sorted(numbers.get(contact_id, {}).values(), key=_position)
