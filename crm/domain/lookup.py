@@ -25,10 +25,13 @@ from crm.tables import Company, Contact, PhoneNumber
 
 EntityKind = Literal["contact", "company"]
 MatchTier = Literal["e164", "national", "suffix"]
-RowT = TypeVar("RowT", Contact, Company)
+RowT = TypeVar("RowT", Contact, Company, PhoneNumber)
 
 MAX_CANDIDATES = 1000
 """Most stored numbers one lookup reads; a real number is shared by far fewer."""
+MAX_ROWS = 4 * MAX_CANDIDATES
+"""Most rows the lookup statement returns: a matched number comes once per number of its
+contact. When a lookup reaches it, the contacts' numbers are left to be read apart."""
 
 _TIER_RANK: dict[MatchTier, int] = {"e164": 0, "national": 1, "suffix": 2}
 _PREFERRED_KINDS = frozenset({"mobile", "work"})
@@ -52,6 +55,17 @@ class PhoneMatch:
     kind: str
     main_line: bool
     """The number is a company's main line (shared by the company and its contacts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    """The ranked matches, and the numbers of the matched contacts in their order.
+
+    `phones` holds every matched contact, or none when the lookup read too many rows.
+    """
+
+    matches: list[PhoneMatch]
+    phones: dict[uuid.UUID, list[PhoneNumber]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +111,9 @@ def _select_list(table: type[Table], alias: str) -> str:
     )
 
 
-# The matched numbers with their owners (a contact's company too) and each owner's latest
-# call, in one round trip: the rows are rebuilt from the `contact__`/`company__` columns.
+# The matched numbers with their owners (a contact's company too), each owner's latest
+# call and every number of a matched contact (one row per such number), in one round
+# trip: the rows are rebuilt from the `contact__`/`company__`/`phone__` columns.
 _MATCH_SELECT = " ".join(
     (
         "SELECT p.id, p.contact, p.company, p.kind, p.number, p.e164, p.national, p.extension,",
@@ -107,10 +122,12 @@ _MATCH_SELECT = " ".join(
         "(SELECT max(a.started_at) FROM crm_activity a WHERE a.company = p.company)",
         "AS company_last_call,",
         _select_list(Contact, "contact") + ",",
-        _select_list(Company, "company"),
+        _select_list(Company, "company") + ",",
+        _select_list(PhoneNumber, "phone"),
         "FROM crm_phone_number p",
         "LEFT JOIN crm_contact contact ON contact.id = p.contact",
         "LEFT JOIN crm_company company ON company.id = COALESCE(p.company, contact.company)",
+        "LEFT JOIN crm_phone_number phone ON phone.contact = p.contact",
     )
 )
 
@@ -132,7 +149,7 @@ def match_statement(key: LookupKey) -> tuple[str, list[Any]]:
         branches.append("p.suffix = {}")
         args.append(key.suffix[-SUFFIX_DIGITS:])
     # Only fixed fragments are joined here; every value is a bound parameter.
-    sql = f"{_MATCH_SELECT} WHERE {' OR '.join(branches)} LIMIT {MAX_CANDIDATES}"
+    sql = f"{_MATCH_SELECT} WHERE {' OR '.join(branches)} LIMIT {MAX_ROWS}"
     return sql, args
 
 
@@ -175,22 +192,51 @@ class LookupService:
 
     async def find(self, phone: str) -> list[PhoneMatch]:
         """Every contact and company `phone` belongs to, ranked best first; [] when none."""
+        return (await self.find_with_phones(phone)).matches
+
+    async def find_with_phones(self, phone: str) -> LookupResult:
+        """`find`, with the numbers of every matched contact read in the same round trip."""
         key = self.key(phone)
         if key is None:
-            return []
+            return LookupResult([], {})
         sql, args = match_statement(key)
         rows = await PhoneNumber.raw(sql, *args)
-        kept = [(row, c) for row in rows if (c := _classify(row, key)) is not None]
+        complete = len(rows) < MAX_ROWS
+        seen: set[object] = set()
+        kept: list[tuple[dict[str, Any], _Candidate]] = []
+        numbers: dict[uuid.UUID, dict[uuid.UUID, PhoneNumber]] = {}
+        for row in rows:
+            owner = _as_uuid(row["phone__contact"]) if complete else None
+            if owner is not None and (number := _rebuild(PhoneNumber, row, "phone")) is not None:
+                numbers.setdefault(owner, {})[number.id] = number
+            if row["id"] in seen:
+                continue
+            seen.add(row["id"])
+            if (c := _classify(row, key)) is not None:
+                kept.append((row, c))
         if not kept:
-            return []
+            return LookupResult([], {})
         contacts: dict[uuid.UUID, Contact] = {}
         companies: dict[uuid.UUID, Company] = {}
-        for row, _ in kept:
-            if (contact := _rebuild(Contact, row, "contact")) is not None:
-                contacts.setdefault(contact.id, contact)
-            if (company := _rebuild(Company, row, "company")) is not None:
-                companies.setdefault(company.id, company)
-        return _rank(_best_per_phone(c for _, c in kept), contacts, companies, key)
+        for row, c in kept:
+            # Several matched numbers may share an owner: build each row once.
+            if (
+                c.contact_id not in contacts
+                and (contact := _rebuild(Contact, row, "contact")) is not None
+            ):
+                contacts[contact.id] = contact
+            company_id = _as_uuid(row["company__id"])
+            if (
+                company_id not in companies
+                and (company := _rebuild(Company, row, "company")) is not None
+            ):
+                companies[company.id] = company
+        matches = _rank(_best_per_phone(c for _, c in kept), contacts, companies, key)
+        phones = {
+            contact_id: sorted(numbers.get(contact_id, {}).values(), key=_position)
+            for contact_id in contacts
+        }
+        return LookupResult(matches, phones if complete else {})
 
     def _is_internal_extension(self, number: NormalizedPhone) -> bool:
         return (
@@ -375,6 +421,10 @@ def _rebuild(table: type[RowT], row: dict[str, Any], alias: str) -> RowT | None:
     }
     values["id"] = _as_uuid(values["id"])
     return table(_exists_in_db=True, **values)
+
+
+def _position(number: PhoneNumber) -> int:
+    return int(number.position)
 
 
 def _as_uuid(value: object) -> uuid.UUID | None:

@@ -77,9 +77,13 @@ class LookupQuery:
         "and company, the best first, each with the reason it matched.",
     )
     async def lookup_contacts(self, info: Info, phone: str) -> list[PhoneMatchType]:
-        matches = await info.context.services.lookup.find(phone)
-        # The rows are loaded already: a contact's `company` need not fetch it again.
-        for match in matches:
+        found = await info.context.services.lookup.find_with_phones(phone)
+        # The rows are loaded already: a contact's `company` and `phones` need not fetch
+        # them again.
+        loaders = info.context.loaders
+        for match in found.matches:
             if match.company is not None:
-                info.context.loaders.company.prime(match.company.id, match.company)
-        return [PhoneMatchType.from_match(match) for match in matches]
+                loaders.company.prime(match.company.id, match.company)
+        for contact_id, numbers in found.phones.items():
+            loaders.contact_phones.prime(contact_id, numbers)
+        return [PhoneMatchType.from_match(match) for match in found.matches]

@@ -146,3 +146,39 @@ async def test_lookup_contacts_serves_the_matched_rows_like_the_contact_query(
     company, contact = data["lookupContacts"]  # the company's main line, then its staff
     assert company["company"] == {"id": acme["id"], "createdAt": acme["createdAt"]}
     assert contact["contact"] == data["contact"]
+
+
+async def test_lookup_contacts_lists_every_number_of_each_matched_contact_in_order(
+    client: httpx.AsyncClient,
+) -> None:
+    acme = await create_company(client, name="Acme", phones=[{"number": "+1 415 555 0100"}])
+    ann = await create_contact(
+        client,
+        firstName="Ann",
+        companyId=acme["id"],
+        phones=[
+            {"number": "+44 20 7946 0018", "kind": "HOME"},
+            {"number": "+1 415 555 0100"},
+            {"number": "+1 415 555 0123 x12", "kind": "MOBILE"},
+        ],
+    )
+    bob = await create_contact(client, firstName="Bob", phones=[{"number": "+1 415 555 0100"}])
+    fields = "id phones { id number e164 national kind extension }"
+    found = await gql(
+        client,
+        f"query($phone: String!) {{ lookupContacts(phone: $phone) {{ contact {{ {fields} }} }} }}",
+        {"phone": "+14155550100"},
+    )
+    for person in (ann, bob):
+        alone = await gql(
+            client, f"query($id: ID!) {{ contact(id: $id) {{ {fields} }} }}", {"id": person["id"]}
+        )
+        matched = [m["contact"] for m in found["lookupContacts"] if m["contact"]]
+        assert [c for c in matched if c["id"] == person["id"]] == [alone["contact"]]
+    assert len(alone["contact"]["phones"]) == 1
+    ann_phones = next(c for c in matched if c["id"] == ann["id"])["phones"]
+    assert [p["number"] for p in ann_phones] == [
+        "+44 20 7946 0018",
+        "+1 415 555 0100",
+        "+1 415 555 0123 x12",
+    ]
