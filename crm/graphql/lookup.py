@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -52,6 +53,23 @@ class PhoneMatchType:
     main_line: bool = strawberry.field(
         description="The number is a company's main line, shared with its contacts."
     )
+
+    @strawberry.field(
+        description="For a company's main line: the company's contacts (its staff), at most "
+        "`first`, since a call from the line is one of them; empty for any other match."
+    )
+    async def staff(
+        self, info: Info, first: int = 25
+    ) -> list[Annotated[ContactType, strawberry.lazy("crm.graphql.contacts")]]:
+        from crm.graphql.contacts import ContactType
+
+        if self.entity is not PhoneMatchEntity.COMPANY or not self.main_line:
+            return []
+        if self.company is None:
+            return []
+        key = (uuid.UUID(self.company.id), first, None)
+        page = await info.context.loaders.company_contacts.load(key)
+        return [ContactType.from_row(row) for row in page.items]
 
     @classmethod
     def from_match(cls, match: PhoneMatch) -> PhoneMatchType:

@@ -82,10 +82,10 @@ def with_main_line_staff(nodes: list[Mapping[str, Any]]) -> list[Mapping[str, An
             expanded += staff
             staff = []
         expanded.append(node)
-        if node.get("entity") == "COMPANY" and node.get("mainLine"):
+        if node.get("staff"):
             staff = [
                 {**node, "entity": "CONTACT", "contact": contact}
-                for contact in dig(node, "company.contacts.nodes") or []
+                for contact in node.get("staff") or []
             ]
     return expanded + staff
 

@@ -182,3 +182,36 @@ async def test_lookup_contacts_lists_every_number_of_each_matched_contact_in_ord
         "+1 415 555 0100",
         "+1 415 555 0123 x12",
     ]
+
+
+STAFF = """
+query Staff($phone: String!) {
+  lookupContacts(phone: $phone) { entity mainLine staff(first: 10) { firstName } }
+}
+"""
+
+
+async def test_a_main_line_match_lists_the_company_staff(client: httpx.AsyncClient) -> None:
+    company = await create_company(
+        client, name="Initech", phones=[{"number": "+12015550199", "kind": "MAIN"}]
+    )
+    for name in ("Peter", "Milton"):
+        await create_contact(client, firstName=name, companyId=company["id"])
+    data = await gql(client, STAFF, {"phone": "+1 201 555 0199"})
+    [match] = data["lookupContacts"]
+    assert match["entity"] == "COMPANY"
+    assert match["mainLine"] is True
+    assert sorted(c["firstName"] for c in match["staff"]) == ["Milton", "Peter"]
+
+
+async def test_a_contact_match_lists_no_staff(client: httpx.AsyncClient) -> None:
+    company = await create_company(client, name="Initech")
+    await create_contact(client, firstName="Bill", companyId=company["id"])
+    await create_contact(
+        client,
+        firstName="Peter",
+        companyId=company["id"],
+        phones=[{"number": "+12015550101", "kind": "MOBILE"}],
+    )
+    data = await gql(client, STAFF, {"phone": "+12015550101"})
+    assert data["lookupContacts"] == [{"entity": "CONTACT", "mainLine": False, "staff": []}]
