@@ -55,6 +55,8 @@ class PhoneMatch:
     kind: str
     main_line: bool
     """The number is a company's main line (shared by the company and its contacts)."""
+    shared: bool = False
+    """For a company: some of its contacts share the number (they follow as matches)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +378,7 @@ def _rank(
                 number=c.number,
                 kind=c.kind,
                 main_line=main_line,
+                shared=bool(members),
             )
         )
         for member in sorted(members, key=lambda m: (-m.last_call, order(m)[6:])):

@@ -54,16 +54,19 @@ class PhoneMatchType:
         description="The number is a company's main line, shared with its contacts."
     )
 
+    shared: strawberry.Private[bool] = False
+
     @strawberry.field(
-        description="For a company's main line: the company's contacts (its staff), at most "
-        "`first`, since a call from the line is one of them; empty for any other match."
+        description="For a company's main line that none of its contacts share: the "
+        "company's contacts (its staff), at most `first`, since a call from the line is one "
+        "of them. Empty for any other match (contacts who share a line follow it as matches)."
     )
     async def staff(
         self, info: Info, first: int = 25
     ) -> list[Annotated[ContactType, strawberry.lazy("crm.graphql.contacts")]]:
         from crm.graphql.contacts import ContactType
 
-        if self.entity is not PhoneMatchEntity.COMPANY or not self.main_line:
+        if self.entity is not PhoneMatchEntity.COMPANY or not self.main_line or self.shared:
             return []
         if self.company is None:
             return []
@@ -84,6 +87,7 @@ class PhoneMatchType:
             number=match.number,
             kind=PhoneKind(match.kind),
             main_line=match.main_line,
+            shared=match.shared,
         )
 
 

@@ -72,9 +72,9 @@ CONTACTS = Hook(
 
 
 def with_main_line_staff(nodes: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """A company's main line stands for its staff: after the company's match and the
-    contacts who share the line, the company's other contacts follow as main-line matches
-    (Ringotel reads contacts, so a company alone would show nothing)."""
+    """A company's main line that no contact shares stands for the company's staff, who
+    follow its match as main-line matches (Ringotel reads only contacts, so the company
+    alone would show nothing)."""
     expanded: list[Mapping[str, Any]] = []
     staff: list[Mapping[str, Any]] = []
     for node in nodes:

@@ -215,3 +215,23 @@ async def test_a_contact_match_lists_no_staff(client: httpx.AsyncClient) -> None
     )
     data = await gql(client, STAFF, {"phone": "+12015550101"})
     assert data["lookupContacts"] == [{"entity": "CONTACT", "mainLine": False, "staff": []}]
+
+
+async def test_a_shared_main_line_lists_its_sharers_as_matches_not_as_staff(
+    client: httpx.AsyncClient,
+) -> None:
+    company = await create_company(
+        client, name="Initech", phones=[{"number": "+12015550199", "kind": "MAIN"}]
+    )
+    await create_contact(
+        client,
+        firstName="Peter",
+        companyId=company["id"],
+        phones=[{"number": "+12015550199", "kind": "WORK"}],
+    )
+    await create_contact(client, firstName="Milton", companyId=company["id"])
+    data = await gql(client, STAFF, {"phone": "+12015550199"})
+    assert data["lookupContacts"] == [
+        {"entity": "COMPANY", "mainLine": True, "staff": []},
+        {"entity": "CONTACT", "mainLine": True, "staff": []},
+    ]
