@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
+from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.methods.objects import Objects
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from crm.tables import TABLES
 
 Q = TypeVar("Q", bound="Objects[Any] | Select[Any]")
+T = TypeVar("T", bound=Table)
 
 CONNECT_TIMEOUT_S = 5
 """How long opening a PostgreSQL connection may take before the request fails with 503."""
@@ -139,3 +143,14 @@ def is_database_unavailable(exc: BaseException) -> bool:
         | asyncpg.InternalClientError
         | sqlite3.OperationalError,
     )
+
+
+async def rows_by_key(
+    table: type[T], column: Column, keys: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, T]:
+    """The rows whose `column` is one of `keys`, by that key, for DataLoaders; no keys, no query."""
+    if not keys:
+        return {}
+    rows = await table.objects().where(column.is_in(list(keys)))
+    name = column._meta.name
+    return {getattr(row, name): row for row in rows}

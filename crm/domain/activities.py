@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crm.db import for_update, transaction
+from crm.db import for_update, rows_by_key, transaction
 from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
@@ -117,10 +117,7 @@ class ActivityService:
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
         """Activities by id, for DataLoaders; an empty list costs no query."""
-        if not ids:
-            return {}
-        rows = await Activity.objects().where(Activity.id.is_in(list(ids)))
-        return {row.id: row for row in rows}
+        return await rows_by_key(Activity, Activity.id, ids)
 
     async def list(
         self,

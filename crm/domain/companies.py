@@ -11,7 +11,7 @@ from datetime import datetime
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
-from crm.db import for_update, lock_keys, transaction
+from crm.db import for_update, lock_keys, rows_by_key, transaction
 from crm.domain.config import DomainConfig
 from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
@@ -76,10 +76,7 @@ class CompanyService:
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Company]:
         """Companies by id, for DataLoaders; an empty list costs no query."""
-        if not ids:
-            return {}
-        rows = await Company.objects().where(Company.id.is_in(list(ids)))
-        return {row.id: row for row in rows}
+        return await rows_by_key(Company, Company.id, ids)
 
     async def phones_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[PhoneNumber]]:
         """The numbers of each company, in their given order."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from piccolo.columns import Column
 from piccolo.columns.combination import Or, Where, WhereRaw
 
-from crm.db import for_update, lock_keys, transaction
+from crm.db import for_update, lock_keys, rows_by_key, transaction
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
@@ -109,10 +109,7 @@ class ContactService:
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Contact]:
         """Contacts by id, for DataLoaders; an empty list costs no query."""
-        if not ids:
-            return {}
-        rows = await Contact.objects().where(Contact.id.is_in(list(ids)))
-        return {row.id: row for row in rows}
+        return await rows_by_key(Contact, Contact.id, ids)
 
     async def phones_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[PhoneNumber]]:
         """The numbers of each contact, in their given order."""

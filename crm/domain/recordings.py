@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
-from crm.db import for_update, transaction
+from crm.db import for_update, rows_by_key, transaction
 from crm.domain.audio import SNIFF_BYTES, accepted_names, missing_bytes, sniff
 from crm.domain.config import DomainConfig
 from crm.domain.errors import NotFound, TooLarge, ValidationFailed
@@ -48,10 +48,7 @@ class RecordingService:
 
     async def by_activities(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recording]:
         """Recordings keyed by their activity's id, for DataLoaders."""
-        if not ids:
-            return {}
-        rows = await Recording.objects().where(Recording.activity.is_in(list(ids)))
-        return {row.activity: row for row in rows}
+        return await rows_by_key(Recording, Recording.activity, ids)
 
     def read(self, recording: Recording, start: int, end: int) -> AsyncIterator[bytes]:
         """The bytes `start`..`end` (inclusive) of a recording, in chunks."""

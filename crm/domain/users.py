@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from crm.db import rows_by_key
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
 from crm.domain.pagination import Page, encode_cursor, page_request
@@ -48,10 +49,7 @@ class UserService:
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
         """Users by id, for DataLoaders; an empty list costs no query."""
-        if not ids:
-            return {}
-        rows = await User.objects().where(User.id.is_in(list(ids)))
-        return {row.id: row for row in rows}
+        return await rows_by_key(User, User.id, ids)
 
     async def by_email(self, email: str) -> User | None:
         cleaned = clean_email(email)
