@@ -229,14 +229,10 @@ class OAuthController(Controller):
         signer: TokenSigner = state.signer
         keys = [f"token:addr:{client_address(request)}"]
         try:
-            params = single_values(await request.form())
-            client_id, secret = client_credentials_of(request, params)
-            keys.append(f"token:client:{client_id[:100]}")
-            if await services.rate_limits.exceeded(keys):
-                return _too_many(services)
-            client = await services.credentials.authenticate_client(client_id, secret)
-            if client is None:
-                raise OAuthError("invalid_client", "unknown client or wrong secret", 401)
+            found = await _client_of(request, services, keys)
+            if isinstance(found, Response):
+                return found
+            client, params = found
             return await _grant(services, signer, client, params)
         except OAuthError as exc:
             if exc.error in ("invalid_client", "invalid_grant"):
@@ -249,14 +245,10 @@ class OAuthController(Controller):
         signer: TokenSigner = state.signer
         keys = [f"token:addr:{client_address(request)}"]
         try:
-            params = single_values(await request.form())
-            client_id, secret = client_credentials_of(request, params)
-            keys.append(f"token:client:{client_id[:100]}")
-            if await services.rate_limits.exceeded(keys):
-                return _too_many(services)
-            client = await services.credentials.authenticate_client(client_id, secret)
-            if client is None:
-                raise OAuthError("invalid_client", "unknown client or wrong secret", 401)
+            found = await _client_of(request, services, keys)
+            if isinstance(found, Response):
+                return found
+            client, params = found
             token = params.get("token")
             if not token:
                 raise OAuthError("invalid_request", "token is required")
@@ -268,6 +260,23 @@ class OAuthController(Controller):
             await _revoke_access_token(services, signer, client, token)
         # RFC 7009 §2.2: an unknown or foreign token is answered like a revoked one.
         return Response(b"", status_code=200, headers=NO_STORE)
+
+
+async def _client_of(
+    request: Request[Any, Any, Any], services: Services, keys: list[str]
+) -> tuple[OAuthClient, dict[str, str]] | Response[Any]:
+    """The client a token or revoke request authenticates as, with the request's form;
+    429 when its address or client is over the failure limit. Bad client credentials raise
+    `OAuthError`; `keys` gains the client's rate-limit key as soon as its id is known."""
+    params = single_values(await request.form())
+    client_id, secret = client_credentials_of(request, params)
+    keys.append(f"token:client:{client_id[:100]}")
+    if await services.rate_limits.exceeded(keys):
+        return _too_many(services)
+    client = await services.credentials.authenticate_client(client_id, secret)
+    if client is None:
+        raise OAuthError("invalid_client", "unknown client or wrong secret", 401)
+    return client, params
 
 
 async def _revoke_access_token(
