@@ -89,10 +89,7 @@ class ActivityType:
     ) -> Annotated[CompanyType, strawberry.lazy("crm.graphql.companies")] | None:
         from crm.graphql.companies import CompanyType
 
-        if self.company_id is None:
-            return None
-        row = await info.context.loaders.company.load(self.company_id)
-        return CompanyType.from_row(row) if row is not None else None
+        return await CompanyType.load(info, self.company_id)
 
     @strawberry.field(description="The call's recording, when one was attached.")
     async def recording(self, info: Info) -> RecordingType | None:

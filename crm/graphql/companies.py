@@ -44,6 +44,14 @@ class CompanyType:
             owner_id=row.owner,
         )
 
+    @classmethod
+    async def load(cls, info: Info, company_id: uuid.UUID | None) -> CompanyType | None:
+        """The company a row points to, through the request's DataLoader; `None` for none."""
+        if company_id is None:
+            return None
+        row = await info.context.loaders.company.load(company_id)
+        return cls.from_row(row) if row is not None else None
+
     @strawberry.field(description="The user who looks after this company.")
     async def owner(self, info: Info) -> UserType | None:
         if self.owner_id is None:

@@ -75,10 +75,7 @@ class ContactType:
     ) -> Annotated[CompanyType, strawberry.lazy("crm.graphql.companies")] | None:
         from crm.graphql.companies import CompanyType  # the modules refer to each other
 
-        if self.company_id is None:
-            return None
-        row = await info.context.loaders.company.load(self.company_id)
-        return CompanyType.from_row(row) if row is not None else None
+        return await CompanyType.load(info, self.company_id)
 
     @strawberry.field(description="The user who looks after this contact.")
     async def owner(self, info: Info) -> UserType | None:
