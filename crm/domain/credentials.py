@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from crm.db import first_row, select_sql
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import ALL_SCOPES, Scope
 from crm.domain.validation import clean_text, is_unique_violation, now
@@ -31,6 +32,19 @@ DEFAULT_SCOPES: frozenset[str] = frozenset({Scope.RINGOTEL, Scope.READ, Scope.WR
 CLIENT_ID_PREFIX = "crmc_"
 API_KEY_PREFIX = "crmk_"
 _PKCE_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+
+# Checked on every request, so written as constant statements rather than built anew.
+_ACTIVE_CLIENT = select_sql(OAuthClient, "client_id = {} AND revoked_at IS NULL")
+_ACTIVE_API_KEY = select_sql(ApiKey, "key_id = {} AND revoked_at IS NULL")
+_TOKEN_STANDING = " ".join(
+    (
+        "SELECT",
+        "EXISTS (SELECT 1 FROM crm_token_revocation WHERE token_id IN ({}, {})) AS revoked,",
+        "EXISTS (SELECT 1 FROM crm_oauth_client WHERE client_id = {} AND revoked_at IS NULL)",
+        "AS client_active,",
+        "(SELECT is_active FROM crm_user WHERE id = {}) AS user_active",
+    )
+)
 
 
 class GrantRefused(Exception):
@@ -122,11 +136,7 @@ class CredentialService:
 
     async def client(self, client_id: str) -> OAuthClient | None:
         """The active client with this id, or `None`."""
-        return (
-            await OAuthClient.objects()
-            .where((OAuthClient.client_id == client_id) & OAuthClient.revoked_at.is_null())
-            .first()
-        )
+        return await first_row(OAuthClient, _ACTIVE_CLIENT, client_id)
 
     async def authenticate_client(self, client_id: str, secret: str) -> OAuthClient | None:
         """The active client with this id and secret, or `None`; the same work either way."""
@@ -176,11 +186,7 @@ class CredentialService:
         key_id, _, secret = key.removeprefix(API_KEY_PREFIX).partition("_")
         row = None
         if key.startswith(API_KEY_PREFIX) and key_id and secret:
-            row = (
-                await ApiKey.objects()
-                .where((ApiKey.key_id == key_id) & ApiKey.revoked_at.is_null())
-                .first()
-            )
+            row = await first_row(ApiKey, _ACTIVE_API_KEY, key_id)
         stored = row.secret_hash if row is not None else self.hash(secrets.token_hex(8))
         if not self._matches(secret, stored) or row is None:
             return None
@@ -329,13 +335,26 @@ class CredentialService:
             if not is_unique_violation(exc):  # another worker revoked it first: fine
                 raise
 
-    async def is_revoked(self, token_ids: Sequence[str]) -> bool:
-        """Whether any of these token ids (a `jti`, a family) is revoked."""
-        ids = [token_id for token_id in token_ids if token_id]
-        if not ids:
-            return False
-        found: bool = await TokenRevocation.exists().where(TokenRevocation.token_id.is_in(ids))
-        return found
+    async def token_refusal(
+        self, token_id: str, family: str | None, client_id: str, user_id: uuid.UUID | None
+    ) -> str | None:
+        """Why an access token that verified is refused now, or `None` when it stands.
+
+        It is refused once its id or its family is revoked, its client is revoked, or
+        the user it acts for is deactivated or gone: all read in one round trip, since
+        every request made with a token asks.
+        """
+        records = await TokenRevocation.raw(
+            _TOKEN_STANDING, token_id, family or token_id, client_id, user_id
+        )
+        standing = records[0]
+        if standing["revoked"]:
+            return "the token was revoked"
+        if not standing["client_active"]:
+            return "the token's client was revoked"
+        if user_id is not None and not standing["user_active"]:
+            return "the token's user is no longer active"
+        return None
 
     async def purge_expired(self) -> None:
         """Drop revocations, codes and refresh tokens that can no longer be used."""

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from piccolo.table import Table
 
+from crm.db import row_from
 from crm.domain.config import DomainConfig
 from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
 from crm.tables import Company, Contact, PhoneNumber
@@ -419,11 +420,9 @@ def _rebuild(table: type[RowT], row: dict[str, Any], alias: str) -> RowT | None:
     """The `table` row joined in under `alias`, or `None` when the join found none."""
     if row[f"{alias}__id"] is None:
         return None
-    values = {
-        column._meta.name: row[f"{alias}__{column._meta.name}"] for column in table._meta.columns
-    }
-    values["id"] = _as_uuid(values["id"])
-    return table(_exists_in_db=True, **values)
+    rebuilt = row_from(table, row, prefix=f"{alias}__")
+    rebuilt.id = _as_uuid(rebuilt.id)
+    return rebuilt
 
 
 def _position(number: PhoneNumber) -> int:

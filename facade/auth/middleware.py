@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -19,7 +20,6 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from crm.domain.credentials import API_KEY_PREFIX, parse_scopes
-from crm.domain.errors import NotFound
 from crm.domain.principal import Principal
 from crm.domain.services import Services
 from facade.auth.policy import Access, access_rule
@@ -61,7 +61,6 @@ class Authenticator:
 
     def __init__(self, services: Services, signer: TokenSigner) -> None:
         self._credentials = services.credentials
-        self._users = services.users
         self._signer = signer
 
     async def authenticate(self, authorization: str | None) -> Principal | AuthFailure:
@@ -90,26 +89,22 @@ class Authenticator:
             claims = self._signer.verify(token)
         except TokenInvalid as exc:
             return AuthFailure(str(exc))
-        if await self._credentials.is_revoked([claims["jti"], str(claims.get("fam") or "")]):
-            return AuthFailure("the token was revoked")
-        if await self._credentials.client(claims["client_id"]) is None:
-            return AuthFailure("the token's client was revoked")
         user_id = claims.get("uid")
-        if user_id is not None and not await self._user_is_active(str(user_id)):
-            return AuthFailure("the token's user is no longer active")
+        try:
+            user = uuid.UUID(str(user_id)) if user_id is not None else None
+        except ValueError:
+            return AuthFailure("the token names no valid user")
+        refusal = await self._credentials.token_refusal(
+            claims["jti"], str(claims.get("fam") or "") or None, claims["client_id"], user
+        )
+        if refusal is not None:
+            return AuthFailure(refusal)
         return Principal(
             subject=claims["sub"],
             scopes=frozenset(claims["scope"].split()),
             kind="user" if user_id else "client",
             user_id=user_id if isinstance(user_id, str) else None,
         )
-
-    async def _user_is_active(self, user_id: str) -> bool:
-        try:
-            user = await self._users.get(user_id)
-        except NotFound:
-            return False
-        return bool(user.is_active)
 
     async def _basic(self, authorization: str) -> Principal | AuthFailure:
         pair = basic_credentials(authorization)
