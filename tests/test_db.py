@@ -32,7 +32,7 @@ def test_row_from_builds_the_row_piccolo_builds(table: type[Table]) -> None:
 
 
 def test_row_from_reads_prefixed_columns() -> None:
-    record = {f"p__{column._meta.name}": None for column in PhoneNumber._meta.columns}
+    record: dict[str, Any] = {f"p__{c._meta.name}": None for c in PhoneNumber._meta.columns}
     record["p__number"] = "+1 415 555 0100"
     assert row_from(PhoneNumber, record, prefix="p__").number == "+1 415 555 0100"
 
@@ -61,7 +61,8 @@ async def test_select_sql_reads_what_piccolo_reads(
     for table, where, value, condition in cases:
         expected = await table.objects().where(condition).first()
         found = await first_row(table, select_sql(table, where), value)
-        assert found is not None and expected is not None
+        assert found is not None
+        assert expected is not None
         assert _fields(found) == _fields(expected), table.__name__
 
 

@@ -20,6 +20,7 @@ from crm.domain.activities import (
 from crm.domain.call_status import ActivityStatus, CallDirection
 from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
+from crm.graphql.loaders import Soon, resolve_row_soon
 from crm.graphql.pagination import Connection, connection
 from crm.graphql.permissions import CanRead, CanWrite
 from crm.graphql.recordings import RecordingType
@@ -65,36 +66,39 @@ class ActivityType:
     contact_id: strawberry.Private[uuid.UUID | None]
     company_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="The agent on the call.")
-    async def user(self, info: Info) -> UserType | None:
-        if self.user_id is None:
-            return None
-        row = await info.context.loaders.user.load(self.user_id)
-        return UserType.from_row(row) if row else None
+    @strawberry.field(description="The agent on the call.", graphql_type=UserType | None)
+    def user(self, info: Info) -> Soon[UserType | None]:
+        return resolve_row_soon(info.context.loaders.user, self.user_id, UserType.from_row)
 
-    @strawberry.field(description="The person on the other end, when known.")
-    async def contact(
-        self, info: Info
-    ) -> Annotated[ContactType, strawberry.lazy("crm.graphql.contacts")] | None:
+    @strawberry.field(
+        description="The person on the other end, when known.",
+        graphql_type=Annotated["ContactType", strawberry.lazy("crm.graphql.contacts")] | None,
+    )
+    def contact(self, info: Info) -> Soon[ContactType | None]:
         from crm.graphql.contacts import ContactType  # contacts list their activities
 
-        if self.contact_id is None:
-            return None
-        row = await info.context.loaders.contact.load(self.contact_id)
-        return ContactType.from_row(row) if row is not None else None
+        return resolve_row_soon(info.context.loaders.contact, self.contact_id, ContactType.from_row)
 
-    @strawberry.field(description="The contact's company, or a company whose main line called.")
-    async def company(
-        self, info: Info
-    ) -> Annotated[CompanyType, strawberry.lazy("crm.graphql.companies")] | None:
+    @strawberry.field(
+        description="The contact's company, or a company whose main line called.",
+        graphql_type=Annotated["CompanyType", strawberry.lazy("crm.graphql.companies")] | None,
+    )
+    def company(self, info: Info) -> Soon[CompanyType | None]:
         from crm.graphql.companies import CompanyType
 
-        return await CompanyType.load(info, self.company_id)
+        return resolve_row_soon(info.context.loaders.company, self.company_id, CompanyType.from_row)
 
-    @strawberry.field(description="The call's recording, when one was attached.")
-    async def recording(self, info: Info) -> RecordingType | None:
-        row = await info.context.loaders.recording_by_activity.load(uuid.UUID(self.id))
-        return RecordingType.from_row(row, info.context.services) if row else None
+    @strawberry.field(
+        description="The call's recording, when one was attached.",
+        graphql_type=RecordingType | None,
+    )
+    def recording(self, info: Info) -> Soon[RecordingType | None]:
+        services = info.context.services
+        return resolve_row_soon(
+            info.context.loaders.recording_by_activity,
+            uuid.UUID(self.id),
+            lambda row: RecordingType.from_row(row, services),
+        )
 
     @classmethod
     def from_row(cls, row: ActivityRow) -> ActivityType:

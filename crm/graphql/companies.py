@@ -13,6 +13,7 @@ from crm.domain.companies import CompanyInput
 from crm.graphql.contacts import ContactType
 from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
+from crm.graphql.loaders import Soon, resolve_row_soon, resolve_soon
 from crm.graphql.pagination import Connection, connection
 from crm.graphql.permissions import CanRead, CanWrite
 from crm.graphql.phone_numbers import PhoneInput, PhoneNumberType, phone_inputs, phone_types
@@ -44,31 +45,31 @@ class CompanyType:
             owner_id=row.owner,
         )
 
-    @classmethod
-    async def load(cls, info: Info, company_id: uuid.UUID | None) -> CompanyType | None:
-        """The company a row points to, through the request's DataLoader; `None` for none."""
-        if company_id is None:
-            return None
-        row = await info.context.loaders.company.load(company_id)
-        return cls.from_row(row) if row is not None else None
+    @strawberry.field(
+        description="The user who looks after this company.", graphql_type=UserType | None
+    )
+    def owner(self, info: Info) -> Soon[UserType | None]:
+        return resolve_row_soon(info.context.loaders.user, self.owner_id, UserType.from_row)
 
-    @strawberry.field(description="The user who looks after this company.")
-    async def owner(self, info: Info) -> UserType | None:
-        if self.owner_id is None:
-            return None
-        row = await info.context.loaders.user.load(self.owner_id)
-        return UserType.from_row(row) if row is not None else None
+    @strawberry.field(
+        description="The company's numbers (its main line first, when given first).",
+        graphql_type=list[PhoneNumberType],
+    )
+    def phones(self, info: Info) -> Soon[list[PhoneNumberType]]:
+        return resolve_soon(info.context.loaders.company_phones, uuid.UUID(self.id), phone_types)
 
-    @strawberry.field(description="The company's numbers (its main line first, when given first).")
-    async def phones(self, info: Info) -> list[PhoneNumberType]:
-        return phone_types(await info.context.loaders.company_phones.load(uuid.UUID(self.id)))
-
-    @strawberry.field(description="The company's contacts, least recently changed first.")
-    async def contacts(
+    @strawberry.field(
+        description="The company's contacts, least recently changed first.",
+        graphql_type=Connection[ContactType],
+    )
+    def contacts(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[ContactType]:
-        page = await info.context.loaders.company_contacts.load((uuid.UUID(self.id), first, after))
-        return connection(page, ContactType.from_row)
+    ) -> Soon[Connection[ContactType]]:
+        return resolve_soon(
+            info.context.loaders.company_contacts,
+            (uuid.UUID(self.id), first, after),
+            lambda page: connection(page, ContactType.from_row),
+        )
 
 
 @strawberry.input

@@ -14,6 +14,7 @@ from crm.domain.contacts import ContactInput
 from crm.graphql.activities import ActivityType
 from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
+from crm.graphql.loaders import Soon, resolve_row_soon, resolve_soon
 from crm.graphql.pagination import Connection, connection
 from crm.graphql.permissions import CanRead, CanWrite
 from crm.graphql.phone_numbers import (
@@ -69,32 +70,39 @@ class ContactType:
             owner_id=row.owner,
         )
 
-    @strawberry.field
-    async def company(
-        self, info: Info
-    ) -> Annotated[CompanyType, strawberry.lazy("crm.graphql.companies")] | None:
+    @strawberry.field(
+        graphql_type=Annotated["CompanyType", strawberry.lazy("crm.graphql.companies")] | None
+    )
+    def company(self, info: Info) -> Soon[CompanyType | None]:
         from crm.graphql.companies import CompanyType  # the modules refer to each other
 
-        return await CompanyType.load(info, self.company_id)
+        return resolve_row_soon(info.context.loaders.company, self.company_id, CompanyType.from_row)
 
-    @strawberry.field(description="The user who looks after this contact.")
-    async def owner(self, info: Info) -> UserType | None:
-        if self.owner_id is None:
-            return None
-        row = await info.context.loaders.user.load(self.owner_id)
-        return UserType.from_row(row) if row is not None else None
+    @strawberry.field(
+        description="The user who looks after this contact.", graphql_type=UserType | None
+    )
+    def owner(self, info: Info) -> Soon[UserType | None]:
+        return resolve_row_soon(info.context.loaders.user, self.owner_id, UserType.from_row)
 
-    @strawberry.field(description="The contact's numbers, in the order given.")
-    async def phones(self, info: Info) -> list[PhoneNumberType]:
-        return phone_types(await info.context.loaders.contact_phones.load(uuid.UUID(self.id)))
+    @strawberry.field(
+        description="The contact's numbers, in the order given.",
+        graphql_type=list[PhoneNumberType],
+    )
+    def phones(self, info: Info) -> Soon[list[PhoneNumberType]]:
+        return resolve_soon(info.context.loaders.contact_phones, uuid.UUID(self.id), phone_types)
 
-    @strawberry.field(description="Calls with this contact, newest first.")
-    async def activities(
+    @strawberry.field(
+        description="Calls with this contact, newest first.",
+        graphql_type=Connection[ActivityType],
+    )
+    def activities(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[ActivityType]:
-        key = (uuid.UUID(self.id), first, after)
-        page = await info.context.loaders.contact_activities.load(key)
-        return connection(page, ActivityType.from_row)
+    ) -> Soon[Connection[ActivityType]]:
+        return resolve_soon(
+            info.context.loaders.contact_activities,
+            (uuid.UUID(self.id), first, after),
+            lambda page: connection(page, ActivityType.from_row),
+        )
 
 
 @strawberry.input

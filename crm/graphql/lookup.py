@@ -10,6 +10,7 @@ import strawberry
 
 from crm.domain.lookup import PhoneMatch
 from crm.graphql.context import Info
+from crm.graphql.loaders import Soon, resolve_soon
 from crm.graphql.permissions import CanRead
 from crm.graphql.phone_numbers import PhoneKind
 
@@ -59,11 +60,10 @@ class PhoneMatchType:
     @strawberry.field(
         description="For a company's main line that none of its contacts share: the "
         "company's contacts (its staff), at most `first`, since a call from the line is one "
-        "of them. Empty for any other match (contacts who share a line follow it as matches)."
+        "of them. Empty for any other match (contacts who share a line follow it as matches).",
+        graphql_type=list[Annotated["ContactType", strawberry.lazy("crm.graphql.contacts")]],
     )
-    async def staff(
-        self, info: Info, first: int = 25
-    ) -> list[Annotated[ContactType, strawberry.lazy("crm.graphql.contacts")]]:
+    def staff(self, info: Info, first: int = 25) -> Soon[list[ContactType]]:
         from crm.graphql.contacts import ContactType
 
         if self.entity is not PhoneMatchEntity.COMPANY or not self.main_line or self.shared:
@@ -71,8 +71,11 @@ class PhoneMatchType:
         if self.company is None:
             return []
         key = (uuid.UUID(self.company.id), first, None)
-        page = await info.context.loaders.company_contacts.load(key)
-        return [ContactType.from_row(row) for row in page.items]
+        return resolve_soon(
+            info.context.loaders.company_contacts,
+            key,
+            lambda page: [ContactType.from_row(row) for row in page.items],
+        )
 
     @classmethod
     def from_match(cls, match: PhoneMatch) -> PhoneMatchType:
