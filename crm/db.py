@@ -208,7 +208,20 @@ def select_sql(table: type[Table], where: str) -> str:
     return f"SELECT {columns} FROM {table._meta.tablename} WHERE {where}"  # noqa: S608 (fixed text)
 
 
+async def fetch(sql: str, *args: Any) -> Sequence[Mapping[str, Any]]:
+    """The records a constant statement returns (`{}` marks each bound value).
+
+    It hands the statement to the engine as Piccolo's `raw` does, without the query
+    object `raw` builds around it: the statements every request runs (a caller lookup,
+    a credential check) are worth the difference. Inside a transaction it runs there.
+    """
+    records: Sequence[Mapping[str, Any]] = await current_engine().run_querystring(
+        QueryString(sql, *args)
+    )
+    return records
+
+
 async def first_row(table: type[T], sql: str, *args: Any) -> T | None:
     """The first row a `select_sql` statement finds, or `None`."""
-    records = await table.raw(sql, *args)
+    records = await fetch(sql, *args)
     return row_from(table, records[0]) if records else None

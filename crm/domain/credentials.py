@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from crm.db import first_row, select_sql
+from crm.db import fetch, first_row, select_sql
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import ALL_SCOPES, Scope
 from crm.domain.validation import clean_text, is_unique_violation, now
@@ -344,9 +344,7 @@ class CredentialService:
         the user it acts for is deactivated or gone: all read in one round trip, since
         every request made with a token asks.
         """
-        records = await TokenRevocation.raw(
-            _TOKEN_STANDING, token_id, family or token_id, client_id, user_id
-        )
+        records = await fetch(_TOKEN_STANDING, token_id, family or token_id, client_id, user_id)
         standing = records[0]
         if standing["revoked"]:
             return "the token was revoked"

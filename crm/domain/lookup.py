@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from piccolo.table import Table
 
-from crm.db import row_from
+from crm.db import fetch, row_from
 from crm.domain.config import DomainConfig
 from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
 from crm.tables import Company, Contact, PhoneNumber
@@ -203,10 +203,10 @@ class LookupService:
         if key is None:
             return LookupResult([], {})
         sql, args = match_statement(key)
-        rows = await PhoneNumber.raw(sql, *args)
+        rows = await fetch(sql, *args)
         complete = len(rows) < MAX_ROWS
         seen: set[object] = set()
-        kept: list[tuple[dict[str, Any], _Candidate]] = []
+        kept: list[tuple[Mapping[str, Any], _Candidate]] = []
         numbers: dict[uuid.UUID, dict[uuid.UUID, PhoneNumber]] = {}
         for row in rows:
             owner = _as_uuid(row["phone__contact"]) if complete else None
@@ -254,7 +254,7 @@ class LookupService:
         return found[0].e164 is None and found[0].national in self._own_national
 
 
-def _classify(row: dict[str, Any], key: LookupKey) -> _Candidate | None:
+def _classify(row: Mapping[str, Any], key: LookupKey) -> _Candidate | None:
     """Which tier a stored number matched in, or `None` when the match does not count."""
     e164: str | None = row["e164"]
     national: str | None = row["national"]
@@ -416,7 +416,7 @@ def _contact_match(
 _NIL = uuid.UUID(int=0)
 
 
-def _rebuild(table: type[RowT], row: dict[str, Any], alias: str) -> RowT | None:
+def _rebuild(table: type[RowT], row: Mapping[str, Any], alias: str) -> RowT | None:
     """The `table` row joined in under `alias`, or `None` when the join found none."""
     if row[f"{alias}__id"] is None:
         return None

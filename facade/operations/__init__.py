@@ -10,14 +10,16 @@ same principal, so the same permission classes guard both transports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from inspect import isawaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import strawberry
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, execute, parse, validate
+from graphql.pyutils import is_awaitable as default_is_awaitable
 
 from crm.domain.errors import (
     Conflict,
@@ -37,6 +39,18 @@ _ERROR_CLASSES: dict[ErrorCode, type[DomainError]] = {
     cls.code: cls
     for cls in (NotFound, ValidationFailed, Conflict, Forbidden, TooLarge, Unavailable)
 }
+
+
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), list, dict, datetime})
+
+
+def is_awaitable(value: object) -> TypeGuard[Awaitable[Any]]:
+    """graphql-core's check, skipped for the plain values most fields return.
+
+    graphql-core asks it of every value of every field; its check ends by looking
+    for `__await__` on the value, a failed attribute lookup for a string or a number.
+    """
+    return type(value) not in _PLAIN_TYPES and default_is_awaitable(value)
 
 
 class OperationDocumentError(Exception):
@@ -98,6 +112,7 @@ class Operations:
             variable_values=variables,
             operation_name=operation.name,
             executor_class=self._schema.execution_context_class,
+            is_awaitable=is_awaitable,
         )
         if isawaitable(result):
             result = await result
