@@ -102,6 +102,8 @@ TITLES = ["Buyer", "CEO", "CFO", "Engineer", "Office manager", "Sales lead", Non
 CONTACT_KINDS = ["mobile"] * 8 + ["work"] * 7 + ["home"] * 2 + ["other", "fax"]
 NUMBERS_PER_CONTACT = [1] * 7 + [2] * 7 + [3] * 4 + [4] * 2
 START = datetime(2025, 1, 1, tzinfo=UTC)
+OWN_NUMBER = "+1 415 555 0000"
+"""The organisation's side of every generated call."""
 
 
 @dataclass(frozen=True)
@@ -206,21 +208,29 @@ def batches(total: int, seed: int) -> Iterator[Batch]:
                 )
             )
             count = rng.choice(NUMBERS_PER_CONTACT)
+            lines = []
             for position in range(count):
                 if position == 0 and company is not None and rng.random() < 0.3:
                     line, kind = company[1], "work"  # staff reachable on the main line
                 else:
                     line, kind = numbers.one(), rng.choice(CONTACT_KINDS)
                 batch.phones.append((_uuid(rng), contact_id, None, kind, *line, position, when))
+                lines.append(line)
             if rng.random() < 0.5:
                 call_no += 1
                 started = START + timedelta(minutes=rng.randrange(500_000))
+                direction = rng.choice(["inbound", "outbound"])
+                party = rng.choice(lines)  # one of the contact's numbers, a main line or not
+                ours = OWN_NUMBER
                 batch.calls.append(
                     (
                         _uuid(rng),
                         f"bench-{call_no}",
-                        rng.choice(["inbound", "outbound"]),
+                        direction,
                         "completed",
+                        party[0] if direction == "inbound" else ours,
+                        ours if direction == "inbound" else party[0],
+                        party[1],
                         contact_id,
                         company[0] if company else None,
                         started,
@@ -242,8 +252,8 @@ COLUMNS = {
         "created_at",
     ),
     "crm_activity": (
-        "id", "call_id", "direction", "status", "contact", "company", "started_at", "created_at",
-        "updated_at",
+        "id", "call_id", "direction", "status", "from_number", "to_number", "party_e164",
+        "contact", "company", "started_at", "created_at", "updated_at",
     ),
 }  # fmt: skip
 

@@ -101,6 +101,8 @@ class Activity(Table, tablename="crm_activity"):
     status = Varchar(length=16, index=True)
     from_number = Varchar(length=64, null=True, default=None)
     to_number = Varchar(length=64, null=True, default=None)
+    party_e164 = Varchar(length=32, null=True, default=None)
+    """The other party's number in E.164, when it can be told: which line the call was on."""
     user = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, index=True)
     contact = ForeignKey(references=Contact, null=True, on_delete=OnDelete.set_null, index=True)
     company = ForeignKey(references=Company, null=True, on_delete=OnDelete.set_null, index=True)

@@ -66,11 +66,14 @@ async def add_contact(
     return contact
 
 
-async def add_call(contact: Contact, started_at: datetime) -> None:
+async def add_call(contact: Contact, started_at: datetime, line: str | None = None) -> None:
+    """A completed inbound call from `contact`, from the number `line` (E.164) if given."""
     await Activity(
         call_id=str(uuid.uuid4()),
         direction="inbound",
         status="completed",
+        from_number=line,
+        party_e164=line,
         contact=contact.id,
         company=contact.company,
         started_at=started_at,

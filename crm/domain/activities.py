@@ -316,6 +316,9 @@ class ActivityService:
             row.duration = data.duration
         if row.ended_at is not None and row.ended_at < row.started_at:
             raise ValidationFailed("is before the call started", field="endedAt")
+        row.party_e164 = party_e164(
+            row.direction, row.from_number, row.to_number, self._config.default_region
+        )
 
     async def _resolve_people(self, row: Activity) -> None:
         """Fill in who was on the call when the report did not say.
@@ -403,6 +406,20 @@ def _status(value: Maybe[str | ActivityStatus | None]) -> ActivityStatus | None:
     if not is_set(value) or value is None:
         return None
     return ActivityStatus.parse(value)
+
+
+def party_e164(
+    direction: str, from_number: str | None, to_number: str | None, default_region: str
+) -> str | None:
+    """The other party's number in E.164 (the caller of an inbound call, the one called
+    on an outbound call); `None` when it is withheld or its country cannot be told."""
+    number = from_number if direction == CallDirection.INBOUND else to_number
+    if not number:
+        return None
+    try:
+        return normalize(number, default_region, field="number").e164
+    except ValidationFailed:
+        return None
 
 
 def _number(value: str | None, *, field: str) -> str | None:

@@ -104,6 +104,8 @@ class _Candidate:
     """Which reading of the input matched (0 is the most likely)."""
     last_call: float
     """Epoch seconds of the owner's most recent call, `-inf` when none."""
+    line_call: float
+    """Epoch seconds of a contact's most recent call on this very number, `-inf` when none."""
 
 
 def _select_list(table: type[Table], alias: str) -> str:
@@ -115,8 +117,9 @@ def _select_list(table: type[Table], alias: str) -> str:
 
 
 # The matched numbers with their owners (a contact's company too), each owner's latest
-# call and every number of a matched contact (one row per such number), in one round
-# trip: the rows are rebuilt from the `contact__`/`company__`/`phone__` columns.
+# call (and a contact's latest call on the matched line), and every number of a matched
+# contact (one row per such number), in one round trip: the rows are rebuilt from the
+# `contact__`/`company__`/`phone__` columns.
 _MATCH_SELECT = " ".join(
     (
         "SELECT p.id, p.contact, p.company, p.kind, p.number, p.e164, p.national, p.extension,",
@@ -124,6 +127,8 @@ _MATCH_SELECT = " ".join(
         "AS contact_last_call,",
         "(SELECT max(a.started_at) FROM crm_activity a WHERE a.company = p.company)",
         "AS company_last_call,",
+        "(SELECT max(a.started_at) FROM crm_activity a",
+        "WHERE a.contact = p.contact AND a.party_e164 = p.e164) AS contact_line_call,",
         _select_list(Contact, "contact") + ",",
         _select_list(Company, "company") + ",",
         _select_list(PhoneNumber, "phone"),
@@ -289,6 +294,7 @@ def _classify(row: Mapping[str, Any], key: LookupKey) -> _Candidate | None:
         tier=tier,
         reading=reading,
         last_call=_epoch(last_call),
+        line_call=_epoch(row["contact_line_call"]),
     )
 
 
@@ -382,7 +388,8 @@ def _rank(
                 shared=bool(members),
             )
         )
-        for member in sorted(members, key=lambda m: (-m.last_call, order(m)[6:])):
+        # The one who called from the line most recently is most likely on it now.
+        for member in sorted(members, key=lambda m: (-m.line_call, -m.last_call, order(m)[6:])):
             contact = contacts[member.contact_id or _NIL]
             if contact.id in seen:
                 continue

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crm.domain.activities import ActivityInput, ActivityService
 from crm.domain.config import DomainConfig
 from crm.domain.errors import ValidationFailed
 from crm.domain.lookup import LookupService
 from crm.domain.phones import normalize
-from crm.tables import Contact, PhoneNumber
+from crm.tables import Activity, Contact, PhoneNumber
 from tests.phone_rows import add_call, add_company, add_contact, who
 
 
@@ -147,6 +148,45 @@ async def test_main_line_contacts_come_after_their_company_most_recent_caller_fi
         ("contact", caller.id, "e164", True),
         ("contact", quiet.id, "e164", True),
     ]
+
+
+async def test_main_line_contacts_rank_who_called_from_that_line_last_first() -> None:
+    acme = await add_company("Acme", [("+1 415 555 0100", "main")])
+    desk = await add_contact("Desk", [("+1 415 555 0100", "work")], company=acme)
+    roamer = await add_contact(
+        "Roamer", [("+1 415 555 0100", "work"), ("+1 415 555 0177", "mobile")], company=acme
+    )
+    await add_call(desk, T0, line="+14155550100")
+    await add_call(roamer, T0 + timedelta(hours=1), line="+14155550177")  # from the mobile
+    await add_call(roamer, T0 - timedelta(hours=1), line="+14155550100")
+    matches = await service().find("+1 415 555 0100")
+    assert who(matches)[1:] == [
+        ("contact", desk.id, "e164", True),
+        ("contact", roamer.id, "e164", True),
+    ]
+
+
+async def test_a_logged_call_records_the_line_the_other_party_was_on() -> None:
+    activities = ActivityService(DomainConfig(), service())
+    cases = [
+        ("inbound", "(415) 555-0100", "+1 212 555 0199", "+14155550100"),
+        ("outbound", "+1 212 555 0199", "0044 20 7946 0018", "+442079460018"),
+        ("inbound", "anonymous", "+1 212 555 0199", None),
+        ("outbound", "+1 212 555 0199", None, None),
+    ]
+    for n, (direction, caller, called, line) in enumerate(cases):
+        row, _ = await activities.create(
+            ActivityInput(
+                call_id=f"call-{n}",
+                direction=direction,
+                from_number=caller,
+                to_number=called,
+            )
+        )
+        assert row.party_e164 == line, (direction, caller, called)
+        stored = await Activity.objects().where(Activity.id == row.id).first()
+        assert stored is not None
+        assert stored.party_e164 == line
 
 
 async def test_main_line_shared_with_an_outsider_ranks_the_outsider_as_own_contact() -> None:

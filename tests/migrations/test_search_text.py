@@ -4,72 +4,30 @@ the rows written before the column are found by the text filters afterwards.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from piccolo.querystring import QueryString
 
-from crm.db import close_engine, make_engine, open_engine
 from facade.app import create_app
-from tests.conftest import DATABASE_URL, IS_POSTGRES, full_access_key, make_settings
+from tests.conftest import full_access_key, make_settings
 from tests.graphql_client import gql
+from tests.migrations.old_databases import database_before, migrate, run_sql
 
 BEFORE_SEARCH_TEXT = "2026-11-30T13:41:00:000000"
 """The last migration before `search_text` existed."""
 
 
-def _migrate(url: str, *target: str) -> None:
-    """Run the project's migrations on `url`, up to `target` when given, as a shell would."""
-    done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "crm", *target],
-        env={**os.environ, "CRM_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture
 async def old_database(tmp_path: Path) -> AsyncIterator[str]:
     """A database of its own, migrated up to just before `search_text`."""
-    if not IS_POSTGRES:
-        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-        _migrate(url, BEFORE_SEARCH_TEXT)
+    async with database_before(BEFORE_SEARCH_TEXT, tmp_path, "before_search_text") as url:
         yield url
-        return
-    parts = urlsplit(DATABASE_URL)
-    name = f"{parts.path.lstrip('/')}_before_search_text"
-    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
-    await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {name}")
-    url = urlunsplit(parts._replace(path=f"/{name}"))
-    try:
-        _migrate(url, BEFORE_SEARCH_TEXT)
-        yield url
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-
-
-async def _insert(url: str, sql: str, *values: Any) -> None:
-    engine = make_engine(url)
-    await open_engine(engine, pool_min=1, pool_max=1)
-    try:
-        await engine.run_querystring(QueryString(sql, *values))
-    finally:
-        await close_engine(engine)
 
 
 async def test_rows_written_before_search_text_are_found_by_text_after_migrating(
@@ -77,7 +35,7 @@ async def test_rows_written_before_search_text_are_found_by_text_after_migrating
 ) -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     company = uuid.uuid4()
-    await _insert(
+    await run_sql(
         old_database,
         "INSERT INTO crm_company (id, name, created_at, updated_at) VALUES ({}, {}, {}, {})",
         company,
@@ -85,7 +43,7 @@ async def test_rows_written_before_search_text_are_found_by_text_after_migrating
         at,
         at,
     )
-    await _insert(
+    await run_sql(
         old_database,
         "INSERT INTO crm_contact (id, first_name, last_name, email, company, created_at,"
         " updated_at) VALUES ({}, {}, {}, {}, {}, {}, {})",
@@ -97,7 +55,7 @@ async def test_rows_written_before_search_text_are_found_by_text_after_migrating
         at,
         at,
     )
-    _migrate(old_database)
+    migrate(old_database)
 
     app: Any = create_app(make_settings(tmp_path, database_url=old_database))
     contacts = "query($t: String) { contacts(filter: {text: $t}) { nodes { lastName } } }"
