@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -265,74 +265,111 @@ async def _count_contacts(database_url: str) -> int | None:
         await conn.close()
 
 
-async def bench_size(
-    contacts: int, database_url: str, concurrencies: list[int], duration: float, warmup: float
-) -> list[Result]:
+@dataclass
+class Target:
+    """One server under measurement: the CRM or the bare endpoint, on one data set."""
+
+    contacts: int
+    name: str
+    server: Server
+    requests: list[tuple[str, str, bytes | None]]
+    headers: dict[str, str]
+
+
+async def prepare(contacts: int, database_url: str) -> tuple[list[str], dict[str, str]]:
+    """The data set (generated when missing or of another size), its sample numbers and
+    the CRM's credentials."""
     if await _count_contacts(database_url) != contacts:
         print(f"generating {contacts:,} contacts into {database_url.rsplit('/', 1)[-1]}")
         await generate(database_url, contacts)
     migrate(database_url)  # a data set made before the latest migrations gets them
     phones = await sample_phones(database_url)
-    crm_headers = {"Authorization": f"Bearer {api_key(database_url)}"}
+    return phones, {"Authorization": f"Bearer {api_key(database_url)}"}
+
+
+async def measure(
+    targets: list[Target], concurrencies: list[int], duration: float, warmup: float
+) -> list[Result]:
+    """Drive every target at each concurrency, all of them in turn in short rounds, so
+    that a noisy neighbour on the machine weighs on every figure alike (the CRM against
+    the bare endpoint, and one data size against the other)."""
+    for t in targets:
+        await check(t.server.port, t.requests[0], t.headers)
+        await drive(t.server.port, t.requests, 8, warmup, t.headers)  # fill pools and caches
     results = []
-    with (
-        serve("facade.app:create_app", database_url) as crm,
-        serve("bench.baseline:create_app", database_url) as bare,
-    ):
-        target = await _crm_target(crm.port, phones[0], crm_headers)
-        crm_requests = [_crm_request(target, p) for p in phones]
-        bare_requests = [_baseline_request(p) for p in phones]
-        runs = {
-            "crm-" + target: (crm, crm_requests, crm_headers),
-            "asyncpg": (bare, bare_requests, {}),
-        }
-        for server, reqs, headers in runs.values():
-            await check(server.port, reqs[0], headers)
-            # Fill pools and caches before measuring.
-            await drive(server.port, reqs, 8, warmup, headers)
-        for concurrency in concurrencies:
-            measured = {name: Measured() for name in runs}
-            # Alternate in short rounds, so that a noisy neighbour on the machine weighs on both.
-            for _ in range(ROUNDS):
-                for name, (server, reqs, headers) in runs.items():
-                    began, cpu = time.perf_counter(), server.cpu_seconds()
-                    lat, errors = await drive(
-                        server.port, reqs, concurrency, duration / ROUNDS, headers
-                    )
-                    m = measured[name]
-                    m.latencies += lat
-                    m.errors += errors
-                    m.seconds += time.perf_counter() - began
-                    m.cpu += server.cpu_seconds() - cpu
-            for name, m in measured.items():
-                result = _result(
-                    contacts, name, concurrency, m.latencies, m.errors, m.seconds, m.cpu
+    for concurrency in concurrencies:
+        measured = [Measured() for _ in targets]
+        for _ in range(ROUNDS):
+            for t, m in zip(targets, measured, strict=True):
+                began, cpu = time.perf_counter(), t.server.cpu_seconds()
+                lat, errors = await drive(
+                    t.server.port, t.requests, concurrency, duration / ROUNDS, t.headers
                 )
-                print(
-                    f"  {contacts:>9,} {name:<16} c={concurrency:<3} {result.throughput:8.0f} req/s"
-                    f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
-                    f"  cpu {result.cpu_ms:5.2f} ms/req  errors {m.errors}"
-                )
-                results.append(result)
+                m.latencies += lat
+                m.errors += errors
+                m.seconds += time.perf_counter() - began
+                m.cpu += t.server.cpu_seconds() - cpu
+        for t, m in zip(targets, measured, strict=True):
+            result = _result(
+                t.contacts, t.name, concurrency, m.latencies, m.errors, m.seconds, m.cpu
+            )
+            print(
+                f"  {t.contacts:>9,} {t.name:<16} c={concurrency:<3} {result.throughput:8.0f} req/s"
+                f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+                f"  cpu {result.cpu_ms:5.2f} ms/req  errors {m.errors}"
+            )
+            results.append(result)
     return results
 
 
+async def bench(
+    sizes: list[int],
+    server_url: str,
+    prefix: str,
+    concurrencies: list[int],
+    duration: float,
+    warmup: float,
+) -> list[Result]:
+    """Serve the CRM and the bare endpoint on every data size at once and measure them."""
+    prepared = {size: await prepare(size, f"{server_url}/{prefix}_{size}") for size in sizes}
+    with ExitStack() as stack:
+        targets = []
+        for size, (phones, crm_headers) in prepared.items():
+            url = f"{server_url}/{prefix}_{size}"
+            crm = stack.enter_context(serve("facade.app:create_app", url))
+            bare = stack.enter_context(serve("bench.baseline:create_app", url))
+            kind = await _crm_target(crm.port, phones[0], crm_headers)
+            targets.append(
+                Target(
+                    size, "crm-" + kind, crm, [_crm_request(kind, p) for p in phones], crm_headers
+                )
+            )
+            targets.append(
+                Target(size, "asyncpg", bare, [_baseline_request(p) for p in phones], {})
+            )
+        return await measure(targets, concurrencies, duration, warmup)
+
+
 def table(results: list[Result]) -> str:
-    """The results as a Markdown table, with the CRM's ratio to the bare endpoint."""
+    """The results as a Markdown table: the CRM's throughput as a ratio to the bare
+    endpoint's, and its p50 as a ratio to its p50 on the smallest data set."""
     lines = [
-        "| contacts | clients | CRM req/s | CRM p50 ms | CRM p99 ms | CRM CPU ms/req | asyncpg req/s | asyncpg p50 ms | asyncpg p99 ms | asyncpg CPU ms/req | throughput ratio |",  # noqa: E501
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| contacts | clients | CRM req/s | CRM p50 ms | CRM p99 ms | CRM CPU ms/req | asyncpg req/s | asyncpg p50 ms | asyncpg p99 ms | asyncpg CPU ms/req | throughput ratio | p50 / p50 at fewest |",  # noqa: E501
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     bare = {(r.contacts, r.concurrency): r for r in results if r.target == "asyncpg"}
-    for r in results:
-        if r.target == "asyncpg":
-            continue
+    crm = sorted(
+        (r for r in results if r.target != "asyncpg"), key=lambda r: (r.contacts, r.concurrency)
+    )
+    fewest = {r.concurrency: r for r in crm if r.contacts == crm[0].contacts} if crm else {}
+    for r in crm:
         b = bare[(r.contacts, r.concurrency)]
         ratio = r.throughput / b.throughput
+        growth = r.p50_ms / fewest[r.concurrency].p50_ms
         lines.append(
             f"| {r.contacts:,} | {r.concurrency} | {r.throughput:.0f} | {r.p50_ms:.2f}"
             f" | {r.p99_ms:.2f} | {r.cpu_ms:.2f} | {b.throughput:.0f} | {b.p50_ms:.2f}"
-            f" | {b.p99_ms:.2f} | {b.cpu_ms:.2f} | {ratio:.2f} |"
+            f" | {b.p99_ms:.2f} | {b.cpu_ms:.2f} | {ratio:.2f} | {growth:.2f} |"
         )
     return "\n".join(lines)
 
@@ -354,9 +391,10 @@ def main() -> None:
     results: list[Result] = []
     print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"load average before: {_load()}")
-    for size in (int(s) for s in args.sizes.split(",")):
-        url = f"{args.server}/{args.prefix}_{size}"
-        results += asyncio.run(bench_size(size, url, concurrencies, args.duration, args.warmup))
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results += asyncio.run(
+        bench(sizes, args.server, args.prefix, concurrencies, args.duration, args.warmup)
+    )
     print(f"load average after: {_load()}")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
