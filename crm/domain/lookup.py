@@ -58,6 +58,8 @@ class PhoneMatch:
     """The number is a company's main line (shared by the company and its contacts)."""
     shared: bool = False
     """For a company: some of its contacts share the number (they follow as matches)."""
+    e164: str | None = None
+    """The matched number in E.164, when its country is known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,22 @@ _MATCH_SELECT = " ".join(
         "LEFT JOIN crm_contact contact ON contact.id = p.contact",
         "LEFT JOIN crm_company company ON company.id = COALESCE(p.company, contact.company)",
         "LEFT JOIN crm_phone_number phone ON phone.contact = p.contact",
+    )
+)
+
+
+# A company's contacts for a call from its main line that none of them shares: the one
+# who called from that line last first, then by latest call, then the latest changed.
+LINE_STAFF = " ".join(
+    (
+        "SELECT",
+        _select_list(Contact, "c") + ",",
+        "(SELECT max(a.started_at) FROM crm_activity a",
+        "WHERE a.contact = c.id AND a.party_e164 = {}) AS line_call,",
+        "(SELECT max(a.started_at) FROM crm_activity a WHERE a.contact = c.id) AS last_call",
+        "FROM crm_contact c WHERE c.company = {}",
+        "ORDER BY line_call DESC NULLS LAST, last_call DESC NULLS LAST,",
+        "c.updated_at DESC, c.id LIMIT {}",
     )
 )
 
@@ -245,6 +263,17 @@ class LookupService:
             for contact_id in contacts
         }
         return LookupResult(matches, phones if complete else {})
+
+    async def line_staff(
+        self, company_id: uuid.UUID, line_e164: str | None, limit: int
+    ) -> list[Contact]:
+        """Who a call from a company's main line that none of its contacts shares may be:
+        its contacts, the one who called from that line most recently first, then the
+        one with the most recent call, then the most recently changed; at most `limit`."""
+        if limit <= 0:
+            return []
+        rows = await fetch(LINE_STAFF, line_e164, company_id, limit)
+        return [contact for row in rows if (contact := _rebuild(Contact, row, "c")) is not None]
 
     def _is_internal_extension(self, number: NormalizedPhone) -> bool:
         return (
@@ -386,6 +415,7 @@ def _rank(
                 kind=c.kind,
                 main_line=main_line,
                 shared=bool(members),
+                e164=c.e164,
             )
         )
         # The one who called from the line most recently is most likely on it now.
@@ -417,6 +447,7 @@ def _contact_match(
         number=c.number,
         kind=c.kind,
         main_line=main_line,
+        e164=c.e164,
     )
 
 

@@ -30,6 +30,9 @@ def by_key(
     return load
 
 
+LineStaffKey = tuple[uuid.UUID, str | None, int]
+"""(company id, its main line in E.164, how many): who a call from that line may be."""
+
 PageKey = tuple[uuid.UUID, int | None, str | None]
 """(parent id, page size, cursor): one page of a parent's children."""
 
@@ -96,6 +99,16 @@ class Loaders:
     @cached_property
     def company_contacts(self) -> DataLoader[CompanyContactsKey, Page[Contact]]:
         return DataLoader(load_fn=company_contact_pages(self._services))
+
+    @cached_property
+    def line_staff(self) -> DataLoader[LineStaffKey, list[Contact]]:
+        lookup = self._services.lookup
+
+        async def load(keys: list[LineStaffKey]) -> list[list[Contact]]:
+            # A lookup rarely matches more than one main line that nobody shares.
+            return [await lookup.line_staff(*key) for key in keys]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def recording_by_activity(self) -> DataLoader[uuid.UUID, Recording | None]:

@@ -56,11 +56,13 @@ class PhoneMatchType:
     )
 
     shared: strawberry.Private[bool] = False
+    e164: strawberry.Private[str | None] = None
 
     @strawberry.field(
         description="For a company's main line that none of its contacts share: the "
         "company's contacts (its staff), at most `first`, since a call from the line is one "
-        "of them. Empty for any other match (contacts who share a line follow it as matches).",
+        "of them; the one who called from that line most recently first, then by latest "
+        "call. Empty for any other match (contacts who share a line follow it as matches).",
         graphql_type=list[Annotated["ContactType", strawberry.lazy("crm.graphql.contacts")]],
     )
     def staff(self, info: Info, first: int = 25) -> Soon[list[ContactType]]:
@@ -70,11 +72,11 @@ class PhoneMatchType:
             return []
         if self.company is None:
             return []
-        key = (uuid.UUID(self.company.id), first, None)
+        key = (uuid.UUID(self.company.id), self.e164, first)
         return resolve_soon(
-            info.context.loaders.company_contacts,
+            info.context.loaders.line_staff,
             key,
-            lambda page: [ContactType.from_row(row) for row in page.items],
+            lambda rows: [ContactType.from_row(row) for row in rows],
         )
 
     @classmethod
@@ -91,6 +93,7 @@ class PhoneMatchType:
             kind=PhoneKind(match.kind),
             main_line=match.main_line,
             shared=match.shared,
+            e164=match.e164,
         )
 
 

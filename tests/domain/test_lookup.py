@@ -166,6 +166,25 @@ async def test_main_line_contacts_rank_who_called_from_that_line_last_first() ->
     ]
 
 
+async def test_a_main_line_nobody_shares_lists_who_called_from_it_last_first() -> None:
+    acme = await add_company("Acme", [("+1 415 555 0100", "main")])
+    newest = await add_contact("Newest", [("+1 415 555 0170", "work")], company=acme)
+    busy = await add_contact("Busy", [("+1 415 555 0171", "work")], company=acme, updated_at=T0)
+    caller = await add_contact("Caller", [("+1 415 555 0172", "work")], company=acme)
+    await add_contact("Elsewhere", [("+1 415 555 0173", "work")])
+    await add_call(busy, T0 + timedelta(hours=2), line="+14155550171")  # from their own desk
+    await add_call(caller, T0, line="+14155550100")  # from the main line
+    [match] = await service().find("+1 415 555 0100")
+    assert (match.entity, match.main_line, match.shared) == ("company", True, False)
+    assert match.company is not None
+    staff = await service().line_staff(match.company.id, match.e164, 25)
+    assert [c.id for c in staff] == [caller.id, busy.id, newest.id]
+    assert [c.id for c in await service().line_staff(match.company.id, match.e164, 2)] == [
+        caller.id,
+        busy.id,
+    ]
+
+
 async def test_a_logged_call_records_the_line_the_other_party_was_on() -> None:
     activities = ActivityService(DomainConfig(), service())
     cases = [

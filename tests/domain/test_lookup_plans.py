@@ -12,7 +12,7 @@ from piccolo.table import Table
 
 from crm.db import current_engine
 from crm.domain.config import DomainConfig
-from crm.domain.lookup import LookupService, match_statement
+from crm.domain.lookup import LINE_STAFF, LookupService, match_statement
 from crm.domain.phones import normalize
 from crm.tables import Activity, Company, Contact, PhoneNumber
 from tests.conftest import IS_POSTGRES
@@ -109,6 +109,12 @@ async def test_every_lookup_query_seeks_an_index() -> None:
         for index in ("crm_activity_contact_started_at", "crm_activity_company_started_at"):
             assert any(index in line for line in plan), (phone, plan)
         plans[f"match {phone!r}"] = plan
+
+    company = await Company.select(Company.id).first()
+    assert company is not None
+    plans["staff of a main line"] = await _plan(
+        QueryString(LINE_STAFF, "+12125550100", company["id"], 25)
+    )
 
     for name, plan in plans.items():
         assert plan, name

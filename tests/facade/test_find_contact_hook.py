@@ -130,6 +130,38 @@ async def test_a_main_line_nobody_shares_brings_the_company_staff(
     assert {r["matched_number"] for r in records} == {"+12015550199"}
 
 
+async def test_the_staff_member_who_called_from_the_main_line_last_comes_first(
+    client: httpx.AsyncClient,
+) -> None:
+    company = await gql(
+        client,
+        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
+        {"input": {"name": "Initech", "phones": [{"number": "+12015550199", "kind": "MAIN"}]}},
+    )
+    ids = {}
+    for name in ("Peter", "Milton", "Samir"):
+        created = await gql(
+            client,
+            "mutation($input: CreateContactInput!) { createContact(input: $input) "
+            "{ contact { id } } }",
+            {"input": {"firstName": name, "companyId": company["createCompany"]["id"]}},
+        )
+        ids[name] = created["createContact"]["contact"]["id"]
+    # Ringotel logs a call from the main line, and the agent links it to Milton.
+    call = await client.post(
+        "/ringotel/v1/activities",
+        json={"call_id": "c-1", "direction": "inbound", "caller_number": "(201) 555-0199"},
+    )
+    assert call.status_code == 201, call.text
+    linked = await client.put(
+        f"/ringotel/v1/activities/{call.json()['id']}/contact", json={"contact_id": ids["Milton"]}
+    )
+    assert linked.status_code == 200, linked.text
+    records = (await client.get(LOOKUP, params={"phone": "+1 201 555 0199"})).json()["records"]
+    assert records[0]["id"] == ids["Milton"]
+    assert sorted(r["firstname"] for r in records) == ["Milton", "Peter", "Samir"]
+
+
 async def test_the_line_of_a_company_without_contacts_is_an_empty_list(
     client: httpx.AsyncClient,
 ) -> None:
