@@ -194,6 +194,16 @@ def _column_names(table: type[Table]) -> tuple[str, ...]:
     return tuple(column._meta.name for column in table._meta.columns)
 
 
+def select_list(table: type[Table], alias: str = "") -> str:
+    """Every column of `table`, named as `row_from` reads them: `<alias>__<column>` for a
+    table joined in under `alias` (read back with `prefix="<alias>__"`), else `<column>`."""
+    source, name = (f"{alias}.", f"{alias}__") if alias else ("", "")
+    return ", ".join(
+        f'{source}"{column._meta.db_column_name}" AS "{name}{column._meta.name}"'
+        for column in table._meta.columns
+    )
+
+
 def select_sql(table: type[Table], where: str) -> str:
     """`SELECT` every column of `table` (as `row_from` reads them) `WHERE where`.
 
@@ -201,11 +211,7 @@ def select_sql(table: type[Table], where: str) -> str:
     more to build a query than this constant text costs to send (`{}` marks each
     bound value, as in Piccolo's `raw`).
     """
-    columns = ", ".join(
-        f'"{column._meta.db_column_name}" AS "{column._meta.name}"'
-        for column in table._meta.columns
-    )
-    return f"SELECT {columns} FROM {table._meta.tablename} WHERE {where}"  # noqa: S608 (fixed text)
+    return f"SELECT {select_list(table)} FROM {table._meta.tablename} WHERE {where}"  # noqa: S608 (fixed text)
 
 
 async def fetch(sql: str, *args: Any) -> Sequence[Mapping[str, Any]]:

@@ -326,11 +326,11 @@ class ActivityService:
         The agent from the Ringotel side of the call (inbound: `to`; outbound:
         `from`); the contact from the other party's number.
         """
-        inbound = row.direction == CallDirection.INBOUND
+        ours, theirs = call_sides(row.direction, row.from_number, row.to_number)
         if row.user is None:
-            row.user = await self._user_by_number(row.to_number if inbound else row.from_number)
+            row.user = await self._user_by_number(ours)
         if row.contact is None:
-            await self._identify_caller(row, row.from_number if inbound else row.to_number)
+            await self._identify_caller(row, theirs)
 
     async def _identify_caller(self, row: Activity, number: str | None) -> None:
         """Link the call to the one contact, or the one main-line company, the number is.
@@ -408,12 +408,22 @@ def _status(value: Maybe[str | ActivityStatus | None]) -> ActivityStatus | None:
     return ActivityStatus.parse(value)
 
 
+def call_sides(
+    direction: str, from_number: str | None, to_number: str | None
+) -> tuple[str | None, str | None]:
+    """(ours, theirs): the Ringotel side's number and the other party's, as reported;
+    the other party is the caller of an inbound call and the one called on an outbound."""
+    if direction == CallDirection.INBOUND:
+        return to_number, from_number
+    return from_number, to_number
+
+
 def party_e164(
     direction: str, from_number: str | None, to_number: str | None, default_region: str
 ) -> str | None:
-    """The other party's number in E.164 (the caller of an inbound call, the one called
-    on an outbound call); `None` when it is withheld or its country cannot be told."""
-    number = from_number if direction == CallDirection.INBOUND else to_number
+    """The other party's number in E.164; `None` when it is withheld or its country
+    cannot be told."""
+    _, number = call_sides(direction, from_number, to_number)
     if not number:
         return None
     try:

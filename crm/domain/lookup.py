@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from piccolo.table import Table
-
-from crm.db import fetch, row_from
+from crm.db import fetch, row_from, select_list
 from crm.domain.config import DomainConfig
 from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
 from crm.tables import Company, Contact, PhoneNumber
@@ -110,14 +108,6 @@ class _Candidate:
     """Epoch seconds of a contact's most recent call on this very number, `-inf` when none."""
 
 
-def _select_list(table: type[Table], alias: str) -> str:
-    """Every column of `table`, named `<alias>__<column>` so that rows can be rebuilt."""
-    return ", ".join(
-        f'{alias}."{column._meta.db_column_name}" AS "{alias}__{column._meta.name}"'
-        for column in table._meta.columns
-    )
-
-
 # The matched numbers with their owners (a contact's company too), each owner's latest
 # call (and a contact's latest call on the matched line), and every number of a matched
 # contact (one row per such number), in one round trip: the rows are rebuilt from the
@@ -131,9 +121,9 @@ _MATCH_SELECT = " ".join(
         "AS company_last_call,",
         "(SELECT max(a.started_at) FROM crm_activity a",
         "WHERE a.contact = p.contact AND a.party_e164 = p.e164) AS contact_line_call,",
-        _select_list(Contact, "contact") + ",",
-        _select_list(Company, "company") + ",",
-        _select_list(PhoneNumber, "phone"),
+        select_list(Contact, "contact") + ",",
+        select_list(Company, "company") + ",",
+        select_list(PhoneNumber, "phone"),
         "FROM crm_phone_number p",
         "LEFT JOIN crm_contact contact ON contact.id = p.contact",
         "LEFT JOIN crm_company company ON company.id = COALESCE(p.company, contact.company)",
@@ -147,7 +137,7 @@ _MATCH_SELECT = " ".join(
 LINE_STAFF = " ".join(
     (
         "SELECT",
-        _select_list(Contact, "c") + ",",
+        select_list(Contact, "c") + ",",
         "(SELECT max(a.started_at) FROM crm_activity a",
         "WHERE a.contact = c.id AND a.party_e164 = {}) AS line_call,",
         "(SELECT max(a.started_at) FROM crm_activity a WHERE a.contact = c.id) AS last_call",

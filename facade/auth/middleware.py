@@ -94,8 +94,9 @@ class Authenticator:
             user = uuid.UUID(str(user_id)) if user_id is not None else None
         except ValueError:
             return AuthFailure("the token names no valid user")
+        family = claims.get("fam")
         refusal = await self._credentials.token_refusal(
-            claims["jti"], str(claims.get("fam") or "") or None, claims["client_id"], user
+            claims["jti"], str(family) if family else None, claims["client_id"], user
         )
         if refusal is not None:
             return AuthFailure(refusal)
