@@ -36,8 +36,6 @@ LineStaffKey = tuple[uuid.UUID, str | None, int]
 PageKey = tuple[uuid.UUID, int | None, str | None]
 """(parent id, page size, cursor): one page of a parent's children."""
 
-CompanyContactsKey = PageKey
-
 
 def pages_by_parent(
     fetch: Callable[[list[uuid.UUID], int | None, str | None], Awaitable[dict[uuid.UUID, Page[R]]]],
@@ -56,15 +54,6 @@ def pages_by_parent(
         return [pages[key] for key in keys]
 
     return load
-
-
-def company_contact_pages(
-    services: Services,
-) -> Callable[[list[CompanyContactsKey]], Awaitable[list[Page[Contact]]]]:
-    """Pages of contacts for many companies."""
-    return pages_by_parent(
-        lambda ids, first, after: services.contacts.pages_by_company(ids, limit=first, cursor=after)
-    )
 
 
 class Loaders:
@@ -97,8 +86,13 @@ class Loaders:
         return DataLoader(load_fn=by_key(self._services.companies.phones_of))
 
     @cached_property
-    def company_contacts(self) -> DataLoader[CompanyContactsKey, Page[Contact]]:
-        return DataLoader(load_fn=company_contact_pages(self._services))
+    def company_contacts(self) -> DataLoader[PageKey, Page[Contact]]:
+        contacts = self._services.contacts
+        return DataLoader(
+            load_fn=pages_by_parent(
+                lambda ids, first, after: contacts.pages_by_company(ids, limit=first, cursor=after)
+            )
+        )
 
     @cached_property
     def line_staff(self) -> DataLoader[LineStaffKey, list[Contact]]:
