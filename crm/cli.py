@@ -28,10 +28,14 @@ T = TypeVar("T")
 
 
 def _settings() -> Settings:
+    """The settings with their keys checked (and the key file made), or one line saying why not."""
     try:
-        return load_settings()
+        settings = load_settings()
+        settings.jwt_signing_keys()
+        settings.signing_key()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    return settings
 
 
 def run_with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:

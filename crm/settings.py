@@ -8,6 +8,7 @@ opens a connection or builds an engine: the app factory does that from a
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,15 @@ from crm.domain.errors import ValidationFailed
 from crm.domain.phones import normalize
 
 MIN_KEY_LENGTH = 32
-"""Shortest signing key accepted: HS256 keys should carry at least 256 bits."""
+"""Fewest bytes a signing key must carry after stripping: HS256 needs at least 256 bits."""
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` (already stripped) cannot sign, or None when it is long enough."""
+    size = len(key.encode())
+    if size < MIN_KEY_LENGTH:
+        return f"needs at least {MIN_KEY_LENGTH} bytes, has {size}"
+    return None
 
 
 class SettingsError(Exception):
@@ -114,6 +123,17 @@ class Settings(BaseSettings):
     auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
     """The length of the window failed attempts are counted in, in seconds."""
 
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret_key(cls, value: str) -> str:
+        if not value:
+            return ""  # the key file is used
+        key = value.strip()
+        problem = key_problem(key)
+        if problem:
+            raise ValueError(f"the key {problem} (or leave it empty to use a generated key file)")
+        return key
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -165,8 +185,10 @@ class Settings(BaseSettings):
             isinstance(kid, str) and isinstance(key, str) for kid, key in keys.items()
         ):
             raise ValueError('must be a JSON object: {"key id": "key", ...}')
-        if any(len(key) < MIN_KEY_LENGTH for key in keys.values()):
-            raise ValueError(f"every key needs at least {MIN_KEY_LENGTH} characters")
+        for kid, key in keys.items():
+            problem = key_problem(key.strip())
+            if problem:
+                raise ValueError(f"key {kid!r} {problem}")
         return value
 
     @model_validator(mode="after")
@@ -181,23 +203,90 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite:")
 
     def signing_key(self) -> str:
-        """The token signing key: the setting, else a key generated once and kept on disk."""
+        """The token signing key: the setting, else a key generated once and kept on disk.
+
+        A key file that is unreadable, empty or too short raises `SettingsError`
+        (one line naming the file) rather than becoming a key anyone can guess.
+        """
         if self.secret_key:
             return self.secret_key
         path = self.secret_key_file
-        if path.exists():
-            return path.read_text().strip()
-        key = secrets.token_urlsafe(48)
-        path.write_text(key + "\n")
-        path.chmod(0o600)
-        return key
+        try:
+            return _read_key_file(path)
+        except FileNotFoundError:
+            pass
+        _create_key_file(path)  # or lose the race to another worker: either way one key
+        return _read_key_file(path)
 
     def jwt_signing_keys(self) -> tuple[str, dict[str, str]]:
         """The id of the key that signs, and every key that verifies, by key id."""
         keys: dict[str, str] = json.loads(self.jwt_keys) if self.jwt_keys else {}
+        keys = {kid: key.strip() for kid, key in keys.items()}
         keys = keys or {"default": self.signing_key()}
         current = self.jwt_key_id or ("default" if "default" in keys else next(iter(keys)))
         return current, keys
+
+
+def _read_key_file(path: Path) -> str:
+    """The key kept in `path`; `FileNotFoundError` when there is none yet."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise SettingsError(f"CRM_SECRET_KEY_FILE {path}: cannot be read ({reason})") from None
+    problem = key_problem(key)
+    if problem:
+        raise SettingsError(
+            f"CRM_SECRET_KEY_FILE {path}: the key {problem} (delete the file to generate one)"
+        )
+    return key
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key to `path` unless another process got there first.
+
+    The key goes to a temporary file that is private (0600) from its creation,
+    is flushed to disk, and is then hard-linked into place: a link never replaces
+    an existing file, so of two workers starting at once one wins and the other
+    reads the winner's key, never a half-written one.
+    """
+    key = secrets.token_urlsafe(48) + "\n"
+    folder = path.parent
+    temporary = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, key.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return  # another worker's key is in place
+        finally:
+            temporary.unlink(missing_ok=True)
+        _sync_folder(folder)
+    except OSError as exc:
+        raise SettingsError(
+            f"CRM_SECRET_KEY_FILE {path}: cannot be created ({exc.strerror or exc})"
+        ) from None
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new directory entry durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _split_numbers(value: str) -> tuple[str, ...]:

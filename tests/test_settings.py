@@ -58,6 +58,7 @@ def test_a_generated_secret_key_is_kept_and_reused(tmp_path: Path) -> None:
 
 
 def test_a_configured_secret_key_wins(tmp_path: Path) -> None:
-    settings = load_settings(secret_key="configured", secret_key_file=tmp_path / "key")
-    assert settings.signing_key() == "configured"
+    configured = "configured-" + "k" * 32
+    settings = load_settings(secret_key=configured, secret_key_file=tmp_path / "key")
+    assert settings.signing_key() == configured
     assert not (tmp_path / "key").exists()

@@ -50,7 +50,7 @@ def test_default_key_is_the_secret_key(tmp_path: Path) -> None:
     [
         ("not json", "", "CRM_JWT_KEYS: must be a JSON object"),
         ('["a"]', "", "CRM_JWT_KEYS: must be a JSON object"),
-        ('{"a": "short"}', "", "CRM_JWT_KEYS: every key needs at least 32 characters"),
+        ('{"a": "short"}', "", "CRM_JWT_KEYS: key 'a' needs at least 32 bytes, has 5"),
         (json.dumps({"a": OLD}), "b", "CRM_JWT_KEY_ID 'b' is not a key of CRM_JWT_KEYS"),
     ],
 )
