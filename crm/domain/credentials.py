@@ -51,6 +51,10 @@ class GrantRefused(Exception):
     """A code or refresh token that cannot be exchanged; the reason is safe to show."""
 
 
+class ScopeRefused(GrantRefused):
+    """A grant asked for more scopes than were granted (RFC 6749's `invalid_scope`)."""
+
+
 def parse_scopes(value: str | Iterable[str] | None, *, field: str = "scope") -> frozenset[str]:
     """Scopes from `a b`, `a,b` or a list; an unknown scope is an error naming it."""
     if value is None:
@@ -287,6 +291,12 @@ class CredentialService:
             raise GrantRefused("the refresh token is invalid")
         if row.revoked_at is not None:
             raise GrantRefused("the refresh token was revoked")
+        granted = parse_scopes(row.scopes)
+        if scopes:
+            # Checked before the token is used up: a refused request leaves it valid.
+            if not scopes <= granted:
+                raise ScopeRefused("scope exceeds what was granted")
+            granted = scopes
         claimed = (
             await RefreshToken.update({RefreshToken.used_at: now()})
             .where((RefreshToken.id == row.id) & RefreshToken.used_at.is_null())
@@ -297,11 +307,6 @@ class CredentialService:
             raise GrantRefused("the refresh token was already used")
         if _expired(row.expires_at):
             raise GrantRefused("the refresh token has expired")
-        granted = parse_scopes(row.scopes)
-        if scopes:
-            if not scopes <= granted:
-                raise GrantRefused("scope exceeds what was granted")
-            granted = scopes
         grant = Grant(user_id=row.user, scopes=granted, family=row.family)
         return grant, await self.issue_refresh_token(client, grant)
 

@@ -20,6 +20,7 @@ from litestar.datastructures import State
 
 from crm.domain.credentials import (
     GrantRefused,
+    ScopeRefused,
     format_scopes,
     parse_scopes,
     redirect_uris_of,
@@ -341,6 +342,8 @@ async def _grant(
                     "unsupported_grant_type",
                     "use authorization_code, refresh_token or client_credentials",
                 )
+    except ScopeRefused as exc:
+        raise OAuthError("invalid_scope", str(exc)) from None
     except GrantRefused as exc:
         raise OAuthError("invalid_grant", str(exc)) from None
     user_id = str(grant.user_id) if grant.user_id else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jose import jwt
-from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
+from jose.exceptions import JWTError
 
 from crm.domain.credentials import format_scopes
 from crm.settings import Settings
@@ -23,11 +23,18 @@ from crm.settings import Settings
 ALGORITHM = "HS256"
 """The only algorithm issued or accepted: the CRM both signs and verifies its tokens."""
 
-_REQUIRE = {f"require_{claim}": True for claim in ("exp", "iat", "sub", "aud", "iss", "jti")} | {
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss", "jti", "scope", "client_id")
+"""Claims every access token carries; a token without one is refused, naming it."""
+
+CLOCK_LEEWAY_S = 30
+"""Clock skew tolerated between servers when reading `exp`, `iat` and `nbf`, in seconds."""
+
+_SIGNATURE_ONLY = {
     "verify_signature": True,
-    "verify_aud": True,
-    "verify_iss": True,
-    "verify_exp": True,
+    **{
+        f"verify_{claim}": False
+        for claim in ("aud", "iat", "exp", "nbf", "iss", "sub", "jti", "at_hash")
+    },
 }
 
 
@@ -91,26 +98,40 @@ class TokenSigner:
             raise TokenInvalid("the token is malformed") from None
         if header.get("alg") != ALGORITHM:
             raise TokenInvalid("the token's algorithm is not accepted")
+        if "crit" in header:
+            # RFC 7515 §4.1.11: a critical extension we do not implement refuses the token.
+            raise TokenInvalid("the token needs header extensions this server does not support")
         kid = header.get("kid")
         key = self._keys.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise TokenInvalid("the token was signed with an unknown key")
         try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                options=_REQUIRE,
-            )
-        except ExpiredSignatureError:
-            raise TokenInvalid("the token has expired") from None
-        except JWTClaimsError:
-            raise TokenInvalid("the token's claims are not valid here") from None
+            # python-jose checks the signature only; every claim is checked below, so a
+            # missing or malformed claim is reported as what it is.
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], options=_SIGNATURE_ONLY)
         except JWTError:
             raise TokenInvalid("the token's signature is not valid") from None
-        for claim in ("sub", "scope", "client_id", "jti"):
-            if not isinstance(claims.get(claim), str):
-                raise TokenInvalid(f"the token has no valid {claim!r} claim")
+        self._check_claims(claims, int(time.time()))
         return claims
+
+    def _check_claims(self, claims: dict[str, Any], clock: int) -> None:
+        for claim in REQUIRED_CLAIMS:
+            if claim not in claims:
+                raise TokenInvalid(f"the token has no {claim!r} claim")
+        for claim in ("iss", "sub", "scope", "client_id", "jti"):
+            if not isinstance(claims[claim], str):
+                raise TokenInvalid(f"the token has no valid {claim!r} claim")
+        for claim in ("exp", "iat", "nbf"):
+            value = claims.get(claim, 0)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TokenInvalid(f"the token's {claim!r} claim is not a number")
+        audience = claims["aud"]
+        audiences = audience if isinstance(audience, list) else [audience]
+        if claims["iss"] != self.issuer or self.audience not in audiences:
+            raise TokenInvalid("the token's claims are not valid here")
+        if claims["exp"] <= clock - CLOCK_LEEWAY_S:
+            raise TokenInvalid("the token has expired")
+        if claims["iat"] > clock + CLOCK_LEEWAY_S or claims.get("nbf", 0) > clock + CLOCK_LEEWAY_S:
+            raise TokenInvalid("the token is not valid yet")
+        if claims["exp"] > claims["iat"] + self.ttl_s:
+            raise TokenInvalid("the token outlives the access-token lifetime")

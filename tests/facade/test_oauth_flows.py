@@ -191,7 +191,24 @@ async def test_refresh_may_narrow_but_not_widen_the_scope(
     assert narrowed["scope"] == "crm:read"
     with pytest.raises(OAuthError) as widened:
         await oauth.refresh_token(TOKEN, refresh_token=narrowed["refresh_token"], scope="admin")
-    assert widened.value.error == "invalid_grant"
+    assert widened.value.error == "invalid_scope"  # RFC 6749 §5.2
+
+
+async def test_refresh_with_too_broad_a_scope_leaves_the_token_usable(
+    oauth: AsyncOAuth2Client, anonymous: httpx.AsyncClient
+) -> None:
+    first = await authorize(oauth, anonymous, None)
+    for too_broad in ("admin", "crm:read crm:write"):
+        with pytest.raises(OAuthError) as widened:
+            await oauth.refresh_token(TOKEN, refresh_token=first["refresh_token"], scope=too_broad)
+        assert widened.value.error == "invalid_scope"
+    # The refused requests did not use the token up: this is no replay, the family stands.
+    second = await oauth.refresh_token(TOKEN, refresh_token=first["refresh_token"])
+    assert second["scope"] == "crm:read ringotel"
+    assert await graphql_status(anonymous, first["access_token"]) == "ok"
+    assert await graphql_status(anonymous, second["access_token"]) == "ok"
+    third = await oauth.refresh_token(TOKEN, refresh_token=second["refresh_token"])
+    assert await graphql_status(anonymous, third["access_token"]) == "ok"
 
 
 async def test_client_credentials_grant_has_no_refresh_token(

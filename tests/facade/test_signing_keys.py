@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from jose import jwt
 
-from crm.settings import SettingsError
+from crm.settings import Settings, SettingsError
 from facade.auth.tokens import TokenInvalid, TokenSigner
-from tests.auth_tools import forge, unsigned
+from tests.auth_tools import claims_for, forge, unsigned
 from tests.conftest import make_settings
 
 OLD = "o" * 40
@@ -92,3 +94,71 @@ async def test_error_bodies_never_hold_the_token(anonymous: httpx.AsyncClient) -
     )
     assert token not in response.text
     assert "c2VjcmV0LXNpZ25hdHVyZQ" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"iat": int(time.time()) + 3600, "exp": int(time.time()) + 3700}, "not valid yet"),
+        ({"nbf": int(time.time()) + 3600}, "not valid yet"),
+        ({"exp": int(time.time()) + 86_400 * 365}, "outlives the access-token lifetime"),
+        ({"exp": str(int(time.time()) + 60)}, "'exp' claim is not a number"),
+        ({"exp": [int(time.time()) + 60]}, "'exp' claim is not a number"),
+        ({"exp": True}, "'exp' claim is not a number"),
+        ({"iat": "now"}, "'iat' claim is not a number"),
+        ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4000}, "has expired"),
+        ({"iss": "http://elsewhere.test"}, "claims are not valid here"),
+        ({"aud": ["http://elsewhere.test"]}, "claims are not valid here"),
+        ({"sub": 7}, "no valid 'sub' claim"),
+    ],
+)
+def test_tokens_signed_with_the_real_key_but_bad_claims_are_refused(
+    tmp_path: Path, overrides: dict[str, Any], reason: str
+) -> None:
+    settings = make_settings(tmp_path)
+    with pytest.raises(TokenInvalid, match=reason):
+        TokenSigner(settings).verify(forge(settings, **overrides))
+
+
+def test_a_small_clock_skew_is_tolerated(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    now = int(time.time())
+    token = forge(settings, iat=now + 5, exp=now + 5 + settings.access_token_ttl_s)
+    assert TokenSigner(settings).verify(token)["iat"] == now + 5
+
+
+@pytest.mark.parametrize("crit", [["exp"], ["b64"], ["x-unknown"], []])
+def test_a_token_with_a_critical_header_extension_is_refused(
+    tmp_path: Path, crit: list[str]
+) -> None:
+    settings = make_settings(tmp_path)
+    current, keys = settings.jwt_signing_keys()
+    token = jwt.encode(
+        claims_for(settings),
+        keys[current],
+        algorithm="HS256",
+        headers={"kid": current, "crit": crit},
+    )
+    with pytest.raises(TokenInvalid, match="header extensions"):
+        TokenSigner(settings).verify(token)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "sub", "aud", "iss", "scope", "jti", "client_id"])
+def test_a_missing_claim_is_reported_as_missing(tmp_path: Path, claim: str) -> None:
+    settings = make_settings(tmp_path)
+    dropped: dict[str, Any] = {claim: None}
+    with pytest.raises(TokenInvalid) as caught:
+        TokenSigner(settings).verify(forge(settings, **dropped))
+    assert str(caught.value) == f"the token has no {claim!r} claim"
+
+
+async def test_a_future_token_is_refused_on_a_hook(
+    anonymous: httpx.AsyncClient, settings: Settings
+) -> None:
+    now = int(time.time())
+    token = forge(settings, iat=now + 7200, exp=now + 7300)
+    response = await anonymous.get(
+        "/ringotel/v1/users", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403
+    assert "not valid yet" in response.headers["www-authenticate"]
