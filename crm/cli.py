@@ -104,7 +104,10 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        # X-Forwarded-For names the client only when it comes from a configured proxy
+        # (the app applies the same list, whatever server runs it).
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=list(settings.trusted_proxy_list) or None,
     )
 
 

@@ -7,6 +7,7 @@ opens a connection or builds an engine: the app factory does that from a
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -123,6 +124,13 @@ class Settings(BaseSettings):
     auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
     """The length of the window failed attempts are counted in, in seconds."""
 
+    password_hash_concurrency: Annotated[int, Field(ge=1, le=64)] = 2
+    """Argon2 hashes computed at once per process (64 MiB each), off the event loop."""
+
+    trusted_proxies: str = ""
+    """Reverse proxies (addresses or networks, comma-separated, `*` for any) whose
+    `X-Forwarded-For` names the client; empty trusts none."""
+
     @field_validator("secret_key")
     @classmethod
     def _long_secret_key(cls, value: str) -> str:
@@ -133,6 +141,26 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(f"the key {problem} (or leave it empty to use a generated key file)")
         return key
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        parts = _split_numbers(value)
+        if "*" in parts:
+            return "*"
+        networks = []
+        for part in parts:
+            try:
+                network = ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network") from None
+            networks.append(str(network.network_address) if "/" not in part else str(network))
+        return ",".join(networks)
+
+    @property
+    def trusted_proxy_list(self) -> tuple[str, ...]:
+        """`trusted_proxies` as a tuple, one address or network each."""
+        return _split_numbers(self.trusted_proxies)
 
     @field_validator("database_url")
     @classmethod

@@ -17,6 +17,7 @@ from crm.domain.services import Services
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
 from facade.auth.guards import authorize
+from facade.auth.limits import proxy_headers_middleware
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
 from facade.auth.oauth import OAuthController
 from facade.auth.tokens import TokenSigner
@@ -78,7 +79,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(
             {"settings": settings, "engine": engine, "services": services, "signer": signer}
         ),
-        middleware=[AuthenticationMiddleware(Authenticator(services, signer))],
+        middleware=[
+            *proxy_headers_middleware(settings),
+            AuthenticationMiddleware(Authenticator(services, signer)),
+        ],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(

@@ -29,6 +29,7 @@ class DomainConfig:
     refresh_token_ttl_s: int = 30 * 86_400
     auth_max_failures: int = 10
     auth_failure_window_s: int = 300
+    password_hash_concurrency: int = 2
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainConfig:
@@ -47,4 +48,5 @@ class DomainConfig:
             refresh_token_ttl_s=settings.refresh_token_ttl_s,
             auth_max_failures=settings.auth_max_failures,
             auth_failure_window_s=settings.auth_failure_window_s,
+            password_hash_concurrency=settings.password_hash_concurrency,
         )

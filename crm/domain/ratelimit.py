@@ -1,20 +1,84 @@
 """Failed-attempt counters in the database, shared by every worker and server.
 
-A fixed window per key: one upsert counts a failure, one read tells whether a
-key is over the limit. Keys name an address or a client, never a secret.
+A fixed window per key. Each credential kind (a sign-in, a client secret, an API
+key, an access token) counts three keys for a request from an address about a
+subject (the e-mail, client id or key id guessed at):
+
+- the address: at most `max_failures` failures, then it is refused;
+- the subject: failures from every address together;
+- the pair of both: this address's failures on this subject.
+
+Once the subject's failures pass the limit it is under attack, and only
+addresses that already failed on it this window are refused; a request from an
+address with no failures is always evaluated, so a guesser spread over many
+addresses gets one guess per address and window, and never locks the owner out.
+
+Two ways to count. `attempt` counts before the credential is checked, in one
+statement that increments and returns every count, so concurrent requests
+see distinct counts and at most the limit are evaluated; `succeeded` gives the
+attempt back. It guards the expensive checks (passwords). `check` only reads and
+`fail` counts afterwards: one read per request, for the cheap checks (keyed
+hashes, signatures) that every API request makes. Keys name an address and a
+subject, never a secret.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from crm.tables import RateLimit
+from crm.db import fetch
+
+SUBJECT_MAX_LENGTH = 100
+ADDRESS_MAX_LENGTH = 64
+
+_COUNT = (
+    "INSERT INTO crm_rate_limit (id, key, window_no, failures) VALUES {} "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "failures = CASE WHEN crm_rate_limit.window_no = excluded.window_no "
+    "THEN crm_rate_limit.failures + 1 ELSE 1 END, "
+    "window_no = excluded.window_no "
+    "RETURNING key, failures"
+)
+_GIVE_BACK = (
+    "UPDATE crm_rate_limit SET failures = failures - 1 "
+    "WHERE key IN ({}, {}, {}) AND window_no = {} AND failures > 0"
+)
+_READ = "SELECT key, failures FROM crm_rate_limit WHERE key IN ({}, {}, {}) AND window_no = {}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a request may be evaluated, and what the RateLimit headers tell the client."""
+
+    allowed: bool
+    limit: int
+    """Failures an address may have in one window."""
+    remaining: int
+    """Failures this address has left in the window."""
+    reset_s: int
+    """Seconds until the window ends."""
+    window_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The keys one request is counted under."""
+
+    address: str
+    subject: str
+    pair: str
+
+    @property
+    def keys(self) -> tuple[str, str, str]:
+        return (self.address, self.subject, self.pair)
 
 
 class RateLimiter:
-    """At most `max_failures` failures per key in each `window_s`-second window."""
+    """At most `max_failures` failures per address (and per address on a subject under
+    attack) in each `window_s`-second window."""
 
     def __init__(self, max_failures: int, window_s: int) -> None:
         self.max_failures = max_failures
@@ -27,29 +91,68 @@ class RateLimiter:
         """Seconds until the current window ends."""
         return self.window_s - int(time.time()) % self.window_s
 
-    async def exceeded(self, keys: Sequence[str]) -> bool:
-        """Whether any of `keys` has used up its failures in this window."""
-        if not keys:
-            return False
-        blocked: bool = await RateLimit.exists().where(
-            RateLimit.key.is_in(list(keys))
-            & (RateLimit.window_no == self._window())
-            & (RateLimit.failures >= self.max_failures)
+    @staticmethod
+    def attempt_of(kind: str, address: str, subject: str) -> Attempt:
+        """The keys of a `kind` request from `address` about `subject`."""
+        address = address[:ADDRESS_MAX_LENGTH]
+        subject = subject[:SUBJECT_MAX_LENGTH]
+        return Attempt(
+            address=f"{kind}:a:{address}",
+            subject=f"{kind}:s:{subject}",
+            pair=f"{kind}:p:{subject}@{address}",
         )
-        return blocked
 
-    async def fail(self, keys: Sequence[str]) -> None:
-        """Count one failure against each key, atomically across processes."""
+    async def attempt(self, kind: str, address: str, subject: str) -> Verdict:
+        """Count this request as a failure before it is evaluated, and whether it may be.
+
+        One statement increments the three counts and returns them, so of any number
+        of concurrent requests at most the limit are allowed. Give an allowed attempt
+        back with `succeeded` when its credentials were right.
+        """
+        attempt = self.attempt_of(kind, address, subject)
+        return self._verdict(attempt, await self._count(attempt), pending=1)
+
+    async def succeeded(self, kind: str, address: str, subject: str) -> None:
+        """Give back an `attempt` whose credentials were right: it was no failure."""
+        attempt = self.attempt_of(kind, address, subject)
+        await fetch(_GIVE_BACK, *attempt.keys, self._window())
+
+    async def check(self, kind: str, address: str, subject: str) -> Verdict:
+        """Whether a request may be evaluated, from the counts so far (one read)."""
+        attempt = self.attempt_of(kind, address, subject)
+        records = await fetch(_READ, *attempt.keys, self._window())
+        return self._verdict(attempt, _counts(records), pending=0)
+
+    async def fail(self, kind: str, address: str, subject: str) -> Verdict:
+        """Count one failure of a request `check` allowed; the verdict for the next one."""
+        attempt = self.attempt_of(kind, address, subject)
+        return self._verdict(attempt, await self._count(attempt), pending=0)
+
+    async def _count(self, attempt: Attempt) -> dict[str, int]:
+        """Add one to each key's count in this window, atomically; the new counts."""
         window = self._window()
-        for key in keys:
-            # An upsert both engines understand; a new window starts the count again.
-            await RateLimit.raw(
-                "INSERT INTO crm_rate_limit (id, key, window_no, failures) VALUES ({}, {}, {}, 1) "
-                "ON CONFLICT (key) DO UPDATE SET "
-                "failures = CASE WHEN crm_rate_limit.window_no = excluded.window_no "
-                "THEN crm_rate_limit.failures + 1 ELSE 1 END, "
-                "window_no = excluded.window_no",
-                uuid.uuid4(),
-                key,
-                window,
-            )
+        rows = ", ".join(["({}, {}, {}, 1)"] * len(attempt.keys))
+        args: list[object] = []
+        for key in attempt.keys:
+            args += [uuid.uuid4(), key, window]
+        return _counts(await fetch(_COUNT.format(rows), *args))
+
+    def refused(self) -> Verdict:
+        """The verdict of a request refused without counting (the headers of a 429)."""
+        return Verdict(False, self.max_failures, 0, self.retry_after(), self.window_s)
+
+    def _verdict(self, attempt: Attempt, counts: Mapping[str, int], *, pending: int) -> Verdict:
+        """`pending` is 1 when the counts already hold this request, else 0."""
+        by_address = counts.get(attempt.address, 0) - pending
+        on_subject = counts.get(attempt.subject, 0) - pending
+        pair = counts.get(attempt.pair, 0) - pending
+        under_attack = on_subject >= self.max_failures
+        allowed = by_address < self.max_failures and not (under_attack and pair > 0)
+        remaining = max(0, self.max_failures - by_address - pending)
+        if under_attack and pair + pending > 0:
+            remaining = 0
+        return Verdict(allowed, self.max_failures, remaining, self.retry_after(), self.window_s)
+
+
+def _counts(records: Sequence[Mapping[str, object]]) -> dict[str, int]:
+    return {str(record["key"]): int(str(record["failures"])) for record in records}

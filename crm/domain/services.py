@@ -9,6 +9,7 @@ from crm.domain.contacts import ContactService
 from crm.domain.credentials import CredentialService
 from crm.domain.deletions import DeletionService
 from crm.domain.lookup import LookupService
+from crm.domain.passwords import Passwords
 from crm.domain.ratelimit import RateLimiter
 from crm.domain.recordings import RecordingService
 from crm.domain.storage import FilesystemStorage
@@ -20,7 +21,8 @@ class Services:
 
     def __init__(self, config: DomainConfig) -> None:
         self.config = config
-        self.users = UserService(config)
+        self.passwords = Passwords(config.password_hash_concurrency)
+        self.users = UserService(config, self.passwords)
         self.credentials = CredentialService(
             config.credential_key,
             code_ttl_s=config.auth_code_ttl_s,

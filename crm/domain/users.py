@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from crm.db import rows_by_key
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
 from crm.domain.pagination import Page, encode_cursor, page_request
-from crm.domain.passwords import hash_password, verify_password
+from crm.domain.passwords import Passwords
 from crm.domain.phones import normalize
 from crm.domain.unset import UNSET, Maybe, is_set
 from crm.domain.validation import clean_email, clean_text, is_unique_violation, now, parse_id
@@ -37,8 +36,9 @@ class UserInput:
 class UserService:
     """Create, change, find and authenticate CRM users."""
 
-    def __init__(self, config: DomainConfig) -> None:
+    def __init__(self, config: DomainConfig, passwords: Passwords) -> None:
         self._config = config
+        self._passwords = passwords
 
     async def get(self, user_id: str | uuid.UUID) -> User:
         uid = parse_id(user_id, entity="user")
@@ -87,7 +87,7 @@ class UserService:
             raise ValidationFailed("is required", field="email")
         if not is_set(data.password):
             raise ValidationFailed("is required", field="password")
-        user = User(password_hash=hash_password(data.password))
+        user = User(password_hash=await self._passwords.hash(data.password))
         self._apply(user, data)
         if await self.by_email(user.email) is not None:
             raise Conflict(f"a user with email {user.email} exists", field="email")
@@ -104,7 +104,7 @@ class UserService:
         old_email = user.email
         self._apply(user, data)
         if is_set(data.password):
-            user.password_hash = hash_password(data.password)
+            user.password_hash = await self._passwords.hash(data.password)
         if user.email != old_email and await self.by_email(user.email) is not None:
             raise Conflict(f"a user with email {user.email} exists", field="email")
         user.updated_at = now()
@@ -119,10 +119,9 @@ class UserService:
     async def authenticate(self, email: str, password: str) -> User | None:
         """The active user with these credentials, or `None`; the same work either way."""
         user = await self.by_email(email) if "@" in email else None
-        if user is None:
-            verify_password(_dummy_hash(), password)  # same cost as a real check: no timing oracle
-            return None
-        if not verify_password(user.password_hash, password) or not user.is_active:
+        # No user: the same cost as a real check (a dummy hash), so no timing oracle.
+        matched = await self._passwords.verify(user.password_hash if user else None, password)
+        if user is None or not matched or not user.is_active:
             return None
         return user
 
@@ -148,8 +147,3 @@ class UserService:
             user.is_active = data.is_active
         if is_set(data.is_admin):
             user.is_admin = data.is_admin
-
-
-@cache
-def _dummy_hash() -> str:
-    return hash_password("not-a-real-password")

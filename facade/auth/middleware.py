@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from litestar.datastructures import Headers
@@ -22,11 +24,19 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from crm.domain.credentials import API_KEY_PREFIX, parse_scopes
 from crm.domain.principal import Principal
 from crm.domain.services import Services
+from facade.auth.limits import client_address, too_many
 from facade.auth.policy import Access, access_rule
 from facade.auth.tokens import TokenInvalid, TokenSigner
 
 PRINCIPAL_KEY = "crm.principal"
 FAILURE_KEY = "crm.auth_failure"
+
+KIND_CLIENT = "client"
+"""Rate-limit kind of an OAuth2 client's secret, by Basic or at `/oauth/token` (subject: its id)."""
+KIND_API_KEY = "apikey"
+"""Rate-limit kind of an API key (subject: its key id, the part before the secret)."""
+KIND_JWT = "jwt"
+"""Rate-limit kind of a Bearer access token (one subject: a JWT names no one until verified)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,24 +67,53 @@ def basic_credentials(authorization: str) -> tuple[str, str] | None:
 
 
 class Authenticator:
-    """Turns an `Authorization` header into a principal or a failure."""
+    """Turns an `Authorization` header into a principal or a failure.
+
+    Every credential that is evaluated is rate-limited: a request from an address
+    that failed too often is refused with 429 before its credentials are looked at,
+    and each failure is counted (see `crm.domain.ratelimit`).
+    """
 
     def __init__(self, services: Services, signer: TokenSigner) -> None:
         self._credentials = services.credentials
+        self._limits = services.rate_limits
         self._signer = signer
 
-    async def authenticate(self, authorization: str | None) -> Principal | AuthFailure:
+    async def authenticate(
+        self, authorization: str | None, address: str = "unknown"
+    ) -> Principal | AuthFailure:
+        """The principal, or why there is none; raises a 429 when the address is over limit."""
         if not authorization or not authorization.strip():
             return NO_CREDENTIALS
         scheme, _, value = authorization.strip().partition(" ")
         value = value.strip()
         if scheme.lower() == "bearer" and value:
             if value.startswith(API_KEY_PREFIX):
-                return await self._api_key(value)
-            return await self._jwt(value)
+                key_id = value.removeprefix(API_KEY_PREFIX).partition("_")[0]
+                return await self._limited(KIND_API_KEY, address, key_id, self._api_key(value))
+            return await self._limited(KIND_JWT, address, "bearer", self._jwt(value))
         if scheme.lower() == "basic":
-            return await self._basic(authorization.strip())
+            pair = basic_credentials(authorization.strip())
+            if pair is None:
+                return AuthFailure("malformed Basic credentials", error="invalid_request")
+            return await self._limited(KIND_CLIENT, address, pair[0], self._basic(*pair))
         return AuthFailure("use Bearer or Basic credentials", error="invalid_request")
+
+    async def _limited(
+        self,
+        kind: str,
+        address: str,
+        subject: str,
+        evaluation: Coroutine[Any, Any, Principal | AuthFailure],
+    ) -> Principal | AuthFailure:
+        verdict = await self._limits.check(kind, address, subject)
+        if not verdict.allowed:
+            evaluation.close()  # never awaited: the credentials are not looked at
+            raise too_many(verdict)
+        result = await evaluation
+        if isinstance(result, AuthFailure):
+            await self._limits.fail(kind, address, subject)
+        return result
 
     async def _api_key(self, key: str) -> Principal | AuthFailure:
         row = await self._credentials.authenticate_api_key(key)
@@ -107,11 +146,8 @@ class Authenticator:
             user_id=user_id if isinstance(user_id, str) else None,
         )
 
-    async def _basic(self, authorization: str) -> Principal | AuthFailure:
-        pair = basic_credentials(authorization)
-        if pair is None:
-            return AuthFailure("malformed Basic credentials", error="invalid_request")
-        row = await self._credentials.authenticate_client(*pair)
+    async def _basic(self, client_id: str, secret: str) -> Principal | AuthFailure:
+        row = await self._credentials.authenticate_client(client_id, secret)
         if row is None:
             return AuthFailure("the client id or secret is not valid")
         return Principal(subject=row.client_id, scopes=parse_scopes(row.scopes), kind="client")
@@ -130,7 +166,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
         rule = access_rule(scope["path"], handler.opt if handler is not None else None)
         if rule is not Access.OPEN:
             result = await self._authenticator.authenticate(
-                Headers.from_scope(scope).get("authorization")
+                Headers.from_scope(scope).get("authorization"), client_address(scope)
             )
             if isinstance(result, Principal):
                 scope[PRINCIPAL_KEY] = result  # type: ignore[literal-required]

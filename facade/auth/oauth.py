@@ -27,14 +27,20 @@ from crm.domain.credentials import (
 )
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import Scope
+from crm.domain.ratelimit import Verdict
 from crm.domain.services import Services
 from crm.tables import OAuthClient
-from facade.auth.middleware import basic_credentials
+from facade.auth.limits import client_address, limit_headers
+from facade.auth.middleware import KIND_CLIENT, basic_credentials
 from facade.auth.page import consent_page, error_page
 from facade.auth.policy import Access
 from facade.auth.tokens import TokenInvalid, TokenSigner
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+KIND_SIGN_IN = "login"
+"""The rate-limit kind of a sign-in on the authorization page (subject: the e-mail)."""
+KIND_GRANT = "grant"
+"""The rate-limit kind of a code or refresh token sent by a client (subject: the client)."""
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _AUTHORIZE_FIELDS = (
     "response_type",
@@ -85,10 +91,6 @@ def redirect(uri: str, **params: str) -> Response[bytes]:
     separator = "&" if "?" in uri else "?"
     location = f"{uri}{separator}{query}"
     return Response(b"", status_code=303, headers={"Location": location, **NO_STORE})
-
-
-def client_address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def check_authorization_request(
@@ -198,19 +200,24 @@ class OAuthController(Controller):
             return redirect(checked.redirect_uri, error="access_denied", state=checked.state)
         if decision != "allow":
             return _again(checked, "Choose Allow or Deny.")
-        keys = [f"login:addr:{client_address(request)}", f"login:client:{checked.client.client_id}"]
+        # Counted before the password is checked, in one step: of any number of
+        # concurrent wrong sign-ins at most the limit reach Argon2.
+        email = params.get("email", "").strip().lower()
+        address = client_address(request.scope)
         limits = services.rate_limits
-        if await limits.exceeded(keys):
-            minutes = max(1, limits.retry_after() // 60)
+        verdict = await limits.attempt(KIND_SIGN_IN, address, email)
+        if not verdict.allowed:
+            minutes = max(1, verdict.reset_s // 60)
             response = _again(checked, f"Too many failed sign-ins; try again in {minutes} min.")
             response.status_code = 429
+            response.headers.update(limit_headers(verdict))
             return response
         user = await services.users.authenticate(
             params.get("email", ""), params.get("password", "")
         )
         if user is None:
-            await limits.fail(keys)
             return _again(checked, "Wrong email or password.")
+        await limits.succeeded(KIND_SIGN_IN, address, email)
         scopes = checked.scopes if user.is_admin else checked.scopes - {Scope.ADMIN.value}
         if not scopes:
             return redirect(
@@ -228,25 +235,30 @@ class OAuthController(Controller):
     async def token(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
         signer: TokenSigner = state.signer
-        keys = [f"token:addr:{client_address(request)}"]
+        address = client_address(request.scope)
         try:
-            found = await _client_of(request, services, keys)
+            found = await _client_of(request, services, address)
             if isinstance(found, Response):
                 return found
             client, params = found
-            return await _grant(services, signer, client, params)
+            verdict = await services.rate_limits.check(KIND_GRANT, address, client.client_id)
+            if not verdict.allowed:
+                return _too_many(verdict)
+            try:
+                return await _grant(services, signer, client, params)
+            except OAuthError as exc:
+                if exc.error == "invalid_grant":  # a guessed code or refresh token
+                    await services.rate_limits.fail(KIND_GRANT, address, client.client_id)
+                raise
         except OAuthError as exc:
-            if exc.error in ("invalid_client", "invalid_grant"):
-                await services.rate_limits.fail(keys)
             return exc.response()
 
     @post("/revoke", summary="Revoke a refresh or access token (RFC 7009).", status_code=200)
     async def revoke(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
         signer: TokenSigner = state.signer
-        keys = [f"token:addr:{client_address(request)}"]
         try:
-            found = await _client_of(request, services, keys)
+            found = await _client_of(request, services, client_address(request.scope))
             if isinstance(found, Response):
                 return found
             client, params = found
@@ -254,8 +266,6 @@ class OAuthController(Controller):
             if not token:
                 raise OAuthError("invalid_request", "token is required")
         except OAuthError as exc:
-            if exc.error == "invalid_client":
-                await services.rate_limits.fail(keys)
             return exc.response()
         if not await services.credentials.revoke_refresh_token(client, token):
             await _revoke_access_token(services, signer, client, token)
@@ -264,18 +274,20 @@ class OAuthController(Controller):
 
 
 async def _client_of(
-    request: Request[Any, Any, Any], services: Services, keys: list[str]
+    request: Request[Any, Any, Any], services: Services, address: str
 ) -> tuple[OAuthClient, dict[str, str]] | Response[Any]:
     """The client a token or revoke request authenticates as, with the request's form;
-    429 when its address or client is over the failure limit. Bad client credentials raise
-    `OAuthError`; `keys` gains the client's rate-limit key as soon as its id is known."""
+    429 when its address (or its address on a client under attack) has failed too often.
+    Bad client credentials are counted and raise `OAuthError`."""
     params = single_values(await request.form())
     client_id, secret = client_credentials_of(request, params)
-    keys.append(f"token:client:{client_id[:100]}")
-    if await services.rate_limits.exceeded(keys):
-        return _too_many(services)
+    limits = services.rate_limits
+    verdict = await limits.check(KIND_CLIENT, address, client_id)
+    if not verdict.allowed:
+        return _too_many(verdict)
     client = await services.credentials.authenticate_client(client_id, secret)
     if client is None:
+        await limits.fail(KIND_CLIENT, address, client_id)
         raise OAuthError("invalid_client", "unknown client or wrong secret", 401)
     return client, params
 
@@ -296,11 +308,11 @@ def _again(checked: AuthorizationRequest, error: str) -> Response[Any]:
     return consent_page(checked.client.name, sorted(checked.scopes), checked.fields, error)
 
 
-def _too_many(services: Services) -> Response[Any]:
+def _too_many(verdict: Verdict) -> Response[Any]:
     return Response(
         {"error": "invalid_request", "error_description": "too many failed requests; retry later"},
         status_code=429,
-        headers={**NO_STORE, "Retry-After": str(services.rate_limits.retry_after())},
+        headers={**NO_STORE, **limit_headers(verdict)},
     )
 
 

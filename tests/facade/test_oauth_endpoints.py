@@ -277,22 +277,26 @@ async def token_request(http: httpx.AsyncClient, client_id: str, secret: str) ->
     return response.status_code
 
 
-async def test_failed_token_requests_are_rate_limited_per_client_from_any_address(
+async def test_a_client_under_attack_refuses_addresses_that_failed_but_not_its_owner(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
     client_id, secret = oauth_client
-    for attempt in range(MAX_FAILURES):
+    for attempt in range(MAX_FAILURES + 2):
         async with from_address(app, f"10.0.0.{attempt + 1}") as attacker:
             assert await token_request(attacker, client_id, "wrong") == 401
-    async with from_address(app, "10.9.9.9") as elsewhere:
-        blocked = await elsewhere.post(
+    async with from_address(app, "10.0.0.1") as attacker:
+        blocked = await attacker.post(
             "/oauth/token",
             data={"grant_type": "client_credentials"},
-            auth=httpx.BasicAuth(client_id, secret),
+            auth=httpx.BasicAuth(client_id, "wrong again"),
         )
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
+    assert blocked.headers["ratelimit-policy"] == f'"failures";q={MAX_FAILURES};w=300'
+    assert blocked.headers["ratelimit"].startswith('"failures";r=0;t=')
     assert blocked.json()["error"] == "invalid_request"
+    async with from_address(app, "10.9.9.9") as owner:
+        assert await token_request(owner, client_id, secret) == 200
 
 
 async def test_failed_token_requests_are_rate_limited_per_address_for_every_client(
