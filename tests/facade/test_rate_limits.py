@@ -1,0 +1,196 @@
+"""Failure limits: a guesser is slowed, the owner is not locked out, forged addresses
+count for nothing, and every refusal is a 429 with the rate-limit headers."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from litestar import Litestar
+
+from crm.domain.principal import ALL_SCOPES
+from crm.domain.users import UserInput
+from crm.settings import Settings
+from facade.app import create_app
+from tests.auth_tools import forge, hidden_fields
+from tests.conftest import OAUTH_REDIRECT_URI, make_settings
+
+MAX_FAILURES = 3
+EMAIL = "ann@example.com"
+PASSWORD = "correct horse battery"
+HOOK = "/ringotel/v1/users"
+USERS = {"query": "{ users { nodes { id } } }"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, auth_max_failures=MAX_FAILURES)
+
+
+def from_address(app: Litestar, address: str, **headers: str) -> httpx.AsyncClient:
+    """A client whose TCP peer is `address` (the app's lifespan must be running)."""
+    asgi_app: Any = app
+    transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://crm.test", headers=headers)
+
+
+async def client_credentials(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
+    response = await http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=httpx.BasicAuth(client_id, secret),
+    )
+    return response.status_code
+
+
+def assert_limit_headers(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.text
+    assert 0 < int(response.headers["retry-after"]) <= 300
+    assert response.headers["ratelimit-policy"] == f'"failures";q={MAX_FAILURES};w=300'
+    remaining, reset = response.headers["ratelimit"].removeprefix('"failures";').split(";")
+    assert remaining == "r=0"
+    assert reset == f"t={response.headers['retry-after']}"
+
+
+async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
+    app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> None:
+    client_id, secret = oauth_client
+    for attempt in range(MAX_FAILURES):
+        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
+        async with from_address(app, "127.0.0.1", **forged) as attacker:
+            assert await client_credentials(attacker, client_id, "wrong") == 401
+    # A new forged address changes nothing: the failures are the loopback peer's.
+    async with from_address(app, "127.0.0.1", **{"X-Forwarded-For": "198.51.100.1"}) as again:
+        refused = await again.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=httpx.BasicAuth(client_id, secret),
+        )
+    assert_limit_headers(refused)
+    async with from_address(app, "192.0.2.10") as owner:
+        assert await client_credentials(owner, client_id, secret) == 200
+
+
+async def test_ten_forged_addresses_through_a_trusted_proxy_do_not_lock_the_owner_out(
+    tmp_path: Path, oauth_client: tuple[str, str]
+) -> None:
+    proxied = make_settings(tmp_path, auth_max_failures=MAX_FAILURES, trusted_proxies="10.0.0.1")
+    behind_proxy = create_app(proxied)
+    asgi_app: Any = behind_proxy
+    async with LifespanManager(asgi_app):
+        await attack_through_the_proxy(behind_proxy, *oauth_client)
+
+
+async def attack_through_the_proxy(behind_proxy: Litestar, client_id: str, secret: str) -> None:
+    for attempt in range(10):
+        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
+        async with from_address(behind_proxy, "10.0.0.1", **forged) as attacker:
+            assert await client_credentials(attacker, client_id, "wrong") == 401
+    # The client is under attack: an address that failed on it is refused ...
+    async with from_address(behind_proxy, "10.0.0.1", **{"X-Forwarded-For": "203.0.113.1"}) as a:
+        refused = await a.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=httpx.BasicAuth(client_id, secret),
+        )
+    assert_limit_headers(refused)
+    # ... and the owner, through the same proxy from its own address, gets its token.
+    owner_headers = {"X-Forwarded-For": "203.0.113.200, 198.51.100.7"}  # the proxy appended
+    async with from_address(behind_proxy, "10.0.0.1", **owner_headers) as owner:
+        assert await client_credentials(owner, client_id, secret) == 200
+        assert await client_credentials(owner, client_id, secret) == 200
+
+
+async def test_failed_sign_ins_for_one_user_from_many_addresses_leave_the_owner_in(
+    app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> None:
+    await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
+    url = "/oauth/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": oauth_client[0],
+            "redirect_uri": OAUTH_REDIRECT_URI,
+            "scope": "ringotel",
+            "state": "s",
+        }
+    )
+    form = hidden_fields((await anonymous.get(url)).text) | {"email": EMAIL, "decision": "allow"}
+    for attempt in range(MAX_FAILURES + 2):
+        async with from_address(app, f"10.0.1.{attempt + 1}") as attacker:
+            wrong = await attacker.post("/oauth/authorize", data=form | {"password": "nope!nope"})
+            assert wrong.status_code == 200
+    async with from_address(app, "10.0.1.1") as attacker:
+        refused = await attacker.post("/oauth/authorize", data=form | {"password": PASSWORD})
+    assert_limit_headers(refused)
+    assert "Too many failed sign-ins" in refused.text
+    async with from_address(app, "192.0.2.20") as owner:
+        allowed = await owner.post("/oauth/authorize", data=form | {"password": PASSWORD})
+    assert allowed.status_code == 303
+    assert "code=" in allowed.headers["location"]
+
+
+async def test_failed_bearer_api_keys_on_a_hook_reach_429_with_the_headers(
+    app: Litestar, anonymous: httpx.AsyncClient, api_key: str
+) -> None:
+    key_id = api_key.removeprefix("crmk_").partition("_")[0]
+    wrong = {"Authorization": f"Bearer crmk_{key_id}_not-the-secret"}
+    async with from_address(app, "10.0.2.1", **wrong) as attacker:
+        for _ in range(MAX_FAILURES):
+            assert (await attacker.get(HOOK)).status_code == 403
+        assert_limit_headers(await attacker.get(HOOK))
+        # Over the limit, even the right key is not looked at from this address.
+        right = await attacker.get(HOOK, headers={"Authorization": f"Bearer {api_key}"})
+        assert_limit_headers(right)
+        assert right.json()["error"] == "TOO_MANY_REQUESTS"
+    async with from_address(app, "192.0.2.30", Authorization=f"Bearer {api_key}") as owner:
+        assert (await owner.get(HOOK)).status_code == 200
+
+
+async def test_failed_basic_credentials_on_a_hook_are_counted(
+    app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> None:
+    client_id, secret = oauth_client
+    async with from_address(app, "10.0.3.1") as attacker:
+        for _ in range(MAX_FAILURES):
+            answer = await attacker.get(HOOK, auth=httpx.BasicAuth(client_id, "wrong"))
+            assert answer.status_code == 403
+        assert_limit_headers(await attacker.get(HOOK, auth=httpx.BasicAuth(client_id, secret)))
+    # The same secret is guessed at /oauth/token: the counts are shared.
+    async with from_address(app, "10.0.3.1") as attacker:
+        assert await client_credentials(attacker, client_id, secret) == 429
+    async with from_address(app, "192.0.2.40") as owner:
+        assert (await owner.get(HOOK, auth=httpx.BasicAuth(client_id, secret))).status_code == 200
+
+
+@pytest.mark.parametrize("credential", ["apikey", "jwt", "basic"])
+async def test_failed_credentials_on_graphql_reach_429_with_the_headers(
+    app: Litestar, anonymous: httpx.AsyncClient, settings: Settings, credential: str
+) -> None:
+    match credential:
+        case "apikey":
+            header = "Bearer crmk_0123456789abcdef_wrong"
+        case "jwt":
+            header = f"Bearer {forge(settings, key='k' * 40)}"
+        case _:
+            header = "Basic " + base64.b64encode(b"crmc_x:wrong").decode()
+    async with from_address(app, "10.0.4.1", Authorization=header) as attacker:
+        for _ in range(MAX_FAILURES):
+            answer = await attacker.post("/graphql", json=USERS)
+            assert answer.status_code == 200
+            assert answer.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert_limit_headers(await attacker.post("/graphql", json=USERS))
+
+
+async def test_a_good_key_from_a_clean_address_is_never_refused(
+    app: Litestar, anonymous: httpx.AsyncClient
+) -> None:
+    _, key = await app.state.services.credentials.create_api_key("owner", ALL_SCOPES)
+    async with from_address(app, "192.0.2.50", Authorization=f"Bearer {key}") as owner:
+        for _ in range(MAX_FAILURES * 3):
+            assert (await owner.get(HOOK)).status_code == 200
