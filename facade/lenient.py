@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm.domain.errors import ValidationFailed
+from crm.domain.validation import clean_moment
 
 _PLACEHOLDER = re.compile(r"^\$[^$\s][^$]*\$$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
@@ -99,7 +100,8 @@ def phone(value: Any, field: str) -> str | None:
 
 
 def timestamp(value: Any, field: str) -> datetime | None:
-    """A moment as epoch milliseconds, epoch seconds or ISO 8601, as an aware UTC datetime."""
+    """A moment as epoch milliseconds, epoch seconds or ISO 8601, as an aware UTC datetime
+    in the range the domain accepts (`clean_moment`)."""
     if is_absent(value):
         return None
     if isinstance(value, bool):
@@ -109,7 +111,7 @@ def timestamp(value: Any, field: str) -> datetime | None:
     if isinstance(value, int | float):
         seconds = value / 1000 if abs(value) >= _MILLISECONDS_FROM else value
         try:
-            return datetime.fromtimestamp(seconds, UTC)
+            return clean_moment(datetime.fromtimestamp(seconds, UTC), field=field)
         except (OverflowError, OSError, ValueError):
             raise ValidationFailed(f"{value!r} is out of range", field=field) from None
     if not isinstance(value, str):
@@ -120,9 +122,7 @@ def timestamp(value: Any, field: str) -> datetime | None:
         raise ValidationFailed(
             f"{value!r} is not epoch milliseconds, epoch seconds or ISO 8601", field=field
         ) from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)  # a time without an offset is read as UTC
-    return moment.astimezone(UTC)
+    return clean_moment(moment, field=field)  # a time without an offset is read as UTC
 
 
 def duration(value: Any, field: str) -> int | None:

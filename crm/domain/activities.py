@@ -19,10 +19,10 @@ from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_mo
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
 from crm.domain.lookup import LookupService
-from crm.domain.pagination import Page, PageRequest, encode_cursor, page_request
+from crm.domain.pagination import Page, PageRequest, cursor_position, encode_cursor, page_request
 from crm.domain.phones import normalize
 from crm.domain.unset import UNSET, Maybe, is_set
-from crm.domain.validation import clean_text, now, parse_id
+from crm.domain.validation import clean_moment, clean_text, not_null, now, parse_id
 from crm.tables import Activity, Company, Contact, User
 
 MAX_CALL_ID_LENGTH = 128
@@ -30,7 +30,9 @@ MAX_NUMBER_LENGTH = 64
 MAX_SUBJECT_LENGTH = 255
 MAX_COMMENT_LENGTH = 10_000
 MAX_DURATION_S = 7 * 24 * 3600
-"""No call lasts a week; a larger duration is a unit mistake (milliseconds)."""
+"""No call lasts a week; a larger duration is a unit mistake (milliseconds). Calls are
+refused when they would last longer, and a length read back is never longer, so every
+length fits GraphQL's `Int`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +76,22 @@ def as_utc(value: datetime) -> datetime:
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    """Seconds from `start` to `end`; `None` when one is unknown, or when the span is longer
+    than any call (a row written before calls were bounded, or a status that arrived days
+    after the call started): such a length is not known, and would not fit an `Int`."""
     if start is None or end is None:
         return None
-    return max(0, round((end - start).total_seconds()))
+    return _plausible(max(0, round((end - start).total_seconds())))
+
+
+def _plausible(seconds: int) -> int | None:
+    return seconds if seconds <= MAX_DURATION_S else None
 
 
 def duration_of(row: Activity) -> int | None:
     """Seconds from start to end: as the phone system reported, else derived from the times."""
     if row.duration is not None:
-        return int(row.duration)
+        return _plausible(int(row.duration))
     return _seconds(row.started_at, row.ended_at)
 
 
@@ -136,7 +145,7 @@ class ActivityService:
         for condition in _filter_conditions(filter or ActivityFilter()):
             query = query.where(condition)
         if request.after is not None:
-            key, after_id = _cursor_position(request.after)
+            key, after_id = cursor_position(request.after)
             query = query.where(
                 (Activity.started_at < key)
                 | ((Activity.started_at == key) & (Activity.id < after_id))
@@ -170,7 +179,7 @@ class ActivityService:
         where = f"contact IN ({placeholders})"
         args: list[object] = list(contact_ids)
         if request.after is not None:
-            at, after_id = _cursor_position(request.after)
+            at, after_id = cursor_position(request.after)
             where += " AND (started_at < {} OR (started_at = {} AND id < {}))"
             args += [at, at, after_id]
         sql = (
@@ -282,6 +291,14 @@ class ActivityService:
         def keep(current: object) -> bool:
             return only_missing and current is not None
 
+        # Checked even where a repeated create keeps the first value: bad input is refused.
+        started_at = _moment(data.started_at, field="startedAt")
+        ended_at = (
+            clean_moment(data.ended_at, field="endedAt")
+            if is_set(data.ended_at) and data.ended_at is not None
+            else data.ended_at
+        )
+
         if is_set(data.from_number) and not keep(row.from_number):
             row.from_number = _number(data.from_number, field="fromNumber")
         if is_set(data.to_number) and not keep(row.to_number):
@@ -303,19 +320,26 @@ class ActivityService:
             row.contact = contact.id if contact else None
             if contact is not None and contact.company is not None and row.company is None:
                 row.company = contact.company
-        if is_set(data.started_at) and data.started_at is not None and not only_missing:
-            row.started_at = as_utc(data.started_at)
-        if is_set(data.ended_at) and not keep(row.ended_at):
+        if started_at is not None and not only_missing:
+            row.started_at = started_at
+        if is_set(ended_at) and not keep(row.ended_at):
             # A reported end time beats the time an end status happened to arrive.
-            row.ended_at = as_utc(data.ended_at) if data.ended_at is not None else None
+            row.ended_at = ended_at
         if is_set(data.duration) and not keep(row.duration):
             if data.duration is not None and not 0 <= data.duration <= MAX_DURATION_S:
                 raise ValidationFailed(
                     f"must be between 0 and {MAX_DURATION_S} seconds", field="duration"
                 )
             row.duration = data.duration
-        if row.ended_at is not None and row.ended_at < row.started_at:
-            raise ValidationFailed("is before the call started", field="endedAt")
+        if row.ended_at is not None:
+            field = "endedAt" if is_set(data.ended_at) else "startedAt"
+            if row.ended_at < row.started_at:
+                raise ValidationFailed("is before the call started", field="endedAt")
+            if (row.ended_at - row.started_at).total_seconds() > MAX_DURATION_S:
+                raise ValidationFailed(
+                    f"the call would last longer than {MAX_DURATION_S // 86_400} days",
+                    field=field,
+                )
         row.party_e164 = party_e164(
             row.direction, row.from_number, row.to_number, self._config.default_region
         )
@@ -403,9 +427,16 @@ def _move(row: Activity, target: ActivityStatus, *, at: datetime, strict: bool) 
 
 
 def _status(value: Maybe[str | ActivityStatus | None]) -> ActivityStatus | None:
-    if not is_set(value) or value is None:
+    if not is_set(value):
         return None
-    return ActivityStatus.parse(value)
+    return ActivityStatus.parse(not_null(value, field="status"))
+
+
+def _moment(value: Maybe[datetime | None], *, field: str) -> datetime | None:
+    """A given time that cannot be cleared (the start), checked; `None` when left out."""
+    if not is_set(value):
+        return None
+    return clean_moment(not_null(value, field=field), field=field)
 
 
 def call_sides(
@@ -437,14 +468,6 @@ def _number(value: str | None, *, field: str) -> str | None:
     return clean_text(value, field=field, max_length=MAX_NUMBER_LENGTH)
 
 
-def _cursor_position(after: tuple[str, str]) -> tuple[datetime, uuid.UUID]:
-    """The (started_at, id) of the last call a newest-first page showed."""
-    try:
-        return as_utc(datetime.fromisoformat(after[0])), uuid.UUID(after[1])
-    except ValueError:
-        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
-
-
 def _page(rows: list[Activity], limit: int) -> Page[Activity]:
     """The first `limit` of `rows` (fetched one beyond), with the cursor of the next page."""
     items = rows[:limit]
@@ -465,9 +488,13 @@ def _filter_conditions(f: ActivityFilter) -> list[Any]:
     if f.direction is not None:
         conditions.append(Activity.direction == CallDirection.parse(f.direction).value)
     if f.started_after is not None:
-        conditions.append(Activity.started_at >= as_utc(f.started_after))
+        conditions.append(
+            Activity.started_at >= clean_moment(f.started_after, field="startedAfter")
+        )
     if f.started_before is not None:
-        conditions.append(Activity.started_at < as_utc(f.started_before))
+        conditions.append(
+            Activity.started_at < clean_moment(f.started_before, field="startedBefore")
+        )
     if f.unassigned is True:
         conditions.append(Activity.contact.is_null())
     elif f.unassigned is False:

@@ -26,7 +26,7 @@ from crm.domain.phone_numbers import (
 from crm.domain.references import existing_user
 from crm.domain.search import contains_pattern, fold
 from crm.domain.unset import UNSET, Maybe, given, is_set
-from crm.domain.validation import clean_text, clean_url, now, parse_id
+from crm.domain.validation import clean_moment, clean_text, clean_url, now, parse_id
 from crm.tables import Company, Contact, PhoneNumber
 
 MAX_NAME_LENGTH = 200
@@ -117,7 +117,8 @@ class CompanyService:
                 WhereRaw("crm_company.search_text LIKE {} ESCAPE '\\'", contains_pattern(text))
             )
         if filter.updated_since is not None:
-            query = query.where(Company.updated_at >= filter.updated_since)
+            since = clean_moment(filter.updated_since, field="updatedSince")
+            query = query.where(Company.updated_at >= since)
         return await updated_at_page(
             query, request, updated_at=Company.updated_at, id_column=Company.id
         )

@@ -33,10 +33,11 @@ from crm.domain.phone_numbers import (
     prepare_phones,
     replace_phones,
 )
+from crm.domain.phones import is_internal_extension
 from crm.domain.references import existing_user
 from crm.domain.search import contact_search_text, contains_pattern
 from crm.domain.unset import UNSET, Maybe, given, is_set
-from crm.domain.validation import clean_email, clean_text, now, parse_id
+from crm.domain.validation import clean_email, clean_moment, clean_text, now, parse_id
 from crm.tables import Contact, PhoneNumber
 
 MAX_SEARCH_LENGTH = 200
@@ -139,7 +140,8 @@ class ContactService:
                 Contact.company == parse_id(filter.company_id, field="companyId", entity="company")
             )
         if filter.updated_since is not None:
-            query = query.where(Contact.updated_at >= filter.updated_since)
+            since = clean_moment(filter.updated_since, field="updatedSince")
+            query = query.where(Contact.updated_at >= since)
         return await updated_at_page(
             query, request, updated_at=Contact.updated_at, id_column=Contact.id
         )
@@ -188,7 +190,7 @@ class ContactService:
             if match_existing:
                 # Two retries of one create may arrive together: the second waits
                 # here until the first has committed, then finds its contact.
-                await lock_keys(_identity_keys(phones or [], contact.email))
+                await lock_keys(_identity_keys(self._matchable(phones or []), contact.email))
                 existing = await self._matching(phones or [], contact.email)
                 if existing is not None:
                     return existing, False
@@ -300,9 +302,14 @@ class ContactService:
     async def _matching(
         self, phones: builtins.list[PhoneNumber], email: str | None
     ) -> Contact | None:
-        """The oldest contact with one of these numbers (by E.164, else national) or this email."""
+        """The oldest contact with one of these numbers (by E.164, else national) or this email.
+
+        An internal extension's digits are no one's own: they never match (as in lookup).
+        """
         e164s = [phone.e164 for phone in phones if phone.e164]
-        nationals = [phone.national for phone in phones if not phone.e164 and phone.national]
+        nationals = [
+            phone.national for phone in self._matchable(phones) if not phone.e164 and phone.national
+        ]
         by_phone: Where | Or | None = None
         if e164s:
             by_phone = PhoneNumber.e164.is_in(e164s)
@@ -330,6 +337,11 @@ class ContactService:
             .first()
         )
         return result
+
+    def _matchable(self, phones: builtins.list[PhoneNumber]) -> builtins.list[PhoneNumber]:
+        """The numbers a duplicate check may match on: all but internal extensions."""
+        most = self._config.internal_extension_max_digits
+        return [p for p in phones if not is_internal_extension(p.e164, p.national, most)]
 
     async def _ranked_ids(
         self, company_ids: builtins.list[uuid.UUID], request: PageRequest

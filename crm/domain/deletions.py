@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from crm.domain.config import DomainConfig
 from crm.domain.pagination import Page, page_request, updated_at_page
+from crm.domain.validation import clean_moment
 from crm.tables import Deletion
 
 
@@ -44,7 +45,8 @@ class DeletionService:
             default=self._config.page_size_default,
             maximum=self._config.page_size_max,
         )
-        query = Deletion.objects().where(Deletion.deleted_at >= since)
+        start = clean_moment(since, field="since")
+        query = Deletion.objects().where(Deletion.deleted_at >= start)
         return await updated_at_page(
             query, request, updated_at=Deletion.deleted_at, id_column=Deletion.id
         )

@@ -19,7 +19,13 @@ from typing import Any, Literal, TypeVar
 
 from crm.db import fetch, row_from, select_list
 from crm.domain.config import DomainConfig
-from crm.domain.phones import SUFFIX_DIGITS, NormalizedPhone, normalize, readings
+from crm.domain.phones import (
+    SUFFIX_DIGITS,
+    NormalizedPhone,
+    is_internal_extension,
+    normalize,
+    readings,
+)
 from crm.tables import Company, Contact, PhoneNumber
 
 EntityKind = Literal["contact", "company"]
@@ -266,10 +272,8 @@ class LookupService:
         return [contact for row in rows if (contact := _rebuild(Contact, row, "c")) is not None]
 
     def _is_internal_extension(self, number: NormalizedPhone) -> bool:
-        return (
-            not number.has_country_code
-            and number.e164 is None
-            and len(number.national) <= self._config.internal_extension_max_digits
+        return not number.has_country_code and is_internal_extension(
+            number.e164, number.national, self._config.internal_extension_max_digits
         )
 
     def _is_own_number(self, found: list[NormalizedPhone]) -> bool:

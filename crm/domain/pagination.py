@@ -19,6 +19,11 @@ from piccolo.columns.combination import Or
 from piccolo.query.methods.objects import Objects
 
 from crm.domain.errors import ValidationFailed
+from crm.domain.validation import clean_moment
+
+MAX_CURSOR_LENGTH = 512
+"""Longer than any cursor this API makes (a time and an id, in base64)."""
+NOT_A_CURSOR = "not a cursor this API returned"
 
 T = TypeVar("T")
 
@@ -47,18 +52,36 @@ def encode_cursor(sort_key: str, row_id: str) -> str:
 
 def decode_cursor(cursor: str, *, field: str = "cursor") -> tuple[str, str]:
     """The (sort key, id) a cursor holds; a cursor we did not make is a validation error."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise ValidationFailed(NOT_A_CURSOR, field=field)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("not a cursor this API returned", field=field) from None
+    except (ValueError, UnicodeError, RecursionError):
+        raise ValidationFailed(NOT_A_CURSOR, field=field) from None
     if (
         not isinstance(value, list)
         or len(value) != 2
         or not all(isinstance(part, str) for part in value)
     ):
-        raise ValidationFailed("not a cursor this API returned", field=field)
+        raise ValidationFailed(NOT_A_CURSOR, field=field)
     return value[0], value[1]
+
+
+def cursor_position(after: tuple[str, str]) -> tuple[datetime, uuid.UUID]:
+    """The (time, id) a cursor of a time-ordered list holds, the time in UTC and in range."""
+    at_text, id_text = after
+    try:
+        at = datetime.fromisoformat(at_text)
+        row_id = uuid.UUID(id_text)
+    except ValueError:
+        raise ValidationFailed(NOT_A_CURSOR, field="cursor") from None
+    if at.tzinfo is None:
+        raise ValidationFailed(NOT_A_CURSOR, field="cursor")
+    try:
+        return clean_moment(at, field="cursor"), row_id
+    except ValidationFailed:
+        raise ValidationFailed(NOT_A_CURSOR, field="cursor") from None
 
 
 def page_request(
@@ -84,15 +107,7 @@ def updated_after(request: PageRequest) -> tuple[datetime, uuid.UUID] | None:
     """The (updated_at, id) position a cursor of an `updated_at`-ordered list holds."""
     if request.after is None:
         return None
-    at_text, id_text = request.after
-    try:
-        at = datetime.fromisoformat(at_text)
-        row_id = uuid.UUID(id_text)
-    except ValueError:
-        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
-    if at.tzinfo is None:
-        raise ValidationFailed("not a cursor this API returned", field="cursor")
-    return at, row_id
+    return cursor_position(request.after)
 
 
 def after_position(

@@ -16,7 +16,8 @@ from typing import Any
 from piccolo.columns import ForeignKey
 
 from crm.domain.errors import ValidationFailed
-from crm.domain.phones import normalize
+from crm.domain.phones import normalize_stored
+from crm.domain.validation import not_null
 from crm.tables import PhoneNumber
 
 MAX_PHONES = 20
@@ -43,7 +44,8 @@ class PhoneInput:
     """A number as a client gave it, with its kind."""
 
     number: str
-    kind: PhoneKind | str = PhoneKind.WORK
+    kind: PhoneKind | str | None = PhoneKind.WORK
+    """`None` (a client's explicit null) is refused: a number always has a kind."""
 
 
 def prepare_phones(
@@ -65,7 +67,7 @@ def prepare_phones(
     for position, phone in enumerate(phones):
         where = f"{field}.{position}"
         kind = _kind(phone.kind, allowed, field=f"{where}.kind")
-        normalized = normalize(phone.number, region, field=f"{where}.number")
+        normalized = normalize_stored(phone.number, region, field=f"{where}.number")
         key = (normalized.e164 or normalized.national, normalized.extension)
         if key in seen:
             raise ValidationFailed(f"{phone.number!r} is given twice", field=f"{where}.number")
@@ -116,9 +118,9 @@ async def phones_by_owner(
     return {owner_id: found.get(owner_id, []) for owner_id in owner_ids}
 
 
-def _kind(value: PhoneKind | str, allowed: frozenset[PhoneKind], *, field: str) -> PhoneKind:
+def _kind(value: PhoneKind | str | None, allowed: frozenset[PhoneKind], *, field: str) -> PhoneKind:
     try:
-        kind = PhoneKind(str(value).lower())
+        kind = PhoneKind(str(not_null(value, field=field)).lower())
     except ValueError:
         raise ValidationFailed(
             f"{value!r} is not a kind of number ({', '.join(sorted(allowed))})", field=field

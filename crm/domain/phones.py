@@ -26,6 +26,9 @@ SUFFIX_DIGITS = 7
 
 MAX_INPUT_LENGTH = 64
 MAX_DIGITS = 17
+MIN_DIGITS = 4
+"""The fewest digits a stored number has: no country's numbers are shorter (phonenumbers'
+metadata), so `0` or `12` is a typo, not a number to keep."""
 
 _INTERNATIONAL_PREFIXES = ("00", "011")
 _EXTENSION = re.compile(
@@ -170,6 +173,26 @@ def normalize(raw: str, default_region: str, *, field: str = "phone") -> Normali
     The keys a stored number is indexed under: the best of its `readings`.
     """
     return readings(raw, default_region, field=field)[0]
+
+
+def normalize_stored(raw: str, default_region: str, *, field: str = "phone") -> NormalizedPhone:
+    """`normalize` for a number to keep (a contact's, a company's, a user's): one with fewer
+    than `MIN_DIGITS` digits is refused. A lookup reads any input, an extension included."""
+    number = normalize(raw, default_region, field=field)
+    if len(number.national) < MIN_DIGITS:
+        raise ValidationFailed(
+            f"{raw!r} is too short to be a phone number (at least {MIN_DIGITS} digits)",
+            field=field,
+        )
+    return number
+
+
+def is_internal_extension(e164: str | None, national: str | None, max_digits: int) -> bool:
+    """Whether a number is an extension on the organisation's own phone system: no country
+    can be told and it has at most `max_digits` digits (the `internal_extension_max_digits`
+    setting). Lookup never matches such a number, and nothing else may match on it: two
+    contacts who share `4321` are people at two different switchboards."""
+    return e164 is None and national is not None and len(national) <= max_digits
 
 
 def _international(body: str, digits: str) -> str | None:

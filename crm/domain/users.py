@@ -5,15 +5,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from crm.db import rows_by_key
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
-from crm.domain.pagination import Page, encode_cursor, page_request
+from crm.domain.pagination import NOT_A_CURSOR, Page, encode_cursor, page_request
 from crm.domain.passwords import Passwords
-from crm.domain.phones import normalize
+from crm.domain.phones import normalize_stored
 from crm.domain.unset import UNSET, Maybe, is_set
-from crm.domain.validation import clean_email, clean_text, is_unique_violation, now, parse_id
+from crm.domain.validation import (
+    ascii_digits,
+    clean_email,
+    clean_text,
+    is_unique_violation,
+    not_null,
+    now,
+    parse_id,
+)
 from crm.tables import User
 
 MAX_EXTENSION_LENGTH = 16
@@ -23,14 +32,16 @@ MAX_EXTENSION_LENGTH = 16
 class UserInput:
     """Fields of a user; on update, `UNSET` leaves a field as it is."""
 
-    email: Maybe[str] = UNSET
-    password: Maybe[str] = UNSET
+    email: Maybe[str | None] = UNSET
+    password: Maybe[str | None] = UNSET
     first_name: Maybe[str | None] = UNSET
     last_name: Maybe[str | None] = UNSET
     phone: Maybe[str | None] = UNSET
     extension: Maybe[str | None] = UNSET
-    is_active: Maybe[bool] = UNSET
-    is_admin: Maybe[bool] = UNSET
+    """Digits only; at most one active user has a given extension."""
+    is_active: Maybe[bool | None] = UNSET
+    is_admin: Maybe[bool | None] = UNSET
+    """`email`, `password`, `is_active` and `is_admin` cannot be cleared: `None` is refused."""
 
 
 class UserService:
@@ -52,7 +63,11 @@ class UserService:
         return await rows_by_key(User, User.id, ids)
 
     async def by_email(self, email: str) -> User | None:
-        cleaned = clean_email(email)
+        """The user with this address (in any of its forms); `None` for no address at all."""
+        try:
+            cleaned = clean_email(email)
+        except ValidationFailed:
+            return None  # no user has an address that could not be stored
         if cleaned is None:
             return None
         return await User.objects().where(User.email == cleaned).first()
@@ -75,7 +90,11 @@ class UserService:
         if active is not None:
             query = query.where(User.is_active == active)
         if request.after is not None:
-            query = query.where(User.id > parse_id(request.after[1], field="cursor"))
+            try:
+                after_id = uuid.UUID(request.after[1])
+            except ValueError:
+                raise ValidationFailed(NOT_A_CURSOR, field="cursor") from None
+            query = query.where(User.id > after_id)
         rows = list(await query)
         more = len(rows) > request.limit
         rows = rows[: request.limit]
@@ -87,34 +106,54 @@ class UserService:
             raise ValidationFailed("is required", field="email")
         if not is_set(data.password):
             raise ValidationFailed("is required", field="password")
-        user = User(password_hash=await self._passwords.hash(data.password))
+        user = User()
         self._apply(user, data)
-        if await self.by_email(user.email) is not None:
-            raise Conflict(f"a user with email {user.email} exists", field="email")
+        user.password_hash = await self._passwords.hash(not_null(data.password, field="password"))
+        await self._refuse_duplicates(user, None)
         try:
             await user.save()
         except Exception as exc:
             if is_unique_violation(exc):
-                raise Conflict(f"a user with email {user.email} exists", field="email") from None
+                await self._refuse_duplicates(user, None)
             raise
         return user
 
     async def update(self, user_id: str | uuid.UUID, data: UserInput) -> User:
         user = await self.get(user_id)
-        old_email = user.email
         self._apply(user, data)
         if is_set(data.password):
-            user.password_hash = await self._passwords.hash(data.password)
-        if user.email != old_email and await self.by_email(user.email) is not None:
-            raise Conflict(f"a user with email {user.email} exists", field="email")
+            user.password_hash = await self._passwords.hash(
+                not_null(data.password, field="password")
+            )
+        await self._refuse_duplicates(user, user.id)
         user.updated_at = now()
         try:
             await user.save()
         except Exception as exc:
-            if is_unique_violation(exc):
-                raise Conflict(f"a user with email {user.email} exists", field="email") from None
+            if is_unique_violation(exc):  # another write got there between check and save
+                await self._refuse_duplicates(user, user.id)
             raise
         return user
+
+    async def _refuse_duplicates(self, user: User, own_id: uuid.UUID | None) -> None:
+        """CONFLICT naming the field when another user has this email, or (both active)
+        this extension: calls to a shared extension could not tell whose they are."""
+
+        async def taken(condition: Any) -> bool:
+            if own_id is not None:
+                condition = condition & (User.id != own_id)
+            return bool(await User.exists().where(condition))
+
+        if await taken(User.email == user.email):
+            raise Conflict(f"a user with email {user.email} exists", field="email")
+        if (
+            user.extension is not None
+            and user.is_active
+            and await taken((User.extension == user.extension) & User.is_active.eq(True))
+        ):
+            raise Conflict(
+                f"an active user already has extension {user.extension}", field="extension"
+            )
 
     async def authenticate(self, email: str, password: str) -> User | None:
         """The active user with these credentials, or `None`; the same work either way."""
@@ -136,14 +175,16 @@ class UserService:
             phone = clean_text(data.phone, field="phone", max_length=64)
             user.phone = phone
             user.phone_e164 = (
-                normalize(phone, self._config.default_region, field="phone").e164 if phone else None
+                normalize_stored(phone, self._config.default_region, field="phone").e164
+                if phone
+                else None
             )
         if is_set(data.extension):
             ext = clean_text(data.extension, field="extension", max_length=MAX_EXTENSION_LENGTH)
-            if ext is not None and not ext.isdigit():
-                raise ValidationFailed("must be digits only", field="extension")
+            if ext is not None and not ascii_digits(ext):
+                raise ValidationFailed("must be digits 0-9 only", field="extension")
             user.extension = ext
         if is_set(data.is_active):
-            user.is_active = data.is_active
+            user.is_active = not_null(data.is_active, field="isActive")
         if is_set(data.is_admin):
-            user.is_admin = data.is_admin
+            user.is_admin = not_null(data.is_admin, field="isAdmin")

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 import uuid
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import asyncpg
 
 from crm.domain.errors import NotFound, ValidationFailed
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Unicode categories no one can see or type on purpose in an address: controls, format
+# characters (zero-width spaces and joiners, bidi controls), private use, unassigned.
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cn"})
+
+EARLIEST_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
+"""No record of the CRM is older: phone systems count time from the Unix epoch."""
+LATEST_MOMENT = datetime(2100, 1, 1, tzinfo=UTC)
+"""No record of the CRM is this far ahead; beyond, a time is a mistake (or an attack on
+the conversions near the year 9999)."""
+
+T = TypeVar("T")
 
 
 def parse_id(value: str | uuid.UUID, *, field: str = "id", entity: str = "record") -> uuid.UUID:
@@ -41,13 +54,59 @@ def clean_text(
 
 
 def clean_email(value: str | None, *, field: str = "email", required: bool = False) -> str | None:
-    """A lowercased, plausible email address, or `None` when empty."""
+    """A plausible email address in its one stored form, or `None` when empty.
+
+    The stored form is `email_key`'s: two ways of writing one address (a fullwidth
+    letter, another case) are one address. Characters nobody can see (zero-width,
+    bidi controls) would make a second address that looks like the first: refused.
+    """
     text = clean_text(value, field=field, max_length=255, required=required)
     if text is None:
         return None
-    if not _EMAIL.match(text):
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        raise ValidationFailed("must not contain invisible or control characters", field=field)
+    key = email_key(text)
+    if not _EMAIL.match(key) or len(key) > 255:
         raise ValidationFailed(f"{text!r} is not an email address", field=field)
-    return text.lower()
+    return key
+
+
+def email_key(text: str) -> str:
+    """The stored form of an email address: NFKC-normalized, then case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def not_null(value: T | None, *, field: str) -> T:
+    """A value a client gave for a field that cannot be empty; `null` is refused.
+
+    Leaving the field out keeps it as it is (or its default, on create); an explicit
+    `null` would clear it, which such a field cannot be.
+    """
+    if value is None:
+        raise ValidationFailed("must not be null (leave it out to keep it)", field=field)
+    return value
+
+
+def clean_moment(value: datetime, *, field: str) -> datetime:
+    """A time a client gave, in UTC (one without an offset is UTC already), between
+    `EARLIEST_MOMENT` and `LATEST_MOMENT`; every time the CRM reads goes through here."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        moment = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        moment = None  # the year 1 east of UTC, or 9999 west of it
+    if moment is None or not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise ValidationFailed(
+            f"must be from {EARLIEST_MOMENT.date()} up to {LATEST_MOMENT.date()} (UTC)",
+            field=field,
+        )
+    return moment
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether `text` is digits 0-9 only (`str.isdigit` also takes `²` and `٣`)."""
+    return bool(text) and text.isascii() and text.isdigit()
 
 
 def clean_url(value: str | None, *, field: str) -> str | None:

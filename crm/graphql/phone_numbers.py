@@ -56,10 +56,7 @@ def phone_inputs(
     """The domain's form of a given phones list; left out stays unset."""
     if phones is UNSET or phones is None:
         return phones
-    return [
-        phone_numbers.PhoneInput(number=phone.number, kind=phone.kind or PhoneKind.WORK)
-        for phone in phones
-    ]
+    return [phone_numbers.PhoneInput(number=phone.number, kind=phone.kind) for phone in phones]
 
 
 def phone_types(rows: list[PhoneNumberRow] | None) -> list[PhoneNumberType]:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import State
+from litestar.exceptions import ClientException, SerializationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, Parameter, QueryParameter
@@ -66,7 +67,9 @@ def route_handler(hook: Hook, operations: Operations) -> HTTPRouteHandler:
         if hook.operation is None:
             raise ValueError(f"{hook.name}: neither an operation nor a handler")
         endpoint = _generic_endpoint(hook, operations)
+    has_body = hook.handler is None and any(i.where == "body" for i in hook.inputs)
     return HTTPRouteHandler(
+        before_request=read_json_body if has_body else None,
         path=hook.litestar_path,
         http_method=hook.method,
         status_code=hook.status,
@@ -76,6 +79,21 @@ def route_handler(hook: Hook, operations: Operations) -> HTTPRouteHandler:
         description=_description(hook),
         responses=ERROR_RESPONSES,
     )(endpoint)
+
+
+async def read_json_body(request: Request[Any, Any, Any]) -> None:
+    """Parse the JSON body before Litestar reads it into the handler's fields, so that a
+    body nested deeper than the parser goes (`[[[[...`) is a 400 saying so, not a 500.
+
+    Other faults (invalid UTF-8, not JSON) are left to Litestar, which answers them 400.
+    """
+    try:
+        await request.json()
+    except RecursionError:
+        raise ClientException("the JSON body is nested too deeply") from None
+    except SerializationException:
+        return None
+    return None
 
 
 def hook_principal(principal: Principal | None) -> Principal | None:

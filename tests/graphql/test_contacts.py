@@ -141,11 +141,11 @@ async def test_match_existing_returns_the_contact_with_the_same_number_in_anothe
 async def test_match_existing_compares_national_digits_when_a_number_has_no_country(
     client: httpx.AsyncClient,
 ) -> None:
-    existing = await create_contact(client, firstName="Ann", phones=[{"number": "12-345"}])
+    existing = await create_contact(client, firstName="Ann", phones=[{"number": "123-4567"}])
     data = await gql(
         client,
         CREATE_CONTACT,
-        {"input": {"phones": [{"number": "12345"}]}, "match": True},
+        {"input": {"phones": [{"number": "1234567"}]}, "match": True},
     )
     assert data["createContact"] == {"created": False, "contact": existing}
 
