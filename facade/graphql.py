@@ -10,6 +10,7 @@ from strawberry.litestar import make_graphql_controller
 
 from crm.domain.principal import Principal
 from crm.graphql.context import Context, new_context
+from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings
 
@@ -20,11 +21,13 @@ def request_principal(request: Request[Any, Any, Any]) -> Principal | None:
     return principal if isinstance(principal, Principal) else None
 
 
-async def graphql_context(request: Request[Any, Any, Any], state: State) -> Context:
-    return new_context(state.services, request_principal(request))
-
-
 def graphql_controller(settings: Settings) -> type:
+    limits = budgets(settings)
+
+    async def graphql_context(request: Request[Any, Any, Any], state: State) -> Context:
+        principal = request_principal(request)
+        return new_context(state.services, principal, limits.for_principal(principal))
+
     return make_graphql_controller(
         schema,
         path="/graphql",
