@@ -229,7 +229,7 @@ class _Measure:
 
     def operation(self, operation: OperationDefinitionNode) -> None:
         root = self.schema.get_root_type(operation.operation)
-        self.selections(operation.selection_set, root, 1, 1, frozenset(), paged=False)
+        self.selections(operation.selection_set, root, 1, 1, frozenset(), paged=None)
 
     def selections(
         self,
@@ -239,7 +239,7 @@ class _Measure:
         depth: int,
         fragments: frozenset[str],
         *,
-        paged: bool,
+        paged: int | None,
     ) -> None:
         budget = self.budget
         if depth > budget.max_depth:
@@ -284,7 +284,7 @@ class _Measure:
             if field.selection_set is None:
                 continue
             definition = self.definition(field_parent, field.name.value)
-            size, child_paged = self.size(field, definition, paged=paged)
+            size, passed_on = self.size(field, definition, paged=paged)
             child = get_named_type(definition.type) if definition else None
             self.selections(
                 field.selection_set,
@@ -292,7 +292,7 @@ class _Measure:
                 count * size,
                 depth + 1,
                 field_fragments,
-                paged=child_paged,
+                paged=passed_on,
             )
 
     def charge(self, amount: int) -> None:
@@ -364,22 +364,28 @@ class _Measure:
         return None  # an unknown type or field: validation reports it
 
     def size(
-        self, field: FieldNode, definition: GraphQLField | None, *, paged: bool
-    ) -> tuple[int, bool]:
-        """How many items `field` multiplies its selections by, and whether that was a page
-        size (so that the list inside a connection, its `nodes`, counts once)."""
+        self, field: FieldNode, definition: GraphQLField | None, *, paged: int | None
+    ) -> tuple[int, int | None]:
+        """How many items `field` multiplies its selections by, and the page size it passes
+        on to them: a connection's page size is the size of the list inside it (`nodes`),
+        while the connection itself and its `pageInfo` resolve once.
+
+        `paged` is the page size the field's parent passed on, if any.
+        """
         if definition is None:
-            return 1, False
-        for name in PAGE_SIZE_ARGUMENTS:
-            argument = definition.args.get(name)
-            if argument is not None:
-                return self.page_size(field, name, argument.default_value), True
+            return 1, None
         field_type = definition.type
         if isinstance(field_type, GraphQLNonNull):
             field_type = field_type.of_type
-        if isinstance(field_type, GraphQLList):
-            return (1 if paged else UNPAGED_LIST_SIZE), False
-        return 1, False
+        is_list = isinstance(field_type, GraphQLList)
+        for name in PAGE_SIZE_ARGUMENTS:
+            argument = definition.args.get(name)
+            if argument is not None:
+                size = self.page_size(field, name, argument.default_value)
+                return (size, None) if is_list else (1, size)
+        if is_list:
+            return (UNPAGED_LIST_SIZE if paged is None else paged), None
+        return 1, None
 
     def page_size(self, field: FieldNode, name: str, default: object) -> int:
         budget = self.budget
