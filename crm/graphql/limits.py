@@ -74,6 +74,13 @@ introspection of this schema resolves. Its selections are not counted again: gra
 _OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
 _CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})
 
+CHARACTERS_PER_TOKEN = 100
+"""A document may hold this many characters per token it may hold: a token limit alone
+lets one string literal of any length through, to be parsed and cached."""
+
+CACHED_SCAN_CHARACTERS = 20_000
+"""Documents up to this long have their scan cached (a client sends the same few)."""
+
 BRACKET_SLACK = 10
 """Brackets a document may nest beyond its field depth (arguments, lists, input objects)."""
 
@@ -157,8 +164,14 @@ class Shape:
     """The deepest bracket nesting seen in the tokens counted."""
 
 
-@lru_cache(maxsize=256)
 def scan(query: str, max_tokens: int) -> Shape:
+    """`count_tokens`, cached for documents of ordinary length."""
+    if len(query) <= CACHED_SCAN_CHARACTERS:
+        return _cached_count(query, max_tokens)
+    return count_tokens(query, max_tokens)
+
+
+def count_tokens(query: str, max_tokens: int) -> Shape:
     """Count `query`'s tokens (at most `max_tokens + 1`) and their bracket nesting."""
     lexer = Lexer(Source(query))
     tokens = nesting = deepest = 0
@@ -178,8 +191,18 @@ def scan(query: str, max_tokens: int) -> Shape:
     return Shape(tokens=tokens, nesting=deepest)
 
 
+_cached_count = lru_cache(maxsize=256)(count_tokens)
+
+
 def check_shape(query: str, budget: Budget) -> GraphQLError | None:
     """The refusal for a document too large or too deeply nested to parse, if it is."""
+    if len(query) > budget.max_tokens * CHARACTERS_PER_TOKEN:
+        return refusal(
+            LimitCode.QUERY_TOO_LARGE,
+            f"The document is longer than {budget.max_tokens * CHARACTERS_PER_TOKEN} "
+            f"characters ({CHARACTERS_PER_TOKEN} for each token {budget.tokens_setting} "
+            f"allows{budget.who}); send long values as variables.",
+        )
     shape = scan(query, budget.max_tokens)
     if shape.tokens > budget.max_tokens:
         return refusal(
