@@ -67,9 +67,10 @@ PAGE_SIZE_ARGUMENTS = ("first", "limit")
 """The arguments that set how many items a list field returns."""
 
 INTROSPECTION_COST = {"__schema": 2500, "__type": 50}
-"""What an introspection field counts as, its selections included: about what a full
-introspection of this schema resolves. Its selections are not counted again: graphql-core's
-`MaxIntrospectionDepthRule` (a validation rule) bounds how deeply they may nest."""
+"""What an introspection field counts as, its selections included: of the order of what a
+full introspection of this schema resolves (3,557 fields, measured). Its selections are not
+counted again: graphql-core's `MaxIntrospectionDepthRule` (a validation rule) bounds how
+deeply they may nest."""
 
 _OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
 _CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 
+from crm.graphql.limits import Budget, budgets
 from facade.app import create_app
 from tests.conftest import full_access_key, make_settings
 from tests.graphql.crm_records import create_company, create_contact
@@ -232,3 +233,11 @@ async def test_limits_timeout_cancels_execution_with_a_code(tmp_path: Path) -> N
         users = await http.get("/ringotel/v1/users")
         assert users.status_code == 200, users.text
         assert (await http.get("/health")).status_code == 200
+
+
+def test_limits_default_budget_is_the_settings_defaults(tmp_path: Path) -> None:
+    # a context without a budget (schema.execute in-process) gets the signed-in defaults
+    limits = budgets(make_settings(tmp_path))
+    assert limits.signed_in == Budget()
+    assert limits.anonymous.max_tokens < limits.signed_in.max_tokens
+    assert not limits.anonymous.introspection
