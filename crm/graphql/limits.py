@@ -232,6 +232,9 @@ class _Refused(Exception):
 
 
 _Collected = tuple[FieldNode, GraphQLNamedType | None, frozenset[str]]
+"""A field, the type it is selected on, and the fragments spread on the way to it."""
+_Place = tuple[SelectionSetNode, GraphQLNamedType | None, frozenset[str]]
+"""A selection set, the type it selects on, and the fragments spread on the way to it."""
 
 
 class _Measure:
@@ -253,71 +256,70 @@ class _Measure:
 
     def operation(self, operation: OperationDefinitionNode) -> None:
         root = self.schema.get_root_type(operation.operation)
-        self.selections(operation.selection_set, root, 1, 1, frozenset(), paged=None)
+        self.selections([(operation.selection_set, root, frozenset())], 1, 1, paged=None)
 
-    def selections(
-        self,
-        selection_set: SelectionSetNode,
-        parent: GraphQLNamedType | None,
-        count: int,
-        depth: int,
-        fragments: frozenset[str],
-        *,
-        paged: int | None,
-    ) -> None:
+    def selections(self, sets: list[_Place], count: int, depth: int, *, paged: int | None) -> None:
+        """Measure `sets`, the selection sets of the fields of one response name (GraphQL
+        merges them into one), each resolved `count` times."""
         budget = self.budget
         if depth > budget.max_depth:
             raise _Refused(_too_deep(budget, f"fields nested more than {budget.max_depth} deep"))
-        fields = self.collect(selection_set, parent, fragments)
-        keys: dict[str, int] = {}
-        for field, field_parent, field_fragments in fields:
-            key = (field.alias or field.name).value
-            keys[key] = keys.get(key, 0) + 1
-            if keys[key] > budget.max_repeats:
+        by_key: dict[str, list[_Collected]] = {}
+        for selection_set, parent, fragments in sets:
+            for collected in self.collect(selection_set, parent, fragments):
+                field = collected[0]
+                by_key.setdefault((field.alias or field.name).value, []).append(collected)
+        for key, group in by_key.items():
+            self.group(key, group, count, depth, paged=paged)
+
+    def group(
+        self, key: str, group: list[_Collected], count: int, depth: int, *, paged: int | None
+    ) -> None:
+        """Measure the fields selected under one response name in one (merged) place."""
+        budget = self.budget
+        if len(group) > budget.max_repeats:
+            raise _Refused(
+                refusal(
+                    LimitCode.QUERY_TOO_COMPLEX,
+                    f"The field {key!r} is selected more than {budget.max_repeats} times in "
+                    f"one place; CRM_GRAPHQL_MAX_REPEATS allows {budget.max_repeats}.",
+                )
+            )
+        self.aliases += sum(1 for field, _, _ in group if field.alias)
+        if self.aliases > budget.max_aliases:
+            raise _Refused(
+                refusal(
+                    LimitCode.TOO_MANY_ALIASES,
+                    f"The document has more than {budget.max_aliases} aliases, "
+                    "the most CRM_GRAPHQL_MAX_ALIASES allows.",
+                )
+            )
+        field, parent, _ = group[0]
+        introspection = INTROSPECTION_COST.get(field.name.value)
+        if introspection is not None:
+            if not budget.introspection:
                 raise _Refused(
                     refusal(
-                        LimitCode.QUERY_TOO_COMPLEX,
-                        f"The field {key!r} is selected more than {budget.max_repeats} "
-                        "times in one place; CRM_GRAPHQL_MAX_REPEATS allows "
-                        f"{budget.max_repeats}.",
+                        ErrorCode.FORBIDDEN,
+                        "Introspection needs a credential "
+                        "(CRM_GRAPHQL_PUBLIC_INTROSPECTION is off).",
                     )
                 )
-            if field.alias:
-                self.aliases += 1
-                if self.aliases > budget.max_aliases:
-                    raise _Refused(
-                        refusal(
-                            LimitCode.TOO_MANY_ALIASES,
-                            f"The document has more than {budget.max_aliases} aliases, "
-                            f"the most CRM_GRAPHQL_MAX_ALIASES allows.",
-                        )
-                    )
-            introspection = INTROSPECTION_COST.get(field.name.value)
-            if introspection is not None:
-                if not budget.introspection:
-                    raise _Refused(
-                        refusal(
-                            ErrorCode.FORBIDDEN,
-                            "Introspection needs a credential "
-                            "(CRM_GRAPHQL_PUBLIC_INTROSPECTION is off).",
-                        )
-                    )
-                self.charge(count * introspection)
-                continue
-            self.charge(count)
-            if field.selection_set is None:
-                continue
-            definition = self.definition(field_parent, field.name.value)
-            size, passed_on = self.size(field, definition, paged=paged)
-            child = get_named_type(definition.type) if definition else None
-            self.selections(
-                field.selection_set,
-                child,
-                count * size,
-                depth + 1,
-                field_fragments,
-                paged=passed_on,
-            )
+            self.charge(count * introspection)
+            return
+        self.charge(count)  # fields of one response name resolve once
+        definition = self.definition(parent, field.name.value)
+        child = get_named_type(definition.type) if definition else None
+        size, passed_on = 1, None
+        children: list[_Place] = []
+        for member, _, fragments in group:
+            if member.selection_set is not None:
+                member_size, member_passed_on = self.size(member, definition, paged=paged)
+                size = max(size, member_size)
+                passed_on = max(passed_on or 0, member_passed_on or 0) or None
+                children.append((member.selection_set, child, fragments))
+        if children:
+            self.selections(children, count * size, depth + 1, paged=passed_on)
 
     def charge(self, amount: int) -> None:
         self.cost += amount
@@ -341,9 +343,7 @@ class _Measure:
         """The fields of one selection set, inline fragments and spreads expanded (a stack,
         not recursion: fragments may spread fragments without nesting any field)."""
         collected: list[_Collected] = []
-        stack: list[tuple[SelectionSetNode, GraphQLNamedType | None, frozenset[str]]] = [
-            (selection_set, parent, fragments)
-        ]
+        stack: list[_Place] = [(selection_set, parent, fragments)]
         while stack:
             current, current_parent, seen = stack.pop()
             for selection in current.selections:

@@ -110,6 +110,23 @@ async def test_limits_one_field_repeated_refused_before_validation(
     assert "CRM_GRAPHQL_MAX_REPEATS" in error["message"]
 
 
+async def test_limits_repeats_count_across_the_fields_graphql_merges(
+    client: httpx.AsyncClient,
+) -> None:
+    # 10 `company` (allowed) each holding 9 `contacts` (allowed): merged, 90 `contacts`,
+    # whose pairwise comparison took graphql-core's validation a third of a second
+    inner = " ".join(["contacts(first: 1) { nodes { id } }"] * 9)
+    query = "{ contacts(first: 1) { nodes { " + " ".join([f"company {{ {inner} }}"] * 10) + " } } }"
+    error = only_error(await gql_errors(client, query), "QUERY_TOO_COMPLEX")
+    assert "'contacts'" in error["message"]
+    # the same fragment spread in one place repeats its fields as well
+    spreads = " ".join(["...Names"] * 11)
+    query = (
+        f"{{ contacts(first: 1) {{ nodes {{ {spreads} }} }} }} fragment Names on Contact {{ id }}"
+    )
+    only_error(await gql_errors(client, query), "QUERY_TOO_COMPLEX")
+
+
 async def test_limits_hundred_nested_levels_refused_with_a_code(
     client: httpx.AsyncClient,
 ) -> None:
