@@ -78,6 +78,33 @@ class Settings(BaseSettings):
     page_size_max: Annotated[int, Field(ge=1, le=10_000)] = 500
     """The largest `limit` a client may ask for; larger ones are capped."""
 
+    graphql_max_tokens: Annotated[int, Field(ge=100, le=100_000)] = 2000
+    """Most tokens (names, brackets, values) in one GraphQL document; counted before parsing."""
+
+    graphql_max_depth: Annotated[int, Field(ge=3, le=50)] = 12
+    """Deepest nesting of fields in one GraphQL operation, fragments expanded."""
+
+    graphql_max_aliases: Annotated[int, Field(ge=0, le=1000)] = 30
+    """Most aliased fields in one GraphQL operation, fragments expanded."""
+
+    graphql_max_repeats: Annotated[int, Field(ge=1, le=100)] = 10
+    """Most times one field (one response name) may be selected in one selection set."""
+
+    graphql_max_cost: Annotated[int, Field(ge=100, le=1_000_000)] = 5000
+    """Most fields one GraphQL operation may resolve, page sizes multiplied through nested lists."""
+
+    graphql_anonymous_max_tokens: Annotated[int, Field(ge=10, le=100_000)] = 500
+    """`CRM_GRAPHQL_MAX_TOKENS` for a request without credentials."""
+
+    graphql_anonymous_max_cost: Annotated[int, Field(ge=10, le=1_000_000)] = 3000
+    """`CRM_GRAPHQL_MAX_COST` for a request without credentials."""
+
+    graphql_timeout_s: Annotated[float, Field(gt=0, le=600)] = 10.0
+    """Longest one GraphQL request may run, in seconds; then it is cancelled (code TIMEOUT)."""
+
+    graphql_public_introspection: bool = False
+    """Answer GraphQL introspection (`__schema`, `__type`) to requests without credentials."""
+
     db_pool_min: Annotated[int, Field(ge=1, le=1000)] = 2
     """Smallest number of open PostgreSQL connections per process."""
 

@@ -1,17 +1,36 @@
-"""`/graphql`: Strawberry's Litestar controller with our typed context."""
+"""`/graphql`: Strawberry's Litestar controller with our typed context.
+
+On top of Strawberry's controller: a body that is not JSON (invalid UTF-8, arrays
+nested past what the decoder can follow) is a 400 with a code, never a 500; every
+transport-level refusal is a GraphQL-shaped JSON error with a code; and a client
+whose `Accept` prefers `application/graphql-response+json` (the GraphQL-over-HTTP
+media type) gets it, with 400 when the request failed before execution (parse,
+validation, limits, variables), as that specification asks.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from cross_web import HTTPException
+from litestar import Request, Response
 from litestar.datastructures import State
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.litestar import make_graphql_controller
+from strawberry.types import ExecutionResult
 
 from crm.domain.principal import Principal
 from crm.graphql.context import Context, new_context
+from crm.graphql.limits import LimitCode, budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_REQUEST_ERROR = "crm.graphql_request_error"
+"""Set in the request's scope when its result is a request error (nothing was executed)."""
+
+_HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def request_principal(request: Request[Any, Any, Any]) -> Principal | None:
@@ -20,12 +39,34 @@ def request_principal(request: Request[Any, Any, Any]) -> Principal | None:
     return principal if isinstance(principal, Principal) else None
 
 
-async def graphql_context(request: Request[Any, Any, Any], state: State) -> Context:
-    return new_context(state.services, request_principal(request))
+def response_media_type(request: Request[Any, Any, Any]) -> str:
+    """`application/graphql-response+json` when the client's Accept prefers it, else JSON
+    (also for `*/*` and no Accept at all, as GraphQL-over-HTTP says for older clients)."""
+    return request.accept.best_match([JSON, GRAPHQL_RESPONSE], default=JSON)
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """A result without data whose errors concern the request itself (none has a path);
+    a time limit reached while executing is not one."""
+    errors = result.errors or []
+    return (
+        result.data is None
+        and bool(errors)
+        and all(
+            error.path is None and (error.extensions or {}).get("code") != LimitCode.TIMEOUT.value
+            for error in errors
+        )
+    )
 
 
 def graphql_controller(settings: Settings) -> type:
-    return make_graphql_controller(
+    limits = budgets(settings)
+
+    async def graphql_context(request: Request[Any, Any, Any], state: State) -> Context:
+        principal = request_principal(request)
+        return new_context(state.services, principal, limits.for_principal(principal))
+
+    base = make_graphql_controller(
         schema,
         path="/graphql",
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -33,3 +74,41 @@ def graphql_controller(settings: Settings) -> type:
         multipart_uploads_enabled=True,
         allow_queries_via_get=False,
     )
+
+    class CrmGraphQLController(base):  # type: ignore[valid-type,misc]
+        def decode_json(self, data: str | bytes) -> object:
+            try:
+                return super().decode_json(data)
+            except UnicodeDecodeError:
+                raise HTTPException(400, "The request body is not valid UTF-8.") from None
+            except RecursionError:
+                raise HTTPException(400, "The request body's JSON is nested too deeply.") from None
+
+        async def process_result(
+            self, request: Request[Any, Any, Any], result: ExecutionResult
+        ) -> GraphQLHTTPResponse:
+            response: GraphQLHTTPResponse = await super().process_result(request, result)
+            if response_media_type(request) == GRAPHQL_RESPONSE and is_request_error(result):
+                request.scope[_REQUEST_ERROR] = True  # type: ignore[literal-required]
+                response.pop("data", None)  # a request error has no `data` entry
+            return response
+
+        async def execute_request(
+            self, request: Request[Any, Any, Any], context: Any, root_value: Any
+        ) -> Response[Any]:
+            media_type = response_media_type(request)
+            try:
+                response: Response[Any] = await self.run(
+                    request, context=context, root_value=root_value
+                )
+            except HTTPException as exc:
+                code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+                body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
+                return Response(body, status_code=exc.status_code, media_type=media_type)
+            if media_type == GRAPHQL_RESPONSE and response.media_type == JSON:
+                response.media_type = GRAPHQL_RESPONSE
+                if request.scope.get(_REQUEST_ERROR):
+                    response.status_code = 400
+            return response
+
+    return CrmGraphQLController

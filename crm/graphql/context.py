@@ -9,6 +9,7 @@ from strawberry.litestar import BaseContext
 
 from crm.domain.principal import Principal
 from crm.domain.services import Services
+from crm.graphql.limits import Budget
 from crm.graphql.loaders import Loaders
 
 
@@ -18,11 +19,15 @@ class Context(BaseContext, kw_only=True):
     services: Services
     principal: Principal | None
     loaders: Loaders
+    budget: Budget | None = None
+    """What the request may ask for (see `crm.graphql.limits`); None: the default budget."""
 
 
-def new_context(services: Services, principal: Principal | None) -> Context:
+def new_context(
+    services: Services, principal: Principal | None, budget: Budget | None = None
+) -> Context:
     """A context with fresh DataLoaders, so no cached row outlives its request."""
-    return Context(services=services, principal=principal, loaders=Loaders(services))
+    return Context(services=services, principal=principal, loaders=Loaders(services), budget=budget)
 
 
 if TYPE_CHECKING:

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import ExecutionResult, GraphQLError, VariableDefinitionNode
+from graphql import (
+    BREAK,
+    ArgumentNode,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLScalarType,
+    GraphQLSchema,
+    ObjectFieldNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    ValueNode,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    get_named_type,
+    visit,
+)
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
@@ -22,15 +39,60 @@ def should_mask(error: GraphQLError) -> bool:
     return not isinstance(original, DomainError | GraphQLError | StrawberryInputCoercionError)
 
 
-def bad_input_error(error: GraphQLError) -> GraphQLError:
+def bad_input_error(
+    error: GraphQLError, document: DocumentNode | None = None, schema: GraphQLSchema | None = None
+) -> GraphQLError:
     """A value a scalar could not read (a malformed DateTime, say) as a VALIDATION error
-    naming the variable it came in, like the domain's own validation errors.
+    naming the variable it came in, or the argument or input field it was written in,
+    like the domain's own validation errors.
     """
     node = error.nodes[0] if error.nodes else None
+    nodes = error.nodes
     extensions: dict[str, str] = {"code": ErrorCode.VALIDATION.value}
     if isinstance(node, VariableDefinitionNode):
         extensions["field"] = node.variable.name.value
-    return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=extensions)
+    elif node is None and document is not None and schema is not None:
+        found = literal_refused(document, schema, error.message)
+        if found is not None:
+            extensions["field"], value = found
+            nodes = [value]
+    return GraphQLError(error.message, nodes=nodes, path=error.path, extensions=extensions)
+
+
+def literal_refused(
+    document: DocumentNode, schema: GraphQLSchema, message: str
+) -> tuple[str, ValueNode] | None:
+    """The argument or input field whose literal a scalar refuses with `message`.
+
+    graphql-core reports a scalar's own refusal of a literal as the scalar raised it,
+    without the node it was written at, so the node is looked for again here.
+    """
+    type_info = TypeInfo(schema)
+    found: list[tuple[str, ValueNode]] = []
+
+    class Finder(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: object) -> object:
+            return self.check(node.name.value, node.value)
+
+        def enter_object_field(self, node: ObjectFieldNode, *_: object) -> object:
+            return self.check(node.name.value, node.value)
+
+        def check(self, name: str, value: ValueNode) -> object:
+            scalar = get_named_type(type_info.get_input_type())
+            if not isinstance(scalar, GraphQLScalarType) or isinstance(value, VariableNode):
+                return None
+            try:
+                scalar.parse_literal(value)
+            except GraphQLError as refused:
+                if refused.message == message:
+                    found.append((name, value))
+                    return BREAK
+            except Exception:  # noqa: S110 (another refusal; not the one looked for)
+                pass
+            return None
+
+    visit(document, TypeInfoVisitor(type_info, Finder()))
+    return found[0] if found else None
 
 
 class CrmMaskErrors(MaskErrors):
@@ -41,11 +103,13 @@ class CrmMaskErrors(MaskErrors):
 
     def on_operation(self) -> Iterator[None]:
         yield from super().on_operation()
-        result = self.execution_context.result
+        context = self.execution_context
+        result = context.result
         if isinstance(result, ExecutionResult | StrawberryExecutionResult) and result.errors:
             result.errors = [
-                bad_input_error(error)
-                if isinstance(error.original_error, StrawberryInputCoercionError)
+                bad_input_error(error, context.graphql_document, context.schema._schema)
+                if isinstance(error, StrawberryInputCoercionError)
+                or isinstance(error.original_error, StrawberryInputCoercionError)
                 else error
                 for error in result.errors
             ]

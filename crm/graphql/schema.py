@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -13,6 +13,7 @@ from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
 from crm.graphql.deletions import DeletionQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
+from crm.graphql.limits import CheckedValidationCache, QueryLimits
 from crm.graphql.lookup import LookupQuery
 from crm.graphql.recordings import RecordingMutation
 from crm.graphql.users import UserMutation, UserQuery
@@ -43,10 +44,12 @@ schema = CrmSchema(
     mutation=Mutation,
     # Parsing and validating a document costs more than running a small one: a client
     # sends the same few documents again and again, so each is parsed and validated once
-    # (the caches are shared between the per-request extension instances).
+    # (the caches are shared between the per-request extension instances). The caller's
+    # limits come before both: a document is measured before it is parsed or validated.
     extensions=[
         CrmMaskErrors,
+        QueryLimits,
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: CheckedValidationCache(maxsize=256),
     ],
 )

@@ -1,0 +1,518 @@
+"""Limits on one GraphQL request, checked before any resolver runs.
+
+A document is measured in three steps, each bounded by the one before it:
+
+1. before parsing, its tokens are counted and its brackets' nesting is followed
+   (one pass of graphql-core's lexer, which recurses on nothing), so parsing and
+   everything after it work on a document of bounded size;
+2. before graphql-core's validation (whose check that fields merge compares every
+   pair of fields of one name, a cost quadratic in their number), the parsed
+   operation is walked once, fragments expanded: its depth, its aliases, how often
+   one field is selected in one place, and its cost, the number of fields it would
+   resolve, page sizes (`first:` as written, as a variable or the default page
+   size) multiplied through nested lists. The walk stops as soon as a limit is
+   passed, so it too is bounded by the limits;
+3. execution runs under a time limit, and is cancelled when it is reached.
+
+Strawberry's `QueryDepthLimiter`, `MaxAliasesLimiter` and `MaxTokensLimiter` take one
+fixed limit per schema and the first two run inside graphql-core's validation, after
+the quadratic part has started; here the limits depend on who is asking (a request
+without credentials gets a small budget), and come first.
+
+Every refusal is a GraphQL error whose `extensions.code` says which limit, and whose
+message names the setting that raises it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Source,
+    VariableNode,
+    get_named_type,
+)
+from graphql.language import Lexer, TokenKind
+from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
+from strawberry.extensions import SchemaExtension, ValidationCache
+
+from crm.domain.errors import ErrorCode
+from crm.domain.principal import Principal
+from crm.settings import Settings
+
+UNPAGED_LIST_SIZE = 10
+"""How many items a list without a page size (a contact's numbers, say) is counted as."""
+
+PAGE_SIZE_ARGUMENTS = ("first", "limit")
+"""The arguments that set how many items a list field returns."""
+
+INTROSPECTION_COST = {"__schema": 2500, "__type": 50}
+"""What an introspection field counts as, its selections included: of the order of what a
+full introspection of this schema resolves (3,557 fields, measured). Its selections are not
+counted again: graphql-core's `MaxIntrospectionDepthRule` (a validation rule) bounds how
+deeply they may nest."""
+
+_OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
+_CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})
+
+CHARACTERS_PER_TOKEN = 100
+"""A document may hold this many characters per token it may hold: a token limit alone
+lets one string literal of any length through, to be parsed and cached."""
+
+CACHED_SCAN_CHARACTERS = 20_000
+"""Documents up to this long have their scan cached (a client sends the same few)."""
+
+BRACKET_SLACK = 10
+"""Brackets a document may nest beyond its field depth (arguments, lists, input objects)."""
+
+
+class LimitCode(StrEnum):
+    """Why a request was refused before (or while) it ran."""
+
+    QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    TIMEOUT = "TIMEOUT"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What one request may ask for; the defaults are the settings' defaults."""
+
+    max_tokens: int = 2000
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_repeats: int = 10
+    max_cost: int = 5000
+    timeout_s: float = 10.0
+    page_size_default: int = 50
+    page_size_max: int = 500
+    introspection: bool = True
+    tokens_setting: str = "CRM_GRAPHQL_MAX_TOKENS"
+    cost_setting: str = "CRM_GRAPHQL_MAX_COST"
+    who: str = ""
+    """How the messages name the caller, e.g. " to a request without credentials"."""
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """The budget of a caller with credentials, and the smaller one of a caller without."""
+
+    signed_in: Budget
+    anonymous: Budget
+
+    def for_principal(self, principal: Principal | None) -> Budget:
+        return self.anonymous if principal is None else self.signed_in
+
+
+def budgets(settings: Settings) -> Budgets:
+    """The two budgets the settings describe."""
+    signed_in = Budget(
+        max_tokens=settings.graphql_max_tokens,
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_repeats=settings.graphql_max_repeats,
+        max_cost=settings.graphql_max_cost,
+        timeout_s=settings.graphql_timeout_s,
+        page_size_default=settings.page_size_default,
+        page_size_max=settings.page_size_max,
+    )
+    anonymous = replace(
+        signed_in,
+        max_tokens=min(settings.graphql_anonymous_max_tokens, settings.graphql_max_tokens),
+        max_cost=min(settings.graphql_anonymous_max_cost, settings.graphql_max_cost),
+        introspection=settings.graphql_public_introspection,
+        tokens_setting="CRM_GRAPHQL_ANONYMOUS_MAX_TOKENS",
+        cost_setting="CRM_GRAPHQL_ANONYMOUS_MAX_COST",
+        who=" to a request without credentials",
+    )
+    return Budgets(signed_in=signed_in, anonymous=anonymous)
+
+
+def refusal(code: LimitCode | ErrorCode, message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code.value})
+
+
+# --- 1. before parsing -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    tokens: int
+    """Tokens counted, stopping one past the limit."""
+    nesting: int
+    """The deepest bracket nesting seen in the tokens counted."""
+
+
+def scan(query: str, max_tokens: int) -> Shape:
+    """`count_tokens`, cached for documents of ordinary length."""
+    if len(query) <= CACHED_SCAN_CHARACTERS:
+        return _cached_count(query, max_tokens)
+    return count_tokens(query, max_tokens)
+
+
+def count_tokens(query: str, max_tokens: int) -> Shape:
+    """Count `query`'s tokens (at most `max_tokens + 1`) and their bracket nesting."""
+    lexer = Lexer(Source(query))
+    tokens = nesting = deepest = 0
+    try:
+        while tokens <= max_tokens:
+            token = lexer.advance()
+            if token.kind == TokenKind.EOF:
+                break
+            tokens += 1
+            if token.kind in _OPENING:
+                nesting += 1
+                deepest = max(deepest, nesting)
+            elif token.kind in _CLOSING:
+                nesting -= 1
+    except GraphQLError:
+        pass  # a syntax error: the parser reports it, on a document now known to be small
+    return Shape(tokens=tokens, nesting=deepest)
+
+
+_cached_count = lru_cache(maxsize=256)(count_tokens)
+
+
+def check_shape(query: str, budget: Budget) -> GraphQLError | None:
+    """The refusal for a document too large or too deeply nested to parse, if it is."""
+    if len(query) > budget.max_tokens * CHARACTERS_PER_TOKEN:
+        return refusal(
+            LimitCode.QUERY_TOO_LARGE,
+            f"The document is longer than {budget.max_tokens * CHARACTERS_PER_TOKEN} "
+            f"characters ({CHARACTERS_PER_TOKEN} for each token {budget.tokens_setting} "
+            f"allows{budget.who}); send long values as variables.",
+        )
+    shape = scan(query, budget.max_tokens)
+    if shape.tokens > budget.max_tokens:
+        return refusal(
+            LimitCode.QUERY_TOO_LARGE,
+            f"The document has more than {budget.max_tokens} tokens, "
+            f"the most {budget.tokens_setting} allows{budget.who}.",
+        )
+    if shape.nesting > budget.max_depth + BRACKET_SLACK:
+        return _too_deep(budget, f"brackets nested {shape.nesting} deep")
+    return None
+
+
+def _too_deep(budget: Budget, what: str) -> GraphQLError:
+    return refusal(
+        LimitCode.QUERY_TOO_DEEP,
+        f"The document has {what}; CRM_GRAPHQL_MAX_DEPTH allows fields {budget.max_depth} deep.",
+    )
+
+
+# --- 2. before validation ----------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, error: GraphQLError) -> None:
+        self.error = error
+
+
+_Collected = tuple[FieldNode, GraphQLNamedType | None, frozenset[str]]
+"""A field, the type it is selected on, and the fragments spread on the way to it."""
+_Place = tuple[SelectionSetNode, GraphQLNamedType | None, frozenset[str]]
+"""A selection set, the type it selects on, and the fragments spread on the way to it."""
+
+
+class _Measure:
+    """One walk of an operation, fragments expanded; raises `_Refused` at the first limit."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        budget: Budget,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.budget = budget
+        self.cost = 0
+        self.aliases = 0
+
+    def operation(self, operation: OperationDefinitionNode) -> None:
+        root = self.schema.get_root_type(operation.operation)
+        self.selections([(operation.selection_set, root, frozenset())], 1, 1, paged=None)
+
+    def selections(self, sets: list[_Place], count: int, depth: int, *, paged: int | None) -> None:
+        """Measure `sets`, the selection sets of the fields of one response name (GraphQL
+        merges them into one), each resolved `count` times."""
+        budget = self.budget
+        if depth > budget.max_depth:
+            raise _Refused(_too_deep(budget, f"fields nested more than {budget.max_depth} deep"))
+        by_key: dict[str, list[_Collected]] = {}
+        for selection_set, parent, fragments in sets:
+            for collected in self.collect(selection_set, parent, fragments):
+                field = collected[0]
+                by_key.setdefault((field.alias or field.name).value, []).append(collected)
+        for key, group in by_key.items():
+            self.group(key, group, count, depth, paged=paged)
+
+    def group(
+        self, key: str, group: list[_Collected], count: int, depth: int, *, paged: int | None
+    ) -> None:
+        """Measure the fields selected under one response name in one (merged) place."""
+        budget = self.budget
+        if len(group) > budget.max_repeats:
+            raise _Refused(
+                refusal(
+                    LimitCode.QUERY_TOO_COMPLEX,
+                    f"The field {key!r} is selected more than {budget.max_repeats} times in "
+                    f"one place; CRM_GRAPHQL_MAX_REPEATS allows {budget.max_repeats}.",
+                )
+            )
+        self.aliases += sum(1 for field, _, _ in group if field.alias)
+        if self.aliases > budget.max_aliases:
+            raise _Refused(
+                refusal(
+                    LimitCode.TOO_MANY_ALIASES,
+                    f"The document has more than {budget.max_aliases} aliases, "
+                    "the most CRM_GRAPHQL_MAX_ALIASES allows.",
+                )
+            )
+        field, parent, _ = group[0]
+        introspection = INTROSPECTION_COST.get(field.name.value)
+        if introspection is not None:
+            if not budget.introspection:
+                raise _Refused(
+                    refusal(
+                        ErrorCode.FORBIDDEN,
+                        "Introspection needs a credential "
+                        "(CRM_GRAPHQL_PUBLIC_INTROSPECTION is off).",
+                    )
+                )
+            self.charge(count * introspection)
+            return
+        self.charge(count)  # fields of one response name resolve once
+        definition = self.definition(parent, field.name.value)
+        child = get_named_type(definition.type) if definition else None
+        size, passed_on = 1, None
+        children: list[_Place] = []
+        for member, _, fragments in group:
+            if member.selection_set is not None:
+                member_size, member_passed_on = self.size(member, definition, paged=paged)
+                size = max(size, member_size)
+                passed_on = max(passed_on or 0, member_passed_on or 0) or None
+                children.append((member.selection_set, child, fragments))
+        if children:
+            self.selections(children, count * size, depth + 1, paged=passed_on)
+
+    def charge(self, amount: int) -> None:
+        self.cost += amount
+        if self.cost > self.budget.max_cost:
+            budget = self.budget
+            raise _Refused(
+                refusal(
+                    LimitCode.QUERY_TOO_COMPLEX,
+                    f"The query would resolve more than {budget.max_cost} fields "
+                    "(page sizes multiplied through nested lists), the most "
+                    f"{budget.cost_setting} allows{budget.who}.",
+                )
+            )
+
+    def collect(
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType | None,
+        fragments: frozenset[str],
+    ) -> list[_Collected]:
+        """The fields of one selection set, inline fragments and spreads expanded (a stack,
+        not recursion: fragments may spread fragments without nesting any field)."""
+        collected: list[_Collected] = []
+        stack: list[_Place] = [(selection_set, parent, fragments)]
+        while stack:
+            current, current_parent, seen = stack.pop()
+            for selection in current.selections:
+                if isinstance(selection, FieldNode):
+                    collected.append((selection, current_parent, seen))
+                    if len(collected) > self.budget.max_cost:
+                        self.charge(len(collected))
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    stack.append(
+                        (
+                            selection.selection_set,
+                            self.type_named(condition.name.value) if condition else current_parent,
+                            seen,
+                        )
+                    )
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if fragment is None or name in seen:
+                        continue  # validation reports unknown fragments and cycles
+                    stack.append(
+                        (
+                            fragment.selection_set,
+                            self.type_named(fragment.type_condition.name.value),
+                            seen | {name},
+                        )
+                    )
+        return collected
+
+    def type_named(self, name: str) -> GraphQLNamedType | None:
+        return self.schema.get_type(name)
+
+    def definition(self, parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
+        if name == "__schema":
+            return SchemaMetaFieldDef
+        if name == "__type":
+            return TypeMetaFieldDef
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            field: GraphQLField | None = parent.fields.get(name)
+            return field
+        return None  # an unknown type or field: validation reports it
+
+    def size(
+        self, field: FieldNode, definition: GraphQLField | None, *, paged: int | None
+    ) -> tuple[int, int | None]:
+        """How many items `field` multiplies its selections by, and the page size it passes
+        on to them: a connection's page size is the size of the list inside it (`nodes`),
+        while the connection itself and its `pageInfo` resolve once.
+
+        `paged` is the page size the field's parent passed on, if any.
+        """
+        if definition is None:
+            return 1, None
+        field_type = definition.type
+        if isinstance(field_type, GraphQLNonNull):
+            field_type = field_type.of_type
+        is_list = isinstance(field_type, GraphQLList)
+        for name in PAGE_SIZE_ARGUMENTS:
+            argument = definition.args.get(name)
+            if argument is not None:
+                size = self.page_size(field, name, argument.default_value)
+                return (size, None) if is_list else (1, size)
+        if is_list:
+            return (UNPAGED_LIST_SIZE if paged is None else paged), None
+        return 1, None
+
+    def page_size(self, field: FieldNode, name: str, default: object) -> int:
+        budget = self.budget
+        size: object = None
+        for argument in field.arguments or ():
+            if argument.name.value != name:
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                size = int(value.value)
+            elif isinstance(value, VariableNode):
+                size = self.variables.get(value.name.value)
+        if not isinstance(size, int) or isinstance(size, bool):
+            size = default if isinstance(default, int) else budget.page_size_default
+        return max(1, min(size, budget.page_size_max))
+
+
+def measure(
+    schema: GraphQLSchema,
+    operations: list[OperationDefinitionNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    budget: Budget,
+) -> GraphQLError | None:
+    """The refusal for the first operation that asks for more than `budget` allows."""
+    for operation in operations:
+        defaults = {
+            definition.variable.name.value: int(definition.default_value.value)
+            for definition in operation.variable_definitions or ()
+            if isinstance(definition.default_value, IntValueNode)
+        }
+        try:
+            _Measure(schema, fragments, {**defaults, **variables}, budget).operation(operation)
+        except _Refused as refused:
+            return refused.error
+    return None
+
+
+# --- the extensions ----------------------------------------------------------------
+
+
+class QueryLimits(SchemaExtension):
+    """Applies the caller's budget: before parsing, before validation, and to execution.
+
+    The budget comes from the context (`Context.budget`); a context without one gets
+    the default budget of a caller with credentials.
+    """
+
+    def budget(self) -> Budget:
+        budget = getattr(self.execution_context.context, "budget", None)
+        return budget if isinstance(budget, Budget) else Budget()
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query
+        if query is not None and self.execution_context.graphql_document is None:
+            error = check_shape(query, self.budget())
+            if error is not None:
+                # raised as graphql-core's parser raises a syntax error
+                raise error
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            name = context.operation_name
+            if name:
+                operations = [op for op in operations if op.name and op.name.value == name]
+            error = measure(
+                context.schema._schema,
+                operations,
+                fragments,
+                context.variables or {},
+                self.budget(),
+            )
+            if error is not None:
+                context.pre_execution_errors = [error]  # so validation is not run
+        yield
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        budget = self.budget()
+        try:
+            async with asyncio.timeout(budget.timeout_s):
+                yield
+        except TimeoutError:
+            raise refusal(
+                LimitCode.TIMEOUT,
+                f"The request ran longer than {budget.timeout_s:g} s and was stopped; "
+                "CRM_GRAPHQL_TIMEOUT_S sets the limit.",
+            ) from None
+
+
+class CheckedValidationCache(ValidationCache):
+    """Strawberry's validation cache, skipped when `QueryLimits` has already refused."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors:
+            yield
+        else:
+            yield from super().on_validate()
