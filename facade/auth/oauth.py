@@ -28,6 +28,7 @@ from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import Scope
 from crm.domain.services import Services
 from crm.tables import OAuthClient
+from facade.auth import csrf
 from facade.auth.middleware import basic_credentials
 from facade.auth.page import consent_page, error_page
 from facade.auth.policy import Access
@@ -180,7 +181,10 @@ class OAuthController(Controller):
         checked = await check_authorization_request(state.services, params)
         if isinstance(checked, Response):
             return checked
-        return consent_page(checked.client.name, sorted(checked.scopes), checked.fields)
+        token = csrf.form_token(request)
+        page = _page(checked, token)
+        page.set_cookie(csrf.token_cookie(token, state.settings.public_url))
+        return page
 
     @post("/authorize", summary="The sign-in form's answer: allow or deny.", status_code=303)
     async def authorize_decision(
@@ -189,6 +193,8 @@ class OAuthController(Controller):
         services: Services = state.services
         form = await request.form()
         params = {name: value for name, value in form.items() if isinstance(value, str)}
+        if refused := csrf.refusal(request, params, state.settings.public_url):
+            return error_page(refused + " Open the sign-in link again.")
         checked = await check_authorization_request(services, params)
         if isinstance(checked, Response):
             return checked
@@ -196,12 +202,14 @@ class OAuthController(Controller):
         if decision == "deny":
             return redirect(checked.redirect_uri, error="access_denied", state=checked.state)
         if decision != "allow":
-            return _again(checked, "Choose Allow or Deny.")
+            return _again(checked, params, "Choose Allow or Deny.")
         keys = [f"login:addr:{client_address(request)}", f"login:client:{checked.client.client_id}"]
         limits = services.rate_limits
         if await limits.exceeded(keys):
             minutes = max(1, limits.retry_after() // 60)
-            response = _again(checked, f"Too many failed sign-ins; try again in {minutes} min.")
+            response = _again(
+                checked, params, f"Too many failed sign-ins; try again in {minutes} min."
+            )
             response.status_code = 429
             return response
         user = await services.users.authenticate(
@@ -209,7 +217,7 @@ class OAuthController(Controller):
         )
         if user is None:
             await limits.fail(keys)
-            return _again(checked, "Wrong email or password.")
+            return _again(checked, params, "Wrong email or password.")
         scopes = checked.scopes if user.is_admin else checked.scopes - {Scope.ADMIN.value}
         if not scopes:
             return redirect(
@@ -291,8 +299,21 @@ async def _revoke_access_token(
         await services.credentials.revoke_token_id(claims["jti"], until)
 
 
-def _again(checked: AuthorizationRequest, error: str) -> Response[Any]:
-    return consent_page(checked.client.name, sorted(checked.scopes), checked.fields, error)
+def _page(checked: AuthorizationRequest, token: str, error: str | None = None) -> Response[Any]:
+    """The sign-in page for a checked request, its form carrying the cross-site token."""
+    hidden = {**checked.fields, csrf.FIELD: token}
+    return consent_page(
+        checked.client.name,
+        sorted(checked.scopes),
+        hidden,
+        error,
+        redirect_uri=checked.redirect_uri,
+    )
+
+
+def _again(checked: AuthorizationRequest, params: Mapping[str, str], error: str) -> Response[Any]:
+    """The page once more, after a post, with what went wrong."""
+    return _page(checked, params[csrf.FIELD], error)
 
 
 def _too_many(services: Services) -> Response[Any]:
