@@ -8,6 +8,7 @@ opens a connection or builds an engine: the app factory does that from a
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crm.domain.errors import ValidationFailed
 from crm.domain.phones import normalize
+
+_ORIGIN = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+"""An exact web origin: scheme, host and optional port; no path, no wildcard."""
 
 MIN_KEY_LENGTH = 32
 """Shortest signing key accepted: HS256 keys should carry at least 256 bits."""
@@ -114,6 +118,10 @@ class Settings(BaseSettings):
     auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
     """The length of the window failed attempts are counted in, in seconds."""
 
+    cors_origins: str = ""
+    """Origins whose pages may call the API from a browser (`https://host[:port]`,
+    comma-separated, exact); empty means none may (CORS closed)."""
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -146,6 +154,22 @@ class Settings(BaseSettings):
             except ValidationFailed as exc:
                 raise ValueError(f"{number!r}: {exc.message}") from None
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        for origin in _split_numbers(value):
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an exact origin: write scheme://host[:port], "
+                    "no path and no wildcard"
+                )
+        return value
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        """`cors_origins` as a tuple, one origin each."""
+        return tuple(origin.lower() for origin in _split_numbers(self.cors_origins))
 
     @property
     def own_number_list(self) -> tuple[str, ...]:
