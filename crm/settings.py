@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crm.domain.errors import ValidationFailed
 from crm.domain.phones import normalize
+
+_ORIGIN = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+"""An exact web origin: scheme, host and optional port; no path, no wildcard."""
 
 MIN_KEY_LENGTH = 32
 """Fewest bytes a signing key must carry after stripping: HS256 needs at least 256 bits."""
@@ -158,6 +162,10 @@ class Settings(BaseSettings):
     """Reverse proxies (addresses or networks, comma-separated, `*` for any) whose
     `X-Forwarded-For` names the client; empty trusts none."""
 
+    cors_origins: str = ""
+    """Origins whose pages may call the API from a browser (`https://host[:port]`,
+    comma-separated, exact); empty means none may (CORS closed)."""
+
     @field_validator("secret_key")
     @classmethod
     def _long_secret_key(cls, value: str) -> str:
@@ -221,6 +229,22 @@ class Settings(BaseSettings):
             except ValidationFailed as exc:
                 raise ValueError(f"{number!r}: {exc.message}") from None
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        for origin in _split_numbers(value):
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an exact origin: write scheme://host[:port], "
+                    "no path and no wildcard"
+                )
+        return value
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...]:
+        """`cors_origins` as a tuple, one origin each."""
+        return tuple(origin.lower() for origin in _split_numbers(self.cors_origins))
 
     @property
     def own_number_list(self) -> tuple[str, ...]:

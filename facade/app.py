@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, Reference, SecurityScheme
+from strawberry.http.ides import get_graphql_ide_html
 
 from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
@@ -22,6 +23,7 @@ from facade.auth.limits import proxy_headers_middleware
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
 from facade.auth.oauth import OAuthController
 from facade.auth.tokens import TokenSigner
+from facade.docs import ScalarDocs, SwaggerDocs
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
@@ -29,6 +31,7 @@ from facade.operations import Operations
 from facade.ringotel.controllers import hook_handlers
 from facade.ringotel.integration import integration_json, integration_logo
 from facade.ringotel.table import HOOKS
+from facade.security_headers import SecurityHeaders, trusted_page_policy
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "apiKey": SecurityScheme(
@@ -45,6 +48,20 @@ SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     ),
 }
 """The credentials the API accepts, as the OpenAPI document describes them."""
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the origins `CRM_CORS_ORIGINS` names; `None` (closed) when it names none."""
+    origins = settings.cors_origin_list
+    if not origins:
+        return None
+    return CORSConfig(allow_origins=list(origins), allow_credentials=False)
+
+
+def security_headers(settings: Settings) -> SecurityHeaders:
+    """The hook that gives every answer its security headers; GraphiQL's page its own CSP."""
+    pages = {"/graphql": trusted_page_policy(get_graphql_ide_html())} if settings.graphiql else {}
+    return SecurityHeaders(pages)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -90,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthenticationMiddleware(Authenticator(services, signer)),
         ],
         guards=[authorize],
+        before_send=[security_headers(settings)],
+        cors_config=cors_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Ringotel CRM",
@@ -98,7 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             components=Components(security_schemes=SECURITY_SCHEMES),
             security=[{name: []} for name in SECURITY_SCHEMES],
             path="/docs",
-            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[ScalarDocs(path="/"), SwaggerDocs(path="/swagger")],
         ),
         debug=False,
     )

@@ -35,6 +35,9 @@ RAW_TYPES = ("audio/", "video/webm", "video/mp4", "application/ogg", "applicatio
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
+RECORDING_POLICY = "sandbox; default-src 'none'"
+"""A recording opened in a browser runs nothing and loads nothing, whatever it holds."""
+
 
 class Unsatisfiable(Exception):
     """A range that lies wholly outside the file."""
@@ -137,7 +140,13 @@ async def download_recording(
     services: Services = state.services
     row = await services.recordings.for_activity(activity_id)
     etag = f'"{row.sha256}"'
-    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache"}
+    headers = {
+        "ETag": etag,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, no-cache",
+        "Content-Security-Policy": RECORDING_POLICY,
+        "X-Content-Type-Options": "nosniff",
+    }
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
     size = int(row.size)

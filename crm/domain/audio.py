@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 
 SNIFF_BYTES = 64
 """How many leading bytes `sniff` needs to tell every accepted format."""
+
+MARKUP_SCAN_BYTES = 4096
+"""How many leading bytes are searched for HTML or script markup (a polyglot file)."""
+
+# Tags a browser would run or render if it took the file for a page. Only names of three
+# letters or more, so that the chance of random audio bytes matching stays near one in a million.
+_MARKUP = re.compile(
+    rb"<(?:!doctype|\?xml|html|head|body|script|iframe|frame|frameset|svg|img|object|embed"
+    rb"|style|meta|link|form|base|math|title|template|video|audio|input|button)[\s/>]",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +70,12 @@ def _is_mpeg_audio_frame(head: bytes) -> bool:
     layer = (head[1] >> 1) & 0b11
     bitrate = head[2] >> 4
     return version != 0b01 and layer != 0b00 and bitrate != 0b1111
+
+
+def holds_markup(head: bytes) -> bool:
+    """Whether the first `MARKUP_SCAN_BYTES` of a file hold HTML or script markup: an audio
+    header followed by a page is a polyglot, which a browser could be led to run."""
+    return _MARKUP.search(head[:MARKUP_SCAN_BYTES]) is not None
 
 
 def missing_bytes(fmt: AudioFormat, head: bytes, size: int) -> int:

@@ -15,7 +15,14 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
 from crm.db import for_update, rows_by_key, transaction
-from crm.domain.audio import SNIFF_BYTES, accepted_names, missing_bytes, sniff
+from crm.domain.audio import (
+    MARKUP_SCAN_BYTES,
+    SNIFF_BYTES,
+    accepted_names,
+    holds_markup,
+    missing_bytes,
+    sniff,
+)
 from crm.domain.config import DomainConfig
 from crm.domain.errors import NotFound, TooLarge, ValidationFailed
 from crm.domain.storage import RecordingStorage
@@ -86,10 +93,14 @@ class RecordingService:
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise self._too_large()
-                if len(head) < SNIFF_BYTES:
-                    head += chunk[: SNIFF_BYTES - len(head)]
-                    if len(head) >= SNIFF_BYTES and sniff(head) is None:
-                        raise self._not_audio()  # refuse early, before reading it all
+                if len(head) < MARKUP_SCAN_BYTES:
+                    had = len(head)
+                    head += chunk[: MARKUP_SCAN_BYTES - had]
+                    # Refuse early, before reading it all.
+                    if had < SNIFF_BYTES <= len(head) and sniff(head) is None:
+                        raise self._not_audio()
+                    if len(head) == MARKUP_SCAN_BYTES and holds_markup(head):
+                        raise self._markup()
                 digest.update(chunk)
                 await pending.write(chunk)
             if size == 0:
@@ -101,6 +112,8 @@ class RecordingService:
             fmt = sniff(head)
             if fmt is None:
                 raise self._not_audio()
+            if holds_markup(head):
+                raise self._markup()
             if missing := missing_bytes(fmt, head, size):
                 raise ValidationFailed(
                     f"the {fmt.name} file is truncated: {missing} bytes missing", field="file"
@@ -137,6 +150,14 @@ class RecordingService:
 
     def _too_large(self) -> TooLarge:
         return TooLarge(f"the file is larger than {self.max_bytes} bytes", field="file")
+
+    @staticmethod
+    def _markup() -> ValidationFailed:
+        return ValidationFailed(
+            "the file holds HTML or script markup after its audio header; "
+            "upload the recording as the phone system wrote it",
+            field="file",
+        )
 
     @staticmethod
     def _not_audio() -> ValidationFailed:

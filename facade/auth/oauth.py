@@ -30,6 +30,7 @@ from crm.domain.principal import Scope
 from crm.domain.ratelimit import Verdict
 from crm.domain.services import Services
 from crm.tables import OAuthClient
+from facade.auth import csrf
 from facade.auth.limits import client_address, limit_headers
 from facade.auth.middleware import KIND_CLIENT, basic_credentials
 from facade.auth.page import consent_page, error_page
@@ -183,7 +184,10 @@ class OAuthController(Controller):
         checked = await check_authorization_request(state.services, params)
         if isinstance(checked, Response):
             return checked
-        return consent_page(checked.client.name, sorted(checked.scopes), checked.fields)
+        token = csrf.form_token(request)
+        page = _page(checked, token)
+        page.set_cookie(csrf.token_cookie(token, state.settings.public_url))
+        return page
 
     @post("/authorize", summary="The sign-in form's answer: allow or deny.", status_code=303)
     async def authorize_decision(
@@ -192,6 +196,8 @@ class OAuthController(Controller):
         services: Services = state.services
         form = await request.form()
         params = {name: value for name, value in form.items() if isinstance(value, str)}
+        if refused := csrf.refusal(request, params, state.settings.public_url):
+            return error_page(refused + " Open the sign-in link again.")
         checked = await check_authorization_request(services, params)
         if isinstance(checked, Response):
             return checked
@@ -199,7 +205,7 @@ class OAuthController(Controller):
         if decision == "deny":
             return redirect(checked.redirect_uri, error="access_denied", state=checked.state)
         if decision != "allow":
-            return _again(checked, "Choose Allow or Deny.")
+            return _again(checked, params, "Choose Allow or Deny.")
         # Counted before the password is checked, in one step: of any number of
         # concurrent wrong sign-ins at most the limit reach Argon2.
         email = params.get("email", "").strip().lower()
@@ -208,7 +214,9 @@ class OAuthController(Controller):
         verdict = await limits.attempt(KIND_SIGN_IN, address, email)
         if not verdict.allowed:
             minutes = max(1, verdict.reset_s // 60)
-            response = _again(checked, f"Too many failed sign-ins; try again in {minutes} min.")
+            response = _again(
+                checked, params, f"Too many failed sign-ins; try again in {minutes} min."
+            )
             response.status_code = 429
             response.headers.update(limit_headers(verdict))
             return response
@@ -216,7 +224,7 @@ class OAuthController(Controller):
             params.get("email", ""), params.get("password", "")
         )
         if user is None:
-            return _again(checked, "Wrong email or password.")
+            return _again(checked, params, "Wrong email or password.")
         await limits.succeeded(KIND_SIGN_IN, address, email)
         scopes = checked.scopes if user.is_admin else checked.scopes - {Scope.ADMIN.value}
         if not scopes:
@@ -304,8 +312,21 @@ async def _revoke_access_token(
         await services.credentials.revoke_token_id(claims["jti"], until)
 
 
-def _again(checked: AuthorizationRequest, error: str) -> Response[Any]:
-    return consent_page(checked.client.name, sorted(checked.scopes), checked.fields, error)
+def _page(checked: AuthorizationRequest, token: str, error: str | None = None) -> Response[Any]:
+    """The sign-in page for a checked request, its form carrying the cross-site token."""
+    hidden = {**checked.fields, csrf.FIELD: token}
+    return consent_page(
+        checked.client.name,
+        sorted(checked.scopes),
+        hidden,
+        error,
+        redirect_uri=checked.redirect_uri,
+    )
+
+
+def _again(checked: AuthorizationRequest, params: Mapping[str, str], error: str) -> Response[Any]:
+    """The page once more, after a post, with what went wrong."""
+    return _page(checked, params[csrf.FIELD], error)
 
 
 def _too_many(verdict: Verdict) -> Response[Any]:

@@ -17,6 +17,7 @@ from crm.domain.users import UserInput
 from crm.domain.validation import now
 from crm.settings import Settings
 from crm.tables import AuthorizationCode
+from facade.auth import csrf
 from tests.auth_tools import hidden_fields, sign_in
 from tests.conftest import OAUTH_REDIRECT_URI, make_settings
 
@@ -126,9 +127,12 @@ async def test_bad_client_or_redirect_uri_shows_an_error_and_never_redirects(
             if v is not None
         }
     )
+    token = "t" * 43  # a well-formed form token, in the cookie and the form as the page sets them
+    anonymous.cookies.set(csrf.COOKIE, token, domain="crm.test", path="/oauth")
+    form = {**parse_qs(urlsplit(url).query), csrf.FIELD: [token]}
     for response in (
         await anonymous.get(url),
-        await anonymous.post(url.split("?")[0], data=parse_qs(urlsplit(url).query)),
+        await anonymous.post(url.split("?")[0], data=form),
     ):
         assert response.status_code == 400
         assert "location" not in response.headers
