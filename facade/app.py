@@ -10,11 +10,12 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, Reference, SecurityScheme
 from strawberry.http.ides import get_graphql_ide_html
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
 
 from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
+from crm.domain.principal import Scope
 from crm.domain.services import Services
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
@@ -33,15 +34,32 @@ from facade.ringotel.integration import integration_json, integration_logo
 from facade.ringotel.table import HOOKS
 from facade.security_headers import SecurityHeaders, trusted_page_policy
 
+OAUTH_SCOPES = {
+    Scope.RINGOTEL.value: "The Ringotel REST facade.",
+    Scope.READ.value: "GraphQL queries.",
+    Scope.WRITE.value: "GraphQL mutations.",
+    Scope.ADMIN.value: "Users and credentials.",
+}
+
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
     "apiKey": SecurityScheme(
         type="http", scheme="bearer", description="An API key from `crm apikey create`."
     ),
     "oauth2Token": SecurityScheme(
-        type="http",
-        scheme="bearer",
-        bearer_format="JWT",
-        description="An access token from `/oauth/token`.",
+        type="oauth2",
+        description="An access token (a JWT, sent as `Authorization: Bearer`) from `/oauth/token`.",
+        flows=OAuthFlows(
+            authorization_code=OAuthFlow(
+                authorization_url="/oauth/authorize",
+                token_url="/oauth/token",  # noqa: S106 (a path, not a secret)
+                refresh_url="/oauth/token",
+                scopes=OAUTH_SCOPES,
+            ),
+            client_credentials=OAuthFlow(
+                token_url="/oauth/token",  # noqa: S106 (a path, not a secret)
+                scopes=OAUTH_SCOPES,
+            ),
+        ),
     ),
     "clientBasic": SecurityScheme(
         type="http", scheme="basic", description="An OAuth2 client's id and secret."

@@ -6,11 +6,19 @@ from typing import Any
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 
 from crm.db import is_database_unavailable, ping
+from facade.openapi import OpenOperation
 
 
-@get("/health", tags=["health"], operation_id="health", summary="The process is up.")
+@get(
+    "/health",
+    tags=["health"],
+    operation_id="health",
+    summary="The process is up.",
+    operation_class=OpenOperation,
+)
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -20,6 +28,14 @@ async def health() -> dict[str, str]:
     tags=["health"],
     operation_id="ready",
     summary="The database answers (503 with the reason when it does not).",
+    operation_class=OpenOperation,
+    responses={
+        503: ResponseSpec(
+            dict[str, str],
+            description="The database does not answer: `status` and `reason`.",
+            generate_examples=False,
+        )
+    },
 )
 async def ready(state: State) -> Response[dict[str, Any]]:
     try:

@@ -12,8 +12,10 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -27,6 +29,7 @@ from crm.domain.errors import ValidationFailed
 from crm.domain.services import Services
 from crm.tables import Recording
 from facade.multipart_file import file_part
+from facade.openapi import UploadOperation, error_responses, no_content
 
 RECORDING_PATH = "/ringotel/v1/activities/{activity_id:str}/recording"
 
@@ -37,6 +40,18 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 RECORDING_POLICY = "sandbox; default-src 'none'"
 """A recording opened in a browser runs nothing and loads nothing, whatever it holds."""
+
+
+class RecordingBody(msgspec.Struct):
+    """A stored recording, as the upload answers it."""
+
+    id: str
+    activity_id: str
+    recording_id: str
+    content_type: str
+    size: int
+    sha256: str
+    download_url: str
 
 
 class Unsatisfiable(Exception):
@@ -85,6 +100,13 @@ async def _non_empty(stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     summary="Attach the call's recording (multipart part `file`, or raw audio).",
     request_max_body_size=None,  # the recording service enforces CRM_RECORDING_MAX_BYTES
     status_code=HTTP_201_CREATED,
+    operation_class=UploadOperation,
+    responses={
+        201: ResponseSpec(
+            RecordingBody, description="The recording, stored.", generate_examples=False
+        ),
+        **error_responses(400, 403, 404, 413, 422, 429, 503),
+    },
 )
 async def upload_recording(
     activity_id: str, request: Request[Any, Any, Any], state: State
@@ -133,6 +155,22 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     tags=["activities"],
     operation_id="downloadRecording",
     summary="The call's recording; supports single byte ranges and ETags.",
+    responses={
+        200: ResponseSpec(
+            bytes,
+            description="The whole recording, served as the audio format it is.",
+            media_type="audio/*",
+            generate_examples=False,
+        ),
+        206: ResponseSpec(
+            bytes,
+            description="The byte range asked for (`Content-Range`).",
+            media_type="audio/*",
+            generate_examples=False,
+        ),
+        304: no_content("The client's copy (`If-None-Match`) is current."),
+        **error_responses(400, 403, 404, 416, 429, 503),
+    },
 )
 async def download_recording(
     activity_id: str, request: Request[Any, Any, Any], state: State

@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 
 from crm.domain.credentials import (
     GrantRefused,
@@ -36,6 +38,15 @@ from facade.auth.middleware import KIND_CLIENT, basic_credentials
 from facade.auth.page import consent_page, error_page
 from facade.auth.policy import Access
 from facade.auth.tokens import TokenInvalid, TokenSigner
+from facade.openapi import (
+    AuthorizeDecisionOperation,
+    AuthorizePageOperation,
+    RevokeOperation,
+    TokenOperation,
+    no_content,
+    oauth_error_responses,
+    page_response,
+)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 KIND_SIGN_IN = "login"
@@ -52,6 +63,17 @@ _AUTHORIZE_FIELDS = (
     "code_challenge",
     "code_challenge_method",
 )
+
+
+class TokenBody(msgspec.Struct):
+    """A token answer (RFC 6749 §5.1), with the CRM's base URL as Salesforce gives it."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+    instance_url: str
+    refresh_token: str | None = None
 
 
 class OAuthError(Exception):
@@ -178,7 +200,16 @@ class OAuthController(Controller):
     tags = ["oauth"]  # noqa: RUF012 (Litestar's declaration)
     opt = {"auth": Access.OPEN}  # noqa: RUF012
 
-    @get("/authorize", summary="Sign in and consent (an HTML page).", include_in_schema=True)
+    @get(
+        "/authorize",
+        summary="Sign in and consent (an HTML page).",
+        operation_class=AuthorizePageOperation,
+        responses={
+            200: page_response("The sign-in and consent page."),
+            303: no_content("Back to the client with an `error` (RFC 6749 §4.1.2.1)."),
+            400: page_response("A bad client or redirect URI: said on a page, never redirected."),
+        },
+    )
     async def authorize_page(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
         params = {key: value for key, value in request.query_params.items()}
         checked = await check_authorization_request(state.services, params)
@@ -189,7 +220,18 @@ class OAuthController(Controller):
         page.set_cookie(csrf.token_cookie(token, state.settings.public_url))
         return page
 
-    @post("/authorize", summary="The sign-in form's answer: allow or deny.", status_code=303)
+    @post(
+        "/authorize",
+        summary="The sign-in form's answer: allow or deny.",
+        status_code=303,
+        operation_class=AuthorizeDecisionOperation,
+        responses={
+            200: page_response("The form again, saying what was wrong (a wrong password)."),
+            303: no_content("Back to the client with a `code`, or an `error`."),
+            400: page_response("A bad client or redirect URI: said on a page, never redirected."),
+            429: page_response("Too many failed sign-ins: the form again, saying when to retry."),
+        },
+    )
     async def authorize_decision(
         self, request: Request[Any, Any, Any], state: State
     ) -> Response[Any]:
@@ -239,7 +281,16 @@ class OAuthController(Controller):
         )
         return redirect(checked.redirect_uri, code=code, state=checked.state)
 
-    @post("/token", summary="Exchange a grant for an access token.", status_code=200)
+    @post(
+        "/token",
+        summary="Exchange a grant for an access token.",
+        status_code=200,
+        operation_class=TokenOperation,
+        responses={
+            200: ResponseSpec(TokenBody, description="The token.", generate_examples=False),
+            **oauth_error_responses(400, 401, 429),
+        },
+    )
     async def token(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
         signer: TokenSigner = state.signer
@@ -261,7 +312,16 @@ class OAuthController(Controller):
         except OAuthError as exc:
             return exc.response()
 
-    @post("/revoke", summary="Revoke a refresh or access token (RFC 7009).", status_code=200)
+    @post(
+        "/revoke",
+        summary="Revoke a refresh or access token (RFC 7009).",
+        status_code=200,
+        operation_class=RevokeOperation,
+        responses={
+            200: no_content("Revoked, or unknown (RFC 7009 §2.2 answers both alike)."),
+            **oauth_error_responses(400, 401, 429),
+        },
+    )
     async def revoke(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
         services: Services = state.services
         signer: TokenSigner = state.signer

@@ -25,6 +25,7 @@ from crm.domain.errors import DomainError
 from crm.domain.principal import Principal, Scope
 from crm.graphql.context import new_context
 from facade.graphql import request_principal
+from facade.openapi import HOOK_ERRORS, error_responses, lenient_schema
 from facade.operations import Operations
 from facade.ringotel.hooks import Hook, Output
 
@@ -32,21 +33,7 @@ Scalar = str | int | float | bool | None
 """What a body field may hold: any JSON scalar, read leniently afterwards."""
 
 
-class ErrorBody(msgspec.Struct):
-    """Every error answer: a code, a reason and, for bad input, the field."""
-
-    error: str
-    message: str
-    field: str | None = None
-
-
-ERROR_RESPONSES = {
-    400: ResponseSpec(ErrorBody, description="A malformed request (not JSON, a wrong type)."),
-    403: ResponseSpec(ErrorBody, description="Missing or bad credentials."),
-    404: ResponseSpec(ErrorBody, description="No record with that id."),
-    409: ResponseSpec(ErrorBody, description="Not allowed in the record's current state."),
-    422: ResponseSpec(ErrorBody, description="Bad input; `field` names it."),
-}
+ERROR_RESPONSES = error_responses(*HOOK_ERRORS)
 
 
 def hook_handlers(hooks: Sequence[Hook], operations: Operations) -> list[HTTPRouteHandler]:
@@ -77,7 +64,7 @@ def route_handler(hook: Hook, operations: Operations) -> HTTPRouteHandler:
         tags=[hook.tag],
         summary=hook.summary,
         description=_description(hook),
-        responses=ERROR_RESPONSES,
+        responses=_responses(hook),
     )(endpoint)
 
 
@@ -94,6 +81,19 @@ async def read_json_body(request: Request[Any, Any, Any]) -> None:
     except SerializationException:
         return None
     return None
+
+def _responses(hook: Hook) -> dict[int, ResponseSpec]:
+    """The errors every hook may answer, and the 200 of a create that found the record."""
+    responses = dict(ERROR_RESPONSES)
+    if not any(i.where == "body" for i in hook.inputs):
+        del responses[413]  # no body, nothing too large
+    if hook.created is not None:
+        responses[200] = ResponseSpec(
+            _response_type(hook),
+            description="The record already existed: its id, nothing created.",
+            generate_examples=False,
+        )
+    return responses
 
 
 def hook_principal(principal: Principal | None) -> Principal | None:
@@ -176,7 +176,7 @@ def _set_signature(endpoint: Any, hook: Hook) -> None:
         body_type = msgspec.defstruct(
             f"{hook.name}Request",
             [
-                (i.name, Annotated[Scalar, msgspec.Meta(description=i.description)], None)
+                (i.name, Annotated[Scalar, lenient_schema(i.read, i.description)], None)
                 for i in body_fields
             ],
         )

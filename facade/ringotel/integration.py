@@ -16,10 +16,12 @@ from urllib.parse import quote
 from litestar import Response, get
 from litestar.datastructures import State
 from litestar.exceptions import ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from crm.domain.principal import Scope
 from crm.settings import Settings
+from facade.openapi import OpenOperation, error_responses
 from facade.ringotel.hooks import Hook
 from facade.ringotel.table import HOOKS
 
@@ -37,6 +39,12 @@ class AuthMode(StrEnum):
     BEARER = "bearer"
     BASIC = "basic"
     OAUTH2 = "oauth2"
+
+
+AUTH_MODE_PATTERN = (
+    r"^\s*(?:[Bb][Ee][Aa][Rr][Ee][Rr]|[Bb][Aa][Ss][Ii][Cc]|[Oo][Aa][Uu][Tt][Hh]2)?\s*$"
+)
+"""What `auth_mode` reads, as the OpenAPI document states it (JSON Schema has no flag for case)."""
 
 
 def auth_mode(value: str | None) -> AuthMode:
@@ -120,12 +128,17 @@ def hook_entry(hook: Hook) -> dict[str, Any]:
     operation_id="IntegrationJSON",
     summary="The integration JSON to hand to Ringotel, for this CRM's public URL.",
     description="The same document `crm ringotel-json` writes. It holds no secret.",
+    operation_class=OpenOperation,
+    responses=error_responses(400),
 )
 async def integration_json(
     state: State,
     auth: Annotated[
         str | None,
-        Parameter(description="How Ringotel authenticates: bearer (default), basic or oauth2."),
+        Parameter(
+            description="How Ringotel authenticates: bearer (default), basic or oauth2, any case.",
+            schema_extra={"pattern": AUTH_MODE_PATTERN},
+        ),
     ] = None,
 ) -> dict[str, Any]:
     return integration_document(state.settings, auth_mode(auth))
@@ -137,6 +150,12 @@ async def integration_json(
     operation_id="IntegrationLogo",
     summary="The logo the integration JSON points at.",
     media_type="image/svg+xml",
+    operation_class=OpenOperation,
+    responses={
+        200: ResponseSpec(
+            str, description="An SVG image.", media_type="image/svg+xml", generate_examples=False
+        )
+    },
 )
 async def integration_logo() -> Response[bytes]:
     return Response(

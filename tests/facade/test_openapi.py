@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
+from crm.domain.principal import Scope
+from facade.auth.policy import Access, access_rule
 from facade.ringotel.table import HOOKS
 
 
@@ -61,8 +64,98 @@ async def test_the_document_describes_the_credentials_it_accepts(
 ) -> None:
     document = await openapi(client)
     schemes = document["components"]["securitySchemes"]
-    assert {(s["type"], s["scheme"]) for s in schemes.values()} == {
+    assert {(s["type"], s.get("scheme")) for s in schemes.values()} == {
         ("http", "bearer"),
         ("http", "basic"),
+        ("oauth2", None),
     }
+    flows = schemes["oauth2Token"]["flows"]
+    assert flows["authorizationCode"]["tokenUrl"] == "/oauth/token"
+    assert flows["authorizationCode"]["authorizationUrl"] == "/oauth/authorize"
+    assert set(flows["clientCredentials"]["scopes"]) == {str(scope) for scope in Scope}
     assert {name for entry in document["security"] for name in entry} == set(schemes)
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+async def test_suite_open_routes_and_only_they_say_security_is_empty(
+    client: httpx.AsyncClient,
+) -> None:
+    """The document and the access policy agree on which routes need no credentials."""
+    for method, path, operation in operations(await openapi(client)):
+        if path.startswith("/graphql"):
+            continue  # Strawberry's controller; each field checks its own scope
+        is_open = access_rule(path) is Access.OPEN
+        assert (operation.get("security") == []) == is_open, (method, path)
+
+
+async def test_suite_every_error_status_is_documented_with_the_body_it_carries(
+    client: httpx.AsyncClient,
+) -> None:
+    """No Litestar default error schema (`status_code`, `detail`): the bodies are ours."""
+    document = await openapi(client)
+    error_schema = document["components"]["schemas"]["ErrorBody"]
+    assert set(error_schema["required"]) == {"error", "message"}
+    for method, path, operation in operations(document):
+        if path.startswith("/graphql"):
+            continue
+        for status, response in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            for media in response.get("content", {}).values():
+                schema = json.dumps(media["schema"])
+                assert "status_code" not in schema, (method, path, status)
+            if path.startswith("/ringotel/"):
+                media = response["content"]["application/json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (
+                    method,
+                    path,
+                    status,
+                )
+
+
+async def test_suite_statuses_each_route_answers_are_documented(client: httpx.AsyncClient) -> None:
+    paths = (await openapi(client))["paths"]
+    recording = "/ringotel/v1/activities/{activity_id}/recording"
+    expected = {
+        ("post", "/ringotel/v1/contacts"): {"200", "201", "400", "403", "422", "429", "503"},
+        ("post", "/ringotel/v1/activities"): {"200", "201", "400", "403", "404", "422"},
+        ("post", recording): {"201", "400", "403", "404", "413", "422", "429", "503"},
+        ("get", recording): {"200", "206", "304", "403", "404", "416", "429", "503"},
+        ("post", "/oauth/token"): {"200", "400", "401", "429"},
+        ("post", "/oauth/revoke"): {"200", "400", "401", "429"},
+        ("get", "/oauth/authorize"): {"200", "303", "400"},
+        ("post", "/oauth/authorize"): {"200", "303", "400", "429"},
+        ("get", "/ready"): {"200", "503"},
+        ("get", "/ringotel/integration.json"): {"200", "400"},
+    }
+    for (method, path), statuses in expected.items():
+        documented = set(paths[path][method]["responses"])
+        assert statuses <= documented, (method, path, statuses - documented)
+    token = paths["/oauth/token"]["post"]["responses"]["401"]["content"]["application/json"]
+    assert token["schema"] == {"$ref": "#/components/schemas/OAuthErrorBody"}
+
+
+async def test_suite_lenient_fields_accept_any_of_their_types_never_one_of(
+    client: httpx.AsyncClient,
+) -> None:
+    """An integer is both `integer` and `number`: under `oneOf` it would match two and fail."""
+    document = await openapi(client)
+    for hook in HOOKS:
+        body = [i for i in hook.inputs if i.where == "body"]
+        if not body or hook.handler is not None:
+            continue
+        schema = document["components"]["schemas"][f"{hook.name}Request"]
+        for item in body:
+            field = schema["properties"][item.name]
+            assert "oneOf" not in field, (hook.name, item.name)
+            types = {alternative["type"] for alternative in field["anyOf"]}
+            assert types >= {"string", "number", "null"}, (hook.name, item.name)
+            assert "boolean" not in types, (hook.name, item.name)  # refused with 422
