@@ -10,8 +10,8 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from strawberry.http.ides import get_graphql_ide_html
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
+from strawberry.http.ides import get_graphql_ide_html
 
 from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig

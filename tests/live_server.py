@@ -1,82 +1,181 @@
-"""`crm serve` in a subprocess on a free loopback port, with its log captured to a file."""
+"""The real server, as an operator runs it: `crm serve` in a subprocess on a free loopback
+port, for the tests that need real sockets, a real browser, a process to kill or to watch.
+
+By default the server uses the test database (SQLite or PostgreSQL, from the conftest);
+a test whose server outlives one test (a module-scoped fixture) gives it a database of
+its own, since the conftest empties the test database before every test. The server's
+standard output and error (the access log, warnings, tracebacks) go to `server.log` in its
+folder; it can be stopped, SIGKILLed and started again on the same port and data, and its
+resident memory and open file descriptors are read from `/proc`.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import httpx
 
 from tests.conftest import DATABASE_URL
 
+CRM = str(Path(sys.executable).parent / "crm")
 START_TIMEOUT_S = 60
 
 
-@dataclass(frozen=True, slots=True)
-class LiveServer:
-    url: str
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
 
-@contextmanager
-def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
-    """Run `crm serve` against the test database until the block ends; the log is kept."""
-    port = free_port()
-    log = tmp_path / "server.log"
-    environment = {
-        **os.environ,
-        "CRM_DATABASE_URL": DATABASE_URL,
-        "CRM_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "CRM_RECORDINGS_DIR": str(tmp_path / "recordings"),
-        "PYTHONUNBUFFERED": "1",
-        **env,
-    }
-    with log.open("wb") as output:
-        server = subprocess.Popen(  # noqa: S603 (our own interpreter and command)
-            [sys.executable, "-m", "crm.cli", "serve", "--port", str(port)],
-            env=environment,
-            stdout=output,
+class LiveServer:
+    """One `crm serve` subprocess; `env` holds extra `CRM_*` variables by their full names."""
+
+    def __init__(self, folder: Path, *, database_url: str = DATABASE_URL, **env: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "CRM_DATABASE_URL": database_url,
+            "CRM_PUBLIC_URL": self.url,
+            "CRM_RECORDINGS_DIR": str(folder / "recordings"),
+            "CRM_SECRET_KEY_FILE": str(folder / "secret-key"),
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        if database_url != DATABASE_URL:
+            self.crm("migrate")  # the test database is migrated by the conftest
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the server is not running"
+        return self.process.pid
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "server.log"
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Start the server and wait until `/ready` answers 200."""
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 (our own command and arguments)
+            [CRM, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            cwd=self.folder,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(server, url, log)
-            yield LiveServer(url, log)
-        finally:
-            server.terminate()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                raise RuntimeError(f"the server exited with {code}: {self.log()}")
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                if httpx.get(f"{self.url}/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the server did not become ready: {self.log()}")
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, no lifespan end; then reap the process."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._close_log()
 
-def _wait_until_up(server: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"crm serve exited: {log.read_text(errors='replace')}")
+    def stop(self) -> None:
+        """End the server the ordinary way (SIGTERM), and SIGKILL it if it lingers."""
+        if self.process is None or self.process.poll() is not None:
+            self._close_log()
+            return
+        self.process.terminate()
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"crm serve did not start: {log.read_text(errors='replace')}")
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+        self._close_log()
+
+    def log(self) -> str:
+        """What the server wrote so far: its access log, warnings and any traceback."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def rss_kib(self) -> int:
+        """The server's resident memory now (`VmRSS`), in KiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def open_fds(self) -> int:
+        """How many file descriptors the server holds open now."""
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def crm(self, *args: str, input_text: str | None = None) -> str:
+        """Run one `crm` command on the server's settings; its standard output."""
+        done = subprocess.run(  # noqa: S603 (our own command and arguments)
+            [CRM, *args],
+            env=self.env,
+            cwd=self.folder,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def crm_json(self, *args: str) -> Any:
+        """Run a `crm` command with `--json`; its output, parsed."""
+        return json.loads(self.crm(*args, "--json"))
+
+    def api_key(self, *scopes: str) -> str:
+        """A new API key with `scopes`, made the way an operator makes one."""
+        flags = [part for scope in scopes for part in ("--scope", scope)]
+        key: str = self.crm_json("apikey", "create", "--name", "live-server tests", *flags)[
+            "api_key"
+        ]
+        return key
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@contextmanager
+def live_server(
+    folder: Path, *, database_url: str = DATABASE_URL, **env: str
+) -> Iterator[LiveServer]:
+    """A running server until the block ends; `env` as for `LiveServer`."""
+    server = LiveServer(folder, database_url=database_url, **env)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def own_sqlite(folder: Path) -> str:
+    """A SQLite database of its own in `folder`, for a server that outlives one test."""
+    return f"sqlite:///{folder / 'live.sqlite'}"

@@ -82,6 +82,7 @@ async def read_json_body(request: Request[Any, Any, Any]) -> None:
         return None
     return None
 
+
 def _responses(hook: Hook) -> dict[int, ResponseSpec]:
     """The errors every hook may answer, and the 200 of a create that found the record."""
     responses = dict(ERROR_RESPONSES)

@@ -14,7 +14,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from tests.browser import Site, chromium_page, other_site, require_chromium
-from tests.live_server import LiveServer, live_server
+from tests.live_server import LiveServer, live_server, own_sqlite
 
 EMAIL = "admin@example.com"
 PASSWORD = "correct horse battery"
@@ -39,7 +39,8 @@ def attacker() -> Iterator[Site]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     require_chromium()
-    with live_server(tmp_path_factory.mktemp("oauth-browser")) as server:
+    folder = tmp_path_factory.mktemp("oauth-browser")
+    with live_server(folder, database_url=own_sqlite(folder)) as server:
         for email, password in ((EMAIL, PASSWORD), (ATTACKER_EMAIL, ATTACKER_PASSWORD)):
             server.crm("user", "create", "--email", email, "--password", password)
         yield server
