@@ -101,7 +101,17 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        **_timeouts(settings),
     )
+
+
+def _timeouts(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for slow clients: the idle timeout, and our header deadline
+    (`crm.serving`); the body timeout is the app's own (`facade.body_timeout`)."""
+    return {
+        "timeout_keep_alive": settings.http_idle_timeout_s,
+        "http": "crm.serving:HeaderDeadlineProtocol",
+    }
 
 
 @main.command("export-schema")

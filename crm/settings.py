@@ -118,6 +118,19 @@ class Settings(BaseSettings):
     auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
     """The length of the window failed attempts are counted in, in seconds."""
 
+    http_idle_timeout_s: Annotated[int, Field(ge=1, le=3600)] = 5
+    """Seconds a kept-alive connection may sit idle between requests before it is closed."""
+
+    http_header_timeout_s: Annotated[float, Field(ge=0.5, le=300)] = 10
+    """Seconds a client has to send a request's line and headers; then the connection is closed."""
+
+    http_body_timeout_s: Annotated[float, Field(ge=0.5, le=3600)] = 30
+    """Seconds the server waits for the next part of a request body before answering 408."""
+
+    http_body_min_rate: Annotated[int, Field(ge=1, le=100_000_000)] = 1024
+    """Bytes per second a request body must average: each byte received extends the body's
+    deadline (start + `CRM_HTTP_BODY_TIMEOUT_S`) by 1/rate seconds; a trickle is answered 408."""
+
     cors_origins: str = ""
     """Origins whose pages may call the API from a browser (`https://host[:port]`,
     comma-separated, exact); empty means none may (CORS closed)."""

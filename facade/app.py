@@ -21,6 +21,7 @@ from facade.auth.guards import authorize
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
 from facade.auth.oauth import OAuthController
 from facade.auth.tokens import TokenSigner
+from facade.body_timeout import BodyTimeoutMiddleware
 from facade.docs import ScalarDocs, SwaggerDocs
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
@@ -95,7 +96,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(
             {"settings": settings, "engine": engine, "services": services, "signer": signer}
         ),
-        middleware=[AuthenticationMiddleware(Authenticator(services, signer))],
+        middleware=[
+            BodyTimeoutMiddleware(settings.http_body_timeout_s, settings.http_body_min_rate),
+            AuthenticationMiddleware(Authenticator(services, signer)),
+        ],
         guards=[authorize],
         before_send=[security_headers(settings)],
         cors_config=cors_config(settings),
