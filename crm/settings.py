@@ -128,8 +128,8 @@ class Settings(BaseSettings):
     """Seconds the server waits for the next part of a request body before answering 408."""
 
     http_body_min_rate: Annotated[int, Field(ge=1, le=100_000_000)] = 1024
-    """Bytes per second a request body must average: each byte received extends the body's
-    deadline (start + `CRM_HTTP_BODY_TIMEOUT_S`) by 1/rate seconds; a trickle is answered 408."""
+    """Bytes per second a request body must keep up: each byte earns 1/rate s of waiting,
+    out of a budget of `CRM_HTTP_BODY_TIMEOUT_S`; a body that trickles in is answered 408."""
 
     cors_origins: str = ""
     """Origins whose pages may call the API from a browser (`https://host[:port]`,

@@ -1,13 +1,14 @@
 """A request body that stops arriving, or only trickles in, is answered 408 and its
 connection closed.
 
-The app waits at most `timeout_s` for each next part of a body it reads, and the
-whole body must arrive by a deadline: its start plus `timeout_s`, plus one second
-for every `min_rate` bytes received (Apache's mod_reqtimeout rule), so a client
-sending a byte now and then cannot hold a worker and a connection as long as it
-likes, while a large upload at any useful speed is never cut. A body the app
-answers before reading it whole (a refusal) gets `Connection: close`, so its
-sender cannot keep the connection either.
+Only the time the app spends waiting for the client counts. Each wait for more of
+the body is limited to `timeout_s`, and the body has a budget of waiting time: it
+starts at `timeout_s`, shrinks by the time waited and grows by one second for every
+`min_rate` bytes received (up to `timeout_s` again, so a fast start banks nothing),
+in the spirit of Apache's mod_reqtimeout. A body at `min_rate` or faster never runs
+out; a client sending a byte now and then does, and cannot hold a worker and a
+connection for long. A body the app answers before reading it whole (a refusal) gets
+`Connection: close`, so its sender cannot keep the connection either.
 """
 
 from __future__ import annotations
@@ -40,23 +41,28 @@ class BodyTimeoutMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         unread = _declares_body(scope)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout_s
+        budget = self.timeout_s
 
         async def timed_receive() -> ReceiveMessage:
-            nonlocal unread, deadline
+            nonlocal unread, budget
             if not unread:  # after the body, receive() waits for the disconnect: no limit
                 return await receive()
-            wait = min(self.timeout_s, deadline - loop.time())
+            started = loop.time()
             try:
-                message = await asyncio.wait_for(receive(), max(wait, 0))
+                # asyncio.timeout, not wait_for: a part already received is returned at
+                # once, without a new task, however little budget is left.
+                async with asyncio.timeout(max(min(self.timeout_s, budget), 0)):
+                    message = await receive()
             except TimeoutError:
                 raise HTTPException(
                     status_code=HTTP_408_REQUEST_TIMEOUT,
                     detail="the request body arrived too slowly",
                     headers={"Connection": "close"},
                 ) from None
+            budget -= loop.time() - started
             if message["type"] == "http.request":
-                deadline += len(message.get("body", b"")) / self.min_rate
+                received = len(message.get("body", b""))
+                budget = min(self.timeout_s, budget + received / self.min_rate)
             if message["type"] != "http.request" or not message.get("more_body", False):
                 unread = False
             return message
