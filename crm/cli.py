@@ -108,7 +108,17 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         # (the app applies the same list, whatever server runs it).
         proxy_headers=bool(settings.trusted_proxy_list),
         forwarded_allow_ips=list(settings.trusted_proxy_list) or None,
+        **_timeouts(settings),
     )
+
+
+def _timeouts(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for slow clients: the idle timeout, and our header deadline
+    (`crm.serving`); the body timeout is the app's own (`facade.body_timeout`)."""
+    return {
+        "timeout_keep_alive": settings.http_idle_timeout_s,
+        "http": "crm.serving:HeaderDeadlineProtocol",
+    }
 
 
 @main.command("export-schema")

@@ -162,6 +162,19 @@ class Settings(BaseSettings):
     """Reverse proxies (addresses or networks, comma-separated, `*` for any) whose
     `X-Forwarded-For` names the client; empty trusts none."""
 
+    http_idle_timeout_s: Annotated[int, Field(ge=1, le=3600)] = 5
+    """Seconds a kept-alive connection may sit idle between requests before it is closed."""
+
+    http_header_timeout_s: Annotated[float, Field(ge=0.5, le=300)] = 10
+    """Seconds a client has to send a request's line and headers; then the connection is closed."""
+
+    http_body_timeout_s: Annotated[float, Field(ge=0.5, le=3600)] = 30
+    """Seconds the server waits for the next part of a request body before answering 408."""
+
+    http_body_min_rate: Annotated[int, Field(ge=1, le=100_000_000)] = 1024
+    """Bytes per second a request body must keep up: each byte earns 1/rate s of waiting,
+    out of a budget of `CRM_HTTP_BODY_TIMEOUT_S`; a body that trickles in is answered 408."""
+
     cors_origins: str = ""
     """Origins whose pages may call the API from a browser (`https://host[:port]`,
     comma-separated, exact); empty means none may (CORS closed)."""

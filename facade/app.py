@@ -24,6 +24,7 @@ from facade.auth.limits import proxy_headers_middleware
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
 from facade.auth.oauth import OAuthController
 from facade.auth.tokens import TokenSigner
+from facade.body_timeout import BodyTimeoutMiddleware
 from facade.docs import ScalarDocs, SwaggerDocs
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         middleware=[
             *proxy_headers_middleware(settings),
+            BodyTimeoutMiddleware(settings.http_body_timeout_s, settings.http_body_min_rate),
             AuthenticationMiddleware(Authenticator(services, signer)),
         ],
         guards=[authorize],

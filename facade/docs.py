@@ -8,19 +8,21 @@ so hashing its inline scripts allows only what the template put there.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from facade.security_headers import PAGE_POLICY_STATE, trusted_page_policy
+from facade.security_headers import PAGE_POLICY_KEY, trusted_page_policy
 
 SCALAR_FONTS = ("https://fonts.scalar.com",)
 """Where Scalar's own stylesheet, inserted as it runs, takes its fonts from."""
 
 
 def _with_policy(request: Request[Any, Any, Any], page: bytes, **options: Any) -> bytes:
-    request.scope["state"][PAGE_POLICY_STATE] = trusted_page_policy(page.decode(), **options)
+    cast("dict[str, Any]", request.scope)[PAGE_POLICY_KEY] = trusted_page_policy(
+        page.decode(), **options
+    )
     return page
 
 

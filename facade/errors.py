@@ -90,6 +90,8 @@ def _code_name(status: int) -> str:
             return ErrorCode.NOT_FOUND.value
         case 405:
             return "METHOD_NOT_ALLOWED"
+        case 408:
+            return "REQUEST_TIMEOUT"
         case 413:
             return ErrorCode.TOO_LARGE.value
         case 415:

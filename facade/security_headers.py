@@ -12,7 +12,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from litestar.datastructures import MutableScopeHeaders
@@ -22,8 +22,9 @@ NOSNIFF = "nosniff"
 STRICT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 """For answers that are not pages meant to run in a browser."""
 
-PAGE_POLICY_STATE = "crm.content_security_policy"
-"""The key in the request's scope state where a handler leaves the policy of the page it drew."""
+PAGE_POLICY_KEY = "crm.content_security_policy"
+"""The key in the request's ASGI scope where a handler leaves the policy of the page it drew
+(the scope, not its `state`, which a server may share between requests)."""
 
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _LINK = re.compile(r"<link\b(?P<attrs>[^>]*)>", re.S | re.I)
@@ -110,8 +111,7 @@ class SecurityHeaders:
             headers["X-Content-Type-Options"] = NOSNIFF
         if headers.get("content-security-policy") is not None:
             return
-        state: dict[str, Any] = scope.get("state") or {}
-        policy = state.get(PAGE_POLICY_STATE)
+        policy = cast("dict[str, Any]", scope).get(PAGE_POLICY_KEY)
         if policy is None and (headers.get("content-type") or "").startswith("text/html"):
             policy = self._pages.get(scope["path"])
         headers["Content-Security-Policy"] = policy or STRICT_POLICY
