@@ -210,3 +210,28 @@ def test_crm_serve_believes_forwarded_for_only_from_a_configured_proxy(
     assert f"{seen}:" in lines[-1] or f"{seen} -" in lines[-1], lines
     if not trusted:
         assert "203.0.113.77" not in server.log_text()
+
+
+async def test_spellings_of_one_e_mail_count_as_one_account(
+    app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> None:
+    await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
+    url = "/oauth/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": oauth_client[0],
+            "redirect_uri": OAUTH_REDIRECT_URI,
+            "scope": "ringotel",
+            "state": "s",
+        }
+    )
+    form = hidden_fields((await anonymous.get(url)).text) | {"decision": "allow"}
+    spellings = [EMAIL.upper(), f"  {EMAIL} ", "Ann@Example.COM", "ann@@example.com", EMAIL]
+    for attempt, spelling in enumerate(spellings):
+        async with from_address(app, f"10.0.5.{attempt + 1}") as attacker:
+            wrong = form | {"email": spelling, "password": "nope!nope"}
+            answer = await attacker.post("/oauth/authorize", data=wrong)
+            assert answer.status_code == 200, answer.text  # a malformed one too: no 4xx page
+    async with from_address(app, "10.0.5.1") as attacker:
+        again = form | {"email": EMAIL, "password": PASSWORD}
+        assert_limit_headers(await attacker.post("/oauth/authorize", data=again))
