@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     """The base URL Ringotel and browsers reach this CRM at; written into the integration JSON."""
 
     secret_key: str = ""
-    """Key that signs access tokens; empty means a key kept in `secret_key_file`."""
+    """Key that signs access tokens (at least 32 bytes); empty means a key kept in
+    `secret_key_file`."""
 
     secret_key_file: Path = Path(".crm-secret-key")
     """Where a generated signing key is kept when `CRM_SECRET_KEY` is not set."""
@@ -150,7 +151,8 @@ class Settings(BaseSettings):
     """How long an authorization code may wait to be exchanged, in seconds."""
 
     auth_max_failures: Annotated[int, Field(ge=1, le=100_000)] = 10
-    """Failed logins or token requests allowed per address and per client in one window."""
+    """Failed credentials allowed per address in one window; past it on one account or
+    client, an address that already failed on it is refused, one that did not never is."""
 
     auth_failure_window_s: Annotated[int, Field(ge=1, le=86_400)] = 300
     """The length of the window failed attempts are counted in, in seconds."""

@@ -29,6 +29,7 @@ from facade.docs import ScalarDocs, SwaggerDocs
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphql import graphql_controller
 from facade.health import health, ready
+from facade.logs import redact_server_logs
 from facade.operations import Operations
 from facade.ringotel.controllers import hook_handlers
 from facade.ringotel.integration import integration_json, integration_logo
@@ -86,6 +87,7 @@ def security_headers(settings: Settings) -> SecurityHeaders:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for `settings` (read from the environment when not given)."""
     settings = settings or load_settings()
+    redact_server_logs()
     engine = make_engine(settings.database_url)
     services = Services(DomainConfig.from_settings(settings))
     signer = TokenSigner(settings)

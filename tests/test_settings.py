@@ -35,6 +35,8 @@ def test_environment_variables_are_read_with_the_crm_prefix(
         ("CRM_PAGE_SIZE_MAX", "lots", "CRM_PAGE_SIZE_MAX: Input should be a valid integer"),
         ("CRM_PAGE_SIZE_DEFAULT", "0", "CRM_PAGE_SIZE_DEFAULT: Input should be greater"),
         ("CRM_GRAPHIQL", "maybe", "CRM_GRAPHIQL: Input should be a valid boolean"),
+        ("CRM_TRUSTED_PROXIES", "10.0.0.1,proxy", "CRM_TRUSTED_PROXIES: 'proxy' is not an IP"),
+        ("CRM_PASSWORD_HASH_CONCURRENCY", "0", "CRM_PASSWORD_HASH_CONCURRENCY: Input should be"),
     ],
 )
 def test_a_malformed_value_is_one_line_naming_the_variable(
@@ -62,3 +64,10 @@ def test_a_configured_secret_key_wins(tmp_path: Path) -> None:
     settings = load_settings(secret_key=configured, secret_key_file=tmp_path / "key")
     assert settings.signing_key() == configured
     assert not (tmp_path / "key").exists()
+
+
+def test_trusted_proxies_are_read_as_addresses_and_networks() -> None:
+    settings = load_settings(trusted_proxies=" 10.0.0.1, 10.1.2.3/8 ,::1")
+    assert settings.trusted_proxy_list == ("10.0.0.1", "10.0.0.0/8", "::1")
+    assert load_settings(trusted_proxies="10.0.0.1,*").trusted_proxy_list == ("*",)
+    assert load_settings().trusted_proxy_list == ()

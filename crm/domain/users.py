@@ -157,7 +157,10 @@ class UserService:
 
     async def authenticate(self, email: str, password: str) -> User | None:
         """The active user with these credentials, or `None`; the same work either way."""
-        user = await self.by_email(email) if "@" in email else None
+        try:
+            user = await self.by_email(email) if "@" in email else None
+        except ValidationFailed:
+            user = None  # not an e-mail address: no one, and the same work as for no one
         # No user: the same cost as a real check (a dummy hash), so no timing oracle.
         matched = await self._passwords.verify(user.password_hash if user else None, password)
         if user is None or not matched or not user.is_active:
@@ -188,3 +191,12 @@ class UserService:
             user.is_active = not_null(data.is_active, field="isActive")
         if is_set(data.is_admin):
             user.is_admin = not_null(data.is_admin, field="isAdmin")
+
+
+def sign_in_subject(email: str) -> str:
+    """The account a sign-in names, as users are found by it (and failures are counted):
+    the cleaned e-mail, or the lowercased text when it is no e-mail address at all."""
+    try:
+        return clean_email(email) or ""
+    except ValidationFailed:
+        return email.strip().lower()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache
@@ -28,15 +31,47 @@ Mutation = merge_types(
 )
 
 
+log = logging.getLogger("crm.graphql")
+
+
 class CrmSchema(strawberry.Schema):
-    """The schema, logging only unexpected errors: a client's mistake is not ours."""
+    """The schema, logging only unexpected errors: a client's mistake is not ours.
+
+    Strawberry's own logging prints the error with the lines of the document around
+    it, where a password or a token may be written inline; the variables may hold
+    them too. Ours names the operation, the field path and the exception with its
+    traceback: neither the document nor the variables are logged.
+    """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        unexpected = [error for error in errors if should_mask(error)]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+        operation = (execution_context.operation_name if execution_context else None) or "-"
+        for error in errors:
+            if not should_mask(error):
+                continue
+            original = error.original_error
+            path = ".".join(str(step) for step in error.path or ()) or "-"
+            log.error(
+                "unexpected error in GraphQL operation %s at %s: %s",
+                operation,
+                path,
+                describe(original),
+            )
+
+
+def describe(exc: BaseException | None) -> str:
+    """An exception's type, the first line of its message and where it was raised.
+
+    Only the first line of the message: drivers append the failing row to theirs
+    (PostgreSQL's DETAIL), which may hold a password hash or a token's hash.
+    """
+    if exc is None:
+        return "no exception"
+    message = str(exc).strip().splitlines()
+    frames = "".join(traceback.format_tb(exc.__traceback__)) if exc.__traceback__ else ""
+    first = message[0] if message else ""
+    return f"{type(exc).__name__}: {first}\nTraceback (most recent call last):\n{frames}".rstrip()
 
 
 schema = CrmSchema(

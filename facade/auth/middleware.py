@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 from urllib.parse import unquote
 
 from litestar.datastructures import Headers
@@ -90,13 +90,15 @@ class Authenticator:
         if scheme.lower() == "bearer" and value:
             if value.startswith(API_KEY_PREFIX):
                 key_id = value.removeprefix(API_KEY_PREFIX).partition("_")[0]
-                return await self._limited(KIND_API_KEY, address, key_id, self._api_key(value))
-            return await self._limited(KIND_JWT, address, "bearer", self._jwt(value))
+                return await self._limited(
+                    KIND_API_KEY, address, key_id, partial(self._api_key, value)
+                )
+            return await self._limited(KIND_JWT, address, "bearer", partial(self._jwt, value))
         if scheme.lower() == "basic":
             pair = basic_credentials(authorization.strip())
             if pair is None:
                 return AuthFailure("malformed Basic credentials", error="invalid_request")
-            return await self._limited(KIND_CLIENT, address, pair[0], self._basic(*pair))
+            return await self._limited(KIND_CLIENT, address, pair[0], partial(self._basic, *pair))
         return AuthFailure("use Bearer or Basic credentials", error="invalid_request")
 
     async def _limited(
@@ -104,13 +106,12 @@ class Authenticator:
         kind: str,
         address: str,
         subject: str,
-        evaluation: Coroutine[Any, Any, Principal | AuthFailure],
+        evaluate: Callable[[], Awaitable[Principal | AuthFailure]],
     ) -> Principal | AuthFailure:
         verdict = await self._limits.check(kind, address, subject)
         if not verdict.allowed:
-            evaluation.close()  # never awaited: the credentials are not looked at
-            raise too_many(verdict)
-        result = await evaluation
+            raise too_many(verdict)  # the credentials are not even looked at
+        result = await evaluate()
         if isinstance(result, AuthFailure):
             await self._limits.fail(kind, address, subject)
         return result

@@ -31,6 +31,7 @@ from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import Scope
 from crm.domain.ratelimit import Verdict
 from crm.domain.services import Services
+from crm.domain.users import sign_in_subject
 from crm.tables import OAuthClient
 from facade.auth import csrf
 from facade.auth.limits import client_address, limit_headers
@@ -250,7 +251,7 @@ class OAuthController(Controller):
             return _again(checked, params, "Choose Allow or Deny.")
         # Counted before the password is checked, in one step: of any number of
         # concurrent wrong sign-ins at most the limit reach Argon2.
-        email = params.get("email", "").strip().lower()
+        email = sign_in_subject(params.get("email", ""))
         address = client_address(request.scope)
         limits = services.rate_limits
         verdict = await limits.attempt(KIND_SIGN_IN, address, email)

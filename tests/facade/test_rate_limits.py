@@ -19,6 +19,7 @@ from crm.settings import Settings
 from facade.app import create_app
 from tests.auth_tools import forge, hidden_fields
 from tests.conftest import OAUTH_REDIRECT_URI, make_settings
+from tests.live_server import live_server
 
 MAX_FAILURES = 3
 EMAIL = "ann@example.com"
@@ -194,3 +195,43 @@ async def test_a_good_key_from_a_clean_address_is_never_refused(
     async with from_address(app, "192.0.2.50", Authorization=f"Bearer {key}") as owner:
         for _ in range(MAX_FAILURES * 3):
             assert (await owner.get(HOOK)).status_code == 200
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
+def test_crm_serve_believes_forwarded_for_only_from_a_configured_proxy(
+    tmp_path: Path, trusted: str
+) -> None:
+    env = {"CRM_TRUSTED_PROXIES": trusted} if trusted else {}
+    with live_server(tmp_path, **env) as server:
+        answer = httpx.get(f"{server.url}/health", headers={"X-Forwarded-For": "203.0.113.77"})
+        assert answer.status_code == 200
+    seen = "203.0.113.77" if trusted else "127.0.0.1"
+    lines = [line for line in server.log().splitlines() if "GET /health" in line]
+    assert f"{seen}:" in lines[-1] or f"{seen} -" in lines[-1], lines
+    if not trusted:
+        assert "203.0.113.77" not in server.log()
+
+
+async def test_spellings_of_one_e_mail_count_as_one_account(
+    app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
+) -> None:
+    await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
+    url = "/oauth/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": oauth_client[0],
+            "redirect_uri": OAUTH_REDIRECT_URI,
+            "scope": "ringotel",
+            "state": "s",
+        }
+    )
+    form = hidden_fields((await anonymous.get(url)).text) | {"decision": "allow"}
+    spellings = [EMAIL.upper(), f"  {EMAIL} ", "Ann@Example.COM", "ann@@example.com", EMAIL]
+    for attempt, spelling in enumerate(spellings):
+        async with from_address(app, f"10.0.5.{attempt + 1}") as attacker:
+            wrong = form | {"email": spelling, "password": "nope!nope"}
+            answer = await attacker.post("/oauth/authorize", data=wrong)
+            assert answer.status_code == 200, answer.text  # a malformed one too: no 4xx page
+    async with from_address(app, "10.0.5.1") as attacker:
+        again = form | {"email": EMAIL, "password": PASSWORD}
+        assert_limit_headers(await attacker.post("/oauth/authorize", data=again))

@@ -1,0 +1,202 @@
+"""No secret reaches the log: a whole session against `crm serve`, with every kind of
+secret in bodies, headers and query strings, and the server's log searched for each."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from graphql import GraphQLError, Source
+from litestar import Litestar
+
+from crm.domain.principal import ALL_SCOPES
+from crm.domain.users import UserInput
+from crm.graphql.schema import schema
+from facade.logs import REDACTED_QUERY
+from tests.auth_tools import hidden_fields
+from tests.conftest import OAUTH_REDIRECT_URI
+from tests.live_server import live_server
+
+EMAIL = "ann@example.com"
+HOOK = "/ringotel/v1/users"
+
+
+def basic(client_id: str, secret: str) -> dict[str, str]:
+    pair = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {pair}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_a_full_session_leaves_no_secret_in_the_server_log(
+    tmp_path: Path, app: Litestar, anonymous: httpx.AsyncClient
+) -> None:
+    services = app.state.services
+    password = "pw-" + secrets.token_urlsafe(12)
+    await services.users.create(UserInput(email=EMAIL, password=password, is_admin=True))
+    client, client_secret = await services.credentials.create_client(
+        "ringotel", [OAUTH_REDIRECT_URI], ALL_SCOPES
+    )
+    _, api_key = await services.credentials.create_api_key("ringotel", ALL_SCOPES)
+    client_id = str(client.client_id)
+    wrong_password = "wrong-" + secrets.token_urlsafe(12)
+    inline_password = "inline-" + secrets.token_urlsafe(12)
+    variable_password = "variable-" + secrets.token_urlsafe(12)
+    leaked: dict[str, str] = {
+        "password": password,
+        "wrong password": wrong_password,
+        "inline password": inline_password,
+        "variable password": variable_password,
+        "client secret": client_secret,
+        "api key": api_key,
+        "api key secret": api_key.rsplit("_", 1)[1],
+    }
+
+    with live_server(tmp_path) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            authorize = "/oauth/authorize?" + urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": client_id,
+                    "redirect_uri": OAUTH_REDIRECT_URI,
+                    "scope": "ringotel crm:read",
+                    "state": "st",
+                    "client_secret": client_secret,  # a careless client puts it in the URL
+                }
+            )
+            page = await http.get(authorize)
+            assert page.status_code == 200, page.text
+            form = hidden_fields(page.text) | {"email": EMAIL, "decision": "allow"}
+            again = await http.post("/oauth/authorize", data=form | {"password": wrong_password})
+            assert again.status_code == 200
+            signed_in = await http.post("/oauth/authorize", data=form | {"password": password})
+            assert signed_in.status_code == 303, signed_in.text
+            code = parse_qs(urlsplit(signed_in.headers["location"]).query)["code"][0]
+            leaked["authorization code"] = code
+
+            # The code and secret in the query string (refused), then in the body.
+            in_query = await http.post(
+                "/oauth/token?"
+                + urlencode(
+                    {
+                        "grant_type": "authorization_code",
+                        "code": code,
+                        "client_id": client_id,
+                        "client_secret": client_secret,
+                    }
+                )
+            )
+            assert in_query.status_code in (400, 401)
+            tokens = await http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": OAUTH_REDIRECT_URI,
+                },
+                headers=basic(client_id, client_secret),
+            )
+            assert tokens.status_code == 200, tokens.text
+            leaked["access token"] = tokens.json()["access_token"]
+            leaked["refresh token"] = tokens.json()["refresh_token"]
+            refreshed = await http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": leaked["refresh token"],
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                },
+            )
+            assert refreshed.status_code == 200, refreshed.text
+            leaked["refreshed access token"] = refreshed.json()["access_token"]
+            leaked["refreshed refresh token"] = refreshed.json()["refresh_token"]
+            access = leaked["refreshed access token"]
+            assert (await http.get(HOOK, headers=bearer(access))).status_code == 200
+            assert (await http.get(f"{HOOK}?access_token={access}")).status_code == 403
+            assert (await http.get(HOOK, headers=bearer(api_key))).status_code == 200
+            assert (await http.get(f"{HOOK}?api_key={api_key}")).status_code == 403
+            wrong_basic = await http.get(HOOK, headers=basic(client_id, client_secret + "x"))
+            assert wrong_basic.status_code == 403
+            assert (
+                await http.get(HOOK, headers=basic(client_id, client_secret))
+            ).status_code == 200
+
+            inline = await http.post(
+                f"/graphql?token={access}",
+                json={
+                    "query": 'mutation { createUser(input: {email: "bob@example.com", '
+                    f'password: "{inline_password}"}}) {{ id }} }}'
+                },
+                headers=bearer(api_key),
+            )
+            assert inline.status_code == 200
+            assert "errors" not in inline.json(), inline.text
+            variables = await http.post(
+                "/graphql",
+                json={
+                    "query": "mutation($p: String!) { createUser(input: "
+                    '{email: "cy@example.com", password: $p}) { id } }',
+                    "variables": {"p": variable_password},
+                },
+                headers=bearer(access),
+            )
+            assert variables.status_code == 200
+
+            replay = await http.post(
+                f"/oauth/token?refresh_token={leaked['refresh token']}",
+                data={"grant_type": "refresh_token", "refresh_token": leaked["refresh token"]},
+                headers=basic(client_id, client_secret),
+            )
+            assert replay.status_code == 400  # a replay: refused, the family ends
+
+            revoked = await http.post(
+                f"/oauth/revoke?token={leaked['refreshed refresh token']}",
+                data={"token": leaked["refreshed refresh token"]},
+                headers=basic(client_id, client_secret),
+            )
+            assert revoked.status_code == 200
+    log = server.log()
+    assert 'POST /oauth/token HTTP/1.1" 200' in log  # the access log was on
+    found = [name for name, secret in leaked.items() if secret in log]
+    assert found == [], f"in the log: {found}"
+    assert f"GET /oauth/authorize{REDACTED_QUERY}" in log
+
+
+def test_an_unexpected_graphql_error_is_logged_without_the_document(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "inline-" + secrets.token_urlsafe(12)
+    document = (
+        f'mutation {{ createUser(input: {{email: "a@b.c", password: "{secret}"}}) {{ id }} }}'
+    )
+    try:
+        raise RuntimeError("the disk is full")
+    except RuntimeError as exc:
+        cause = exc
+    error = GraphQLError(
+        "the disk is full",
+        source=Source(document),
+        positions=[11],
+        path=["createUser"],
+        original_error=cause,
+    )
+    assert secret in str(error)  # graphql-core's text quotes the document around the error
+    with caplog.at_level(logging.DEBUG):
+        schema.process_errors([error], None)
+    logged = "\n".join(
+        record.getMessage() + (str(record.exc_info) if record.exc_info else "")
+        for record in caplog.records
+    )
+    assert "unexpected error in GraphQL operation - at createUser: RuntimeError" in logged
+    assert "the disk is full" in logged
+    assert "test_log_secrets.py" in logged  # where it was raised
+    assert secret not in logged
+    assert secret not in caplog.text
