@@ -83,6 +83,15 @@ async def test_limits_one_huge_string_literal_refused_before_parsing(
     assert "variables" in error["message"]
 
 
+async def test_limits_page_size_too_long_to_read_is_refused_with_a_code(
+    client: httpx.AsyncClient,
+) -> None:
+    # more digits than Python reads into an int (4300): GraphQL's own Int refuses it
+    query = "{ contacts(first: " + "9" * 5000 + ") { nodes { id } } }"
+    error = only_error(await gql_errors(client, query), "VALIDATION")
+    assert "number" in error["message"]
+
+
 async def test_limits_aliases_past_the_limit_refused(client: httpx.AsyncClient) -> None:
     aliases = " ".join(f"c{i}: contacts(first: 1) {{ nodes {{ id }} }}" for i in range(31))
     error = only_error(await gql_errors(client, "{ " + aliases + " }"), "TOO_MANY_ALIASES")
