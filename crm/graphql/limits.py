@@ -51,6 +51,7 @@ from graphql import (
     Source,
     VariableNode,
     get_named_type,
+    parse,
 )
 from graphql.language import Lexer, TokenKind
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
@@ -99,6 +100,10 @@ class LimitCode(StrEnum):
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     TIMEOUT = "TIMEOUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    """The document is not GraphQL (graphql-core's syntax error, with a code)."""
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    """The document does not fit the schema (graphql-core's validation error, with a code)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +207,7 @@ def count_tokens(query: str, max_tokens: int) -> Shape:
 
 
 _cached_count = lru_cache(maxsize=256)(count_tokens)
+_cached_parse = lru_cache(maxsize=256)(parse)
 
 
 def check_shape(query: str, budget: Budget) -> GraphQLError | None:
@@ -485,12 +491,23 @@ class QueryLimits(SchemaExtension):
         return budget if isinstance(budget, Budget) else Budget()
 
     def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query
-        if query is not None and self.execution_context.graphql_document is None:
+        """Measure the document, then parse it (cached, as Strawberry's `ParserCache` does;
+        here so that a syntax error gets its code)."""
+        context = self.execution_context
+        query = context.query
+        if query is not None and context.graphql_document is None:
             error = check_shape(query, self.budget())
             if error is not None:
-                # raised as graphql-core's parser raises a syntax error
-                raise error
+                raise error  # as graphql-core's parser raises a syntax error
+            try:
+                context.graphql_document = _cached_parse(query)
+            except GraphQLError as syntax:
+                raise GraphQLError(
+                    syntax.message,
+                    source=syntax.source,
+                    positions=syntax.positions,
+                    extensions={"code": LimitCode.GRAPHQL_PARSE_FAILED.value},
+                ) from None
         yield
 
     def on_validate(self) -> Iterator[None]:
