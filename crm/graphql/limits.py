@@ -61,8 +61,9 @@ from crm.domain.errors import ErrorCode
 from crm.domain.principal import Principal
 from crm.settings import Settings
 
-UNPAGED_LIST_SIZE = 10
-"""How many items a list without a page size (a contact's numbers, say) is counted as."""
+UNPAGED_LIST_SIZE = 5
+"""How many items a list without a page size is counted as: a record's numbers (at most 20,
+a few in practice), a number's matches (a few)."""
 
 PAGE_SIZE_ARGUMENTS = ("first", "limit")
 """The arguments that set how many items a list field returns."""
@@ -483,7 +484,8 @@ class QueryLimits(SchemaExtension):
     """Applies the caller's budget: before parsing, before validation, and to execution.
 
     The budget comes from the context (`Context.budget`); a context without one gets
-    the default budget of a caller with credentials.
+    the default budget of a caller with credentials. The time limit is an async hook:
+    the schema is executed asynchronously (`Schema.execute`), never with `execute_sync`.
     """
 
     def budget(self) -> Budget:
