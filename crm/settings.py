@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     """Most aliased fields in one GraphQL operation, fragments expanded."""
 
     graphql_max_repeats: Annotated[int, Field(ge=1, le=100)] = 10
-    """Most times one field (one response name) may be selected in one selection set."""
+    """Most times one field (one response name) may be selected in one place, merged ones too."""
 
     graphql_max_cost: Annotated[int, Field(ge=100, le=1_000_000)] = 5000
     """Most fields one GraphQL operation may resolve, page sizes multiplied through nested lists."""

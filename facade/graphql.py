@@ -10,6 +10,7 @@ validation, limits, variables), as that specification asks.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -83,6 +84,12 @@ def graphql_controller(settings: Settings) -> type:
                 raise HTTPException(400, "The request body is not valid UTF-8.") from None
             except RecursionError:
                 raise HTTPException(400, "The request body's JSON is nested too deeply.") from None
+            except json.JSONDecodeError:
+                raise  # Strawberry answers it (400)
+            except ValueError:  # a number of more digits than Python reads
+                raise HTTPException(
+                    400, "The request body's JSON holds a number too long."
+                ) from None
 
         async def process_result(
             self, request: Request[Any, Any, Any], result: ExecutionResult

@@ -25,9 +25,11 @@ from graphql import (
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from crm.db import is_database_unavailable
 from crm.domain.errors import DomainError, ErrorCode
+from crm.graphql.limits import LimitCode
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -95,6 +97,40 @@ def literal_refused(
     return found[0] if found else None
 
 
+def coded(
+    error: GraphQLError,
+    document: DocumentNode | None,
+    schema: GraphQLSchema,
+    *,
+    before_execution: bool,
+) -> GraphQLError:
+    """`error` with a code: a value refused for its type is VALIDATION naming where it came
+    in; any other validation failure of the document that graphql-core gave no code is
+    GRAPHQL_VALIDATION_FAILED."""
+    if isinstance(error, StrawberryInputCoercionError) or isinstance(
+        error.original_error, StrawberryInputCoercionError
+    ):
+        return bad_input_error(error, document, schema)
+    if error.path is not None or (error.extensions or {}).get("code"):
+        return error
+    if before_execution:
+        if error.original_error is not None:
+            return error
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            extensions={"code": LimitCode.GRAPHQL_VALIDATION_FAILED.value},
+        )
+    node = error.nodes[0] if error.nodes else None
+    if isinstance(node, VariableDefinitionNode) and (
+        error.original_error is None or isinstance(error.original_error, GraphQLError)
+    ):
+        return bad_input_error(error)  # a variable's value that does not fit its type
+    return error
+
+
 class CrmMaskErrors(MaskErrors):
     """Masks unexpected errors; a database outage becomes the UNAVAILABLE code."""
 
@@ -106,12 +142,10 @@ class CrmMaskErrors(MaskErrors):
         context = self.execution_context
         result = context.result
         if isinstance(result, ExecutionResult | StrawberryExecutionResult) and result.errors:
+            document, schema = context.graphql_document, context.schema._schema
+            before = isinstance(result, PreExecutionError)  # parsed, but did not validate
             result.errors = [
-                bad_input_error(error, context.graphql_document, context.schema._schema)
-                if isinstance(error, StrawberryInputCoercionError)
-                or isinstance(error.original_error, StrawberryInputCoercionError)
-                else error
-                for error in result.errors
+                coded(error, document, schema, before_execution=before) for error in result.errors
             ]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:

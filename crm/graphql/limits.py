@@ -51,6 +51,7 @@ from graphql import (
     Source,
     VariableNode,
     get_named_type,
+    parse,
 )
 from graphql.language import Lexer, TokenKind
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
@@ -60,8 +61,9 @@ from crm.domain.errors import ErrorCode
 from crm.domain.principal import Principal
 from crm.settings import Settings
 
-UNPAGED_LIST_SIZE = 10
-"""How many items a list without a page size (a contact's numbers, say) is counted as."""
+UNPAGED_LIST_SIZE = 5
+"""How many items a list without a page size is counted as: a record's numbers (at most 20,
+a few in practice), a number's matches (a few)."""
 
 PAGE_SIZE_ARGUMENTS = ("first", "limit")
 """The arguments that set how many items a list field returns."""
@@ -74,6 +76,11 @@ deeply they may nest."""
 
 _OPENING = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
 _CLOSING = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})
+_NUMBERS = frozenset({TokenKind.INT, TokenKind.FLOAT})
+
+MAX_NUMBER_CHARACTERS = 100
+"""The longest number a document may hold: graphql-core reads an Int literal with `int()`,
+which refuses more than 4,300 digits with an error it does not expect."""
 
 CHARACTERS_PER_TOKEN = 100
 """A document may hold this many characters per token it may hold: a token limit alone
@@ -94,6 +101,10 @@ class LimitCode(StrEnum):
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     TIMEOUT = "TIMEOUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    """The document is not GraphQL (graphql-core's syntax error, with a code)."""
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    """The document does not fit the schema (graphql-core's validation error, with a code)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +174,8 @@ class Shape:
     """Tokens counted, stopping one past the limit."""
     nesting: int
     """The deepest bracket nesting seen in the tokens counted."""
+    longest_number: int = 0
+    """The most characters of a number in the tokens counted."""
 
 
 def scan(query: str, max_tokens: int) -> Shape:
@@ -175,7 +188,7 @@ def scan(query: str, max_tokens: int) -> Shape:
 def count_tokens(query: str, max_tokens: int) -> Shape:
     """Count `query`'s tokens (at most `max_tokens + 1`) and their bracket nesting."""
     lexer = Lexer(Source(query))
-    tokens = nesting = deepest = 0
+    tokens = nesting = deepest = longest_number = 0
     try:
         while tokens <= max_tokens:
             token = lexer.advance()
@@ -187,12 +200,15 @@ def count_tokens(query: str, max_tokens: int) -> Shape:
                 deepest = max(deepest, nesting)
             elif token.kind in _CLOSING:
                 nesting -= 1
+            elif token.kind in _NUMBERS:
+                longest_number = max(longest_number, len(token.value or ""))
     except GraphQLError:
         pass  # a syntax error: the parser reports it, on a document now known to be small
-    return Shape(tokens=tokens, nesting=deepest)
+    return Shape(tokens=tokens, nesting=deepest, longest_number=longest_number)
 
 
 _cached_count = lru_cache(maxsize=256)(count_tokens)
+_cached_parse = lru_cache(maxsize=256)(parse)
 
 
 def check_shape(query: str, budget: Budget) -> GraphQLError | None:
@@ -210,6 +226,11 @@ def check_shape(query: str, budget: Budget) -> GraphQLError | None:
             LimitCode.QUERY_TOO_LARGE,
             f"The document has more than {budget.max_tokens} tokens, "
             f"the most {budget.tokens_setting} allows{budget.who}.",
+        )
+    if shape.longest_number > MAX_NUMBER_CHARACTERS:
+        return refusal(
+            ErrorCode.VALIDATION,
+            f"The document holds a number of more than {MAX_NUMBER_CHARACTERS} characters.",
         )
     if shape.nesting > budget.max_depth + BRACKET_SLACK:
         return _too_deep(budget, f"brackets nested {shape.nesting} deep")
@@ -419,12 +440,20 @@ class _Measure:
                 continue
             value = argument.value
             if isinstance(value, IntValueNode):
-                size = int(value.value)
+                size = _literal_int(value)
             elif isinstance(value, VariableNode):
                 size = self.variables.get(value.name.value)
         if not isinstance(size, int) or isinstance(size, bool):
             size = default if isinstance(default, int) else budget.page_size_default
         return max(1, min(size, budget.page_size_max))
+
+
+def _literal_int(node: IntValueNode) -> int:
+    """An Int literal's value; one too long for Python to read is larger than any page."""
+    digits = node.value.lstrip("-")
+    if len(digits) > 18:
+        return -(10**18) if node.value.startswith("-") else 10**18
+    return int(node.value)
 
 
 def measure(
@@ -437,7 +466,7 @@ def measure(
     """The refusal for the first operation that asks for more than `budget` allows."""
     for operation in operations:
         defaults = {
-            definition.variable.name.value: int(definition.default_value.value)
+            definition.variable.name.value: _literal_int(definition.default_value)
             for definition in operation.variable_definitions or ()
             if isinstance(definition.default_value, IntValueNode)
         }
@@ -455,7 +484,8 @@ class QueryLimits(SchemaExtension):
     """Applies the caller's budget: before parsing, before validation, and to execution.
 
     The budget comes from the context (`Context.budget`); a context without one gets
-    the default budget of a caller with credentials.
+    the default budget of a caller with credentials. The time limit is an async hook:
+    the schema is executed asynchronously (`Schema.execute`), never with `execute_sync`.
     """
 
     def budget(self) -> Budget:
@@ -463,12 +493,23 @@ class QueryLimits(SchemaExtension):
         return budget if isinstance(budget, Budget) else Budget()
 
     def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query
-        if query is not None and self.execution_context.graphql_document is None:
+        """Measure the document, then parse it (cached, as Strawberry's `ParserCache` does;
+        here so that a syntax error gets its code)."""
+        context = self.execution_context
+        query = context.query
+        if query is not None and context.graphql_document is None:
             error = check_shape(query, self.budget())
             if error is not None:
-                # raised as graphql-core's parser raises a syntax error
-                raise error
+                raise error  # as graphql-core's parser raises a syntax error
+            try:
+                context.graphql_document = _cached_parse(query)
+            except GraphQLError as syntax:
+                raise GraphQLError(
+                    syntax.message,
+                    source=syntax.source,
+                    positions=syntax.positions,
+                    extensions={"code": LimitCode.GRAPHQL_PARSE_FAILED.value},
+                ) from None
         yield
 
     def on_validate(self) -> Iterator[None]:

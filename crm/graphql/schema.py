@@ -7,7 +7,6 @@ import traceback
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -80,11 +79,11 @@ schema = CrmSchema(
     # Parsing and validating a document costs more than running a small one: a client
     # sends the same few documents again and again, so each is parsed and validated once
     # (the caches are shared between the per-request extension instances). The caller's
-    # limits come before both: a document is measured before it is parsed or validated.
+    # limits come first: a document is measured before it is parsed (QueryLimits parses
+    # it, cached) and before it is validated.
     extensions=[
         CrmMaskErrors,
         QueryLimits,
-        lambda: ParserCache(maxsize=256),
         lambda: CheckedValidationCache(maxsize=256),
     ],
 )

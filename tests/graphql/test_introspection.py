@@ -10,6 +10,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from graphql import get_introspection_query
+from litestar import Litestar
+from litestar.testing import TestClient
 
 from facade.app import create_app
 from tests.conftest import make_settings
@@ -78,3 +80,18 @@ async def test_introspection_public_when_the_setting_says_so(tmp_path: Path) -> 
         )
         assert errors[0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
         assert "CRM_GRAPHQL_ANONYMOUS_MAX_COST" in errors[0]["message"]
+
+
+def test_introspection_over_the_websocket_is_refused_too(app: Litestar) -> None:
+    # Strawberry's controller also runs queries over graphql-transport-ws: same budget
+    with (
+        TestClient(app) as http,
+        http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        ws.send_json({"type": "connection_init"})
+        assert ws.receive_json()["type"] == "connection_ack"
+        query = "{ __schema { queryType { name } } }"
+        ws.send_json({"type": "subscribe", "id": "1", "payload": {"query": query}})
+        answer = ws.receive_json()
+    assert answer["type"] == "error"
+    assert answer["payload"][0]["extensions"]["code"] == "FORBIDDEN"

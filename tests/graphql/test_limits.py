@@ -8,9 +8,12 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from crm.graphql.limits import Budget, budgets
+from crm.graphql.limits import Budget, budgets, check_shape, measure
+from crm.graphql.schema import schema
 from facade.app import create_app
+from facade.operations import read_documents
 from tests.conftest import full_access_key, make_settings
 from tests.graphql.crm_records import create_company, create_contact
 from tests.graphql_client import gql, gql_errors
@@ -81,6 +84,15 @@ async def test_limits_one_huge_string_literal_refused_before_parsing(
     query = '{ contacts(filter: {text: "' + "x" * 300_000 + '"}) { nodes { id } } }'
     error = only_error(await gql_errors(client, query), "QUERY_TOO_LARGE")
     assert "variables" in error["message"]
+
+
+async def test_limits_page_size_too_long_to_read_is_refused_with_a_code(
+    client: httpx.AsyncClient,
+) -> None:
+    # more digits than Python reads into an int (4300): GraphQL's own Int refuses it
+    query = "{ contacts(first: " + "9" * 5000 + ") { nodes { id } } }"
+    error = only_error(await gql_errors(client, query), "VALIDATION")
+    assert "number" in error["message"]
 
 
 async def test_limits_aliases_past_the_limit_refused(client: httpx.AsyncClient) -> None:
@@ -258,3 +270,15 @@ def test_limits_default_budget_is_the_settings_defaults(tmp_path: Path) -> None:
     assert limits.signed_in == Budget()
     assert limits.anonymous.max_tokens < limits.signed_in.max_tokens
     assert not limits.anonymous.introspection
+
+
+def test_limits_every_facade_operation_fits_the_default_budget() -> None:
+    # The REST facade runs its prepared documents without these limits; sent to /graphql
+    # (at the default page size), each would be let through as well.
+    for name, text in read_documents().items():
+        document = parse(text)
+        definitions = document.definitions
+        operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+        fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+        assert check_shape(text, Budget()) is None, name
+        assert measure(schema._schema, operations, fragments, {}, Budget()) is None, name

@@ -47,6 +47,16 @@ async def test_transport_deeply_nested_json_is_a_400_with_a_code(client: httpx.A
     assert "nested" in error["message"]
 
 
+async def test_transport_json_number_too_long_to_read_is_a_400_with_a_code(
+    client: httpx.AsyncClient,
+) -> None:
+    body = b'{"query": "{ __typename }", "variables": {"n": ' + b"9" * 5000 + b"}}"
+    response = await client.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    coded_error(response, 400, "BAD_REQUEST")
+
+
 async def test_transport_malformed_json_is_a_400_with_a_code(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/graphql", content=b'{"query": ', headers={"Content-Type": "application/json"}
