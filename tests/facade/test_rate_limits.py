@@ -33,11 +33,16 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, auth_max_failures=MAX_FAILURES)
 
 
-def from_address(app: Litestar, address: str, **headers: str) -> httpx.AsyncClient:
-    """A client whose TCP peer is `address` (the app's lifespan must be running)."""
+def from_address(
+    app: Litestar, address: str, cookies: httpx.Cookies | None = None, **headers: str
+) -> httpx.AsyncClient:
+    """A client whose TCP peer is `address` (the app's lifespan must be running); `cookies`
+    carry a sign-in page's form token to a browser at another address."""
     asgi_app: Any = app
     transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://crm.test", headers=headers)
+    return httpx.AsyncClient(
+        transport=transport, base_url="http://crm.test", headers=headers, cookies=cookies
+    )
 
 
 async def client_credentials(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
@@ -123,14 +128,14 @@ async def test_failed_sign_ins_for_one_user_from_many_addresses_leave_the_owner_
     )
     form = hidden_fields((await anonymous.get(url)).text) | {"email": EMAIL, "decision": "allow"}
     for attempt in range(MAX_FAILURES + 2):
-        async with from_address(app, f"10.0.1.{attempt + 1}") as attacker:
+        async with from_address(app, f"10.0.1.{attempt + 1}", anonymous.cookies) as attacker:
             wrong = await attacker.post("/oauth/authorize", data=form | {"password": "nope!nope"})
             assert wrong.status_code == 200
-    async with from_address(app, "10.0.1.1") as attacker:
+    async with from_address(app, "10.0.1.1", anonymous.cookies) as attacker:
         refused = await attacker.post("/oauth/authorize", data=form | {"password": PASSWORD})
     assert_limit_headers(refused)
     assert "Too many failed sign-ins" in refused.text
-    async with from_address(app, "192.0.2.20") as owner:
+    async with from_address(app, "192.0.2.20", anonymous.cookies) as owner:
         allowed = await owner.post("/oauth/authorize", data=form | {"password": PASSWORD})
     assert allowed.status_code == 303
     assert "code=" in allowed.headers["location"]
@@ -228,10 +233,10 @@ async def test_spellings_of_one_e_mail_count_as_one_account(
     form = hidden_fields((await anonymous.get(url)).text) | {"decision": "allow"}
     spellings = [EMAIL.upper(), f"  {EMAIL} ", "Ann@Example.COM", "ann@@example.com", EMAIL]
     for attempt, spelling in enumerate(spellings):
-        async with from_address(app, f"10.0.5.{attempt + 1}") as attacker:
+        async with from_address(app, f"10.0.5.{attempt + 1}", anonymous.cookies) as attacker:
             wrong = form | {"email": spelling, "password": "nope!nope"}
             answer = await attacker.post("/oauth/authorize", data=wrong)
             assert answer.status_code == 200, answer.text  # a malformed one too: no 4xx page
-    async with from_address(app, "10.0.5.1") as attacker:
+    async with from_address(app, "10.0.5.1", anonymous.cookies) as attacker:
         again = form | {"email": EMAIL, "password": PASSWORD}
         assert_limit_headers(await attacker.post("/oauth/authorize", data=again))

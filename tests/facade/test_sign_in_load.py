@@ -118,6 +118,8 @@ async def test_a_good_sign_in_after_the_load_from_another_address_works(
     )
     asgi_app: Any = app
     transport = httpx.ASGITransport(app=asgi_app, client=("192.0.2.9", 5000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://crm.test") as owner:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://crm.test", cookies=anonymous.cookies
+    ) as owner:
         answer = await owner.post("/oauth/authorize", data=form | {"password": PASSWORD})
     assert answer.status_code == 303
