@@ -69,9 +69,8 @@ def basic_credentials(authorization: str) -> tuple[str, str] | None:
 class Authenticator:
     """Turns an `Authorization` header into a principal or a failure.
 
-    Every credential that is evaluated is rate-limited: a request from an address
-    that failed too often is refused with 429 before its credentials are looked at,
-    and each failure is counted (see `crm.domain.ratelimit`).
+    Every failed credential is counted: past the limit an address's failures, or a
+    subject's from the addresses that failed on it, are answered 429.
     """
 
     def __init__(self, services: Services, signer: TokenSigner) -> None:
@@ -108,12 +107,18 @@ class Authenticator:
         subject: str,
         evaluate: Callable[[], Awaitable[Principal | AuthFailure]],
     ) -> Principal | AuthFailure:
-        verdict = await self._limits.check(kind, address, subject)
-        if not verdict.allowed:
-            raise too_many(verdict)  # the credentials are not even looked at
+        """Evaluate a credential, counting it only when it fails.
+
+        Each of these is a secret the CRM generated (256 random bits, or a signed token):
+        guessing one is hopeless, so a right one is never refused and costs no read of
+        the counters, and nobody can lock its owner out. A failure is counted, and past
+        the limit failures are answered 429 (see `crm.domain.ratelimit`).
+        """
         result = await evaluate()
         if isinstance(result, AuthFailure):
-            await self._limits.fail(kind, address, subject)
+            verdict = await self._limits.attempt(kind, address, subject)
+            if not verdict.allowed:
+                raise too_many(verdict)
         return result
 
     async def _api_key(self, key: str) -> Principal | AuthFailure:

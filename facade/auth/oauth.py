@@ -345,18 +345,18 @@ class OAuthController(Controller):
 async def _client_of(
     request: Request[Any, Any, Any], services: Services, address: str
 ) -> tuple[OAuthClient, dict[str, str]] | Response[Any]:
-    """The client a token or revoke request authenticates as, with the request's form;
-    429 when its address (or its address on a client under attack) has failed too often.
-    Bad client credentials are counted and raise `OAuthError`."""
+    """The client a token or revoke request authenticates as, with the request's form.
+
+    Bad client credentials are counted and raise `OAuthError`, or get 429 once its address
+    (or its address on a client under attack) has failed too often. A right secret is
+    never refused, as on the hooks (`Authenticator._limited`): it cannot be guessed."""
     params = single_values(await request.form())
     client_id, secret = client_credentials_of(request, params)
-    limits = services.rate_limits
-    verdict = await limits.check(KIND_CLIENT, address, client_id)
-    if not verdict.allowed:
-        return _too_many(verdict)
     client = await services.credentials.authenticate_client(client_id, secret)
     if client is None:
-        await limits.fail(KIND_CLIENT, address, client_id)
+        verdict = await services.rate_limits.attempt(KIND_CLIENT, address, client_id)
+        if not verdict.allowed:
+            return _too_many(verdict)
         raise OAuthError("invalid_client", "unknown client or wrong secret", 401)
     return client, params
 

@@ -310,7 +310,9 @@ async def test_failed_token_requests_are_rate_limited_per_address_for_every_clie
     async with from_address(app, "10.1.1.1") as attacker:
         for attempt in range(MAX_FAILURES):
             assert await token_request(attacker, f"crmc_guess{attempt}", "wrong") == 401
-        assert await token_request(attacker, client_id, secret) == 429
+        assert await token_request(attacker, client_id, "wrong") == 429
+        # A generated secret cannot be guessed: the right one is never refused.
+        assert await token_request(attacker, client_id, secret) == 200
     async with from_address(app, "10.2.2.2") as honest:
         assert await token_request(honest, client_id, secret) == 200
 
