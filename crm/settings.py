@@ -129,7 +129,8 @@ class Settings(BaseSettings):
     """Trailing digits that must agree when lookup falls back to them (never fewer than 7)."""
 
     internal_extension_max_digits: Annotated[int, Field(ge=0, le=10)] = 6
-    """Numbers with at most this many digits are internal extensions: lookup never matches them."""
+    """Numbers with at most this many digits (and no country) are internal extensions: lookup
+    never matches them, and creating a contact never merges on them."""
 
     own_numbers: str = ""
     """The organisation's own numbers, comma-separated: lookup never matches them to a contact."""

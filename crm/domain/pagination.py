@@ -19,7 +19,7 @@ from piccolo.columns.combination import Or
 from piccolo.query.methods.objects import Objects
 
 from crm.domain.errors import ValidationFailed
-from crm.domain.validation import clean_moment
+from crm.domain.validation import utc_moment
 
 MAX_CURSOR_LENGTH = 512
 """Longer than any cursor this API makes (a time and an id, in base64)."""
@@ -69,7 +69,10 @@ def decode_cursor(cursor: str, *, field: str = "cursor") -> tuple[str, str]:
 
 
 def cursor_position(after: tuple[str, str]) -> tuple[datetime, uuid.UUID]:
-    """The (time, id) a cursor of a time-ordered list holds, the time in UTC and in range."""
+    """The (time, id) a cursor of a time-ordered list holds, the time in UTC.
+
+    Not bounded to the range clients may give: a cursor may point after a row written
+    before times were bounded, and paging must get past it."""
     at_text, id_text = after
     try:
         at = datetime.fromisoformat(at_text)
@@ -79,7 +82,7 @@ def cursor_position(after: tuple[str, str]) -> tuple[datetime, uuid.UUID]:
     if at.tzinfo is None:
         raise ValidationFailed(NOT_A_CURSOR, field="cursor")
     try:
-        return clean_moment(at, field="cursor"), row_id
+        return utc_moment(at, field="cursor"), row_id
     except ValidationFailed:
         raise ValidationFailed(NOT_A_CURSOR, field="cursor") from None
 

@@ -87,16 +87,22 @@ def not_null(value: T | None, *, field: str) -> T:
     return value
 
 
-def clean_moment(value: datetime, *, field: str) -> datetime:
-    """A time a client gave, in UTC (one without an offset is UTC already), between
-    `EARLIEST_MOMENT` and `LATEST_MOMENT`; every time the CRM reads goes through here."""
+def utc_moment(value: datetime, *, field: str) -> datetime:
+    """`value` in UTC (one without an offset is UTC already); the year 1 east of UTC or
+    9999 west of it has no UTC form Python can hold, and is a validation error."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=UTC)
     try:
-        moment = value.astimezone(UTC)
+        return value.astimezone(UTC)
     except (OverflowError, ValueError):
-        moment = None  # the year 1 east of UTC, or 9999 west of it
-    if moment is None or not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise ValidationFailed("has no UTC form (out of range)", field=field) from None
+
+
+def clean_moment(value: datetime, *, field: str) -> datetime:
+    """A time a client gave, in UTC, between `EARLIEST_MOMENT` and `LATEST_MOMENT`;
+    every time a client gives the CRM goes through here."""
+    moment = utc_moment(value, field=field)
+    if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
         raise ValidationFailed(
             f"must be from {EARLIEST_MOMENT.date()} up to {LATEST_MOMENT.date()} (UTC)",
             field=field,

@@ -294,9 +294,13 @@ async def test_given_user_id_wins_over_the_number(client: httpx.AsyncClient) -> 
 async def test_no_matching_or_ambiguous_user_leaves_the_call_without_one(
     client: httpx.AsyncClient,
 ) -> None:
-    await make_user(name="a", extension="300")
-    await make_user(name="b", extension="300")
-    ambiguous = (await create(client, callId="amb", toNumber="300"))["activity"]
+    # Extensions are unique among active users; a shared phone can still be ambiguous.
+    await make_user(name="a", phone="+1 201 555 0300", phone_e164="+12015550300")
+    await make_user(name="b", phone="+1 201 555 0300", phone_e164="+12015550300")
+    await make_user(name="c", extension="300", is_active=False)
+    ambiguous = (await create(client, callId="amb", toNumber="+12015550300"))["activity"]
+    inactive = (await create(client, callId="inactive", toNumber="300"))["activity"]
+    assert inactive["user"] is None
     nobody = (await create(client, callId="none", toNumber="999"))["activity"]
     anonymous = (await create(client, callId="anon", toNumber="anonymous"))["activity"]
     assert ambiguous["user"] is None
