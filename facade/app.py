@@ -17,6 +17,7 @@ from crm.domain.principal import Scope
 from crm.domain.services import Services
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
+from facade.allow import AllowMiddleware
 from facade.auth.guards import authorize
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
 from facade.auth.oauth import OAuthController
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(
             {"settings": settings, "engine": engine, "services": services, "signer": signer}
         ),
-        middleware=[AuthenticationMiddleware(Authenticator(services, signer))],
+        middleware=[AllowMiddleware(), AuthenticationMiddleware(Authenticator(services, signer))],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
