@@ -19,6 +19,7 @@ from crm.domain.principal import Scope
 from crm.domain.services import Services
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
+from facade.allow import AllowMiddleware
 from facade.auth.guards import authorize
 from facade.auth.limits import proxy_headers_middleware
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         middleware=[
             *proxy_headers_middleware(settings),
+            AllowMiddleware(),
             BodyTimeoutMiddleware(settings.http_body_timeout_s, settings.http_body_min_rate),
             AuthenticationMiddleware(Authenticator(services, signer)),
         ],

@@ -146,7 +146,9 @@ def lenient_schema(reader: Callable[[Any, str], Any], description: str) -> msgsp
     )
 
 
-_STRING = Schema(type=OpenAPIType.STRING)
+_NO_NUL = "^[^\\u0000]*$"
+_STRING = Schema(type=OpenAPIType.STRING, pattern=_NO_NUL)
+"""An OAuth parameter: no id, secret, code or token holds a NUL (it is refused with 400)."""
 
 
 def _form(properties: dict[str, Schema], required: list[str]) -> RequestBody:
@@ -155,6 +157,7 @@ def _form(properties: dict[str, Schema], required: list[str]) -> RequestBody:
         properties=dict(properties),
         required=required,
         additional_properties=_STRING,  # RFC 6749 §3.1: other parameters are ignored; none twice
+        property_names=Schema(type=OpenAPIType.STRING, pattern=_NO_NUL),
     )
     return RequestBody(
         content={"application/x-www-form-urlencoded": OpenAPIMediaType(schema=schema)},

@@ -121,6 +121,8 @@ async def check_authorization_request(
     services: Services, params: Mapping[str, str]
 ) -> AuthorizationRequest | Response[Any]:
     """The request, or the answer to a bad one: a page for a bad client or URI, else a redirect."""
+    if any(_holds_nul(name, value) for name, value in params.items()):
+        return error_page("A parameter holds a NUL character.")
     client_id = params.get("client_id", "")
     client = await services.credentials.client(client_id) if client_id else None
     if client is None:
@@ -164,6 +166,11 @@ async def check_authorization_request(
     return AuthorizationRequest(client, redirect_uri, state, scopes, challenge, fields)
 
 
+def _holds_nul(name: str, value: Any) -> bool:
+    """No client id, secret, code or token holds a NUL, and PostgreSQL cannot look one up."""
+    return "\x00" in name or (isinstance(value, str) and "\x00" in value)
+
+
 def single_values(form: Any) -> dict[str, str]:
     """A form's fields; a field sent twice is refused (RFC 6749 §3.1)."""
     values: dict[str, str] = {}
@@ -171,6 +178,8 @@ def single_values(form: Any) -> dict[str, str]:
         items = form.getall(name)
         if len(items) > 1:
             raise OAuthError("invalid_request", f"{name} was sent more than once")
+        if _holds_nul(name, items[0]):
+            raise OAuthError("invalid_request", "a parameter holds a NUL character")
         if isinstance(items[0], str):
             values[name] = items[0]
     return values

@@ -9,7 +9,7 @@ what a value means.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -21,7 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, Parameter, QueryParameter
 
-from crm.domain.errors import DomainError
+from crm.domain.errors import DomainError, ValidationFailed
 from crm.domain.principal import Principal, Scope
 from crm.graphql.context import new_context
 from facade.graphql import request_principal
@@ -106,6 +106,13 @@ def hook_principal(principal: Principal | None) -> Principal | None:
     return replace(principal, scopes=principal.scopes | {Scope.READ.value, Scope.WRITE.value})
 
 
+def refuse_repeated_query(request: Request[Any, Any, Any], names: Iterable[str]) -> None:
+    """A parameter sent twice (`?limit=5&limit=50`) is refused: which one was meant?"""
+    for name in names:
+        if len(request.query_params.getall(name, [])) > 1:
+            raise ValidationFailed("was sent more than once", field=name)
+
+
 def _checked(hook: Hook, handler: HTTPRouteHandler) -> HTTPRouteHandler:
     """A ready-made handler, once its path and method are proven to be the table's."""
     if hook.litestar_path not in handler.paths or hook.method not in handler.http_methods:
@@ -124,6 +131,7 @@ def _generic_endpoint(hook: Hook, operations: Operations) -> Any:
     has_body = any(i.where == "body" for i in hook.inputs)
 
     async def endpoint(request: Request[Any, Any, Any], state: State, **params: Any) -> Any:
+        refuse_repeated_query(request, query_names.values())
         raw: dict[str, Any] = {name: params[name] for name in path_names}
         raw.update({name: params.get(key) for key, name in query_names.items()})
         if has_body and params.get("data") is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -132,6 +132,7 @@ def hook_entry(hook: Hook) -> dict[str, Any]:
     responses=error_responses(400),
 )
 async def integration_json(
+    request: Request[Any, Any, Any],
     state: State,
     auth: Annotated[
         str | None,
@@ -141,6 +142,9 @@ async def integration_json(
         ),
     ] = None,
 ) -> dict[str, Any]:
+    if len(request.query_params.getall("auth", [])) > 1:
+        message = "auth was sent more than once"
+        raise ValidationException(message, extra=[{"key": "auth", "message": message}])
     return integration_document(state.settings, auth_mode(auth))
 
 

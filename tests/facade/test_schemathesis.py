@@ -43,9 +43,6 @@ CONFIG = SchemathesisConfig.from_dict(
                 # malformed request) stays a failure for valid data.
                 "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429"],
             },
-            # Litestar 2 answers OPTIONS on a path served by several handlers with the
-            # methods of the first one only (litestar-org/litestar#4169, fixed in v3).
-            "allow_header_conformance": {"enabled": False},
         },
         "operations": [
             {
