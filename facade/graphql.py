@@ -77,6 +77,11 @@ def graphql_controller(settings: Settings) -> type:
     )
 
     class CrmGraphQLController(base):  # type: ignore[valid-type,misc]
+        # GraphQL is described by its own schema (`schema.graphql`, introspection), not by
+        # the OpenAPI document: Strawberry's controller declares none of its statuses,
+        # media types or credentials, so an entry there would only mislead.
+        include_in_schema = False
+
         def decode_json(self, data: str | bytes) -> object:
             try:
                 return super().decode_json(data)

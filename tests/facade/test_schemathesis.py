@@ -66,13 +66,7 @@ CONFIG = SchemathesisConfig.from_dict(
 # The document as the app serves it (no lifespan is needed to read it); schemathesis
 # starts the app's lifespan for each test and ends it afterwards.
 document = TestClient(APP).get("/docs/openapi.json").json()
-schema = (
-    schemathesis.openapi.from_dict(document, config=CONFIG)
-    # The /graphql transport (content negotiation, application/graphql-response+json,
-    # its 4xx) is issue 10's GraphQL-limits item, changed on another branch; GraphQL is
-    # fuzzed from its own schema by tests/graphql/test_hypothesis_graphql.py.
-    .exclude(path="/graphql")
-)
+schema = schemathesis.openapi.from_dict(document, config=CONFIG)
 schema.app = APP
 OPEN = {
     (method.upper(), path)
