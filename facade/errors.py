@@ -22,6 +22,7 @@ from litestar.types import ExceptionHandlersMap
 
 from crm.db import is_database_unavailable
 from crm.domain.errors import DomainError, ErrorCode
+from crm.exception_text import describe
 
 log = logging.getLogger("crm.facade")
 
@@ -73,7 +74,7 @@ def unexpected_error_handler(
             status_code=HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.error("unexpected error on %s %s: %s", request.method, request.url.path, describe(exc))
     return Response(
         {"error": "INTERNAL", "message": "internal error"},
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,

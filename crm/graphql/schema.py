@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import traceback
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from crm.exception_text import describe
 from crm.graphql.activities import ActivityMutation, ActivityQuery
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
@@ -57,20 +57,6 @@ class CrmSchema(strawberry.Schema):
                 path,
                 describe(original),
             )
-
-
-def describe(exc: BaseException | None) -> str:
-    """An exception's type, the first line of its message and where it was raised.
-
-    Only the first line of the message: drivers append the failing row to theirs
-    (PostgreSQL's DETAIL), which may hold a password hash or a token's hash.
-    """
-    if exc is None:
-        return "no exception"
-    message = str(exc).strip().splitlines()
-    frames = "".join(traceback.format_tb(exc.__traceback__)) if exc.__traceback__ else ""
-    first = message[0] if message else ""
-    return f"{type(exc).__name__}: {first}\nTraceback (most recent call last):\n{frames}".rstrip()
 
 
 schema = CrmSchema(

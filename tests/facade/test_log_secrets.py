@@ -13,10 +13,12 @@ import httpx
 import pytest
 from graphql import GraphQLError, Source
 from litestar import Litestar
+from litestar.testing import RequestFactory
 
 from crm.domain.principal import ALL_SCOPES
 from crm.domain.users import UserInput
 from crm.graphql.schema import schema
+from facade.errors import unexpected_error_handler
 from facade.logs import REDACTED_QUERY
 from tests.auth_tools import hidden_fields
 from tests.conftest import OAUTH_REDIRECT_URI
@@ -199,4 +201,29 @@ def test_an_unexpected_graphql_error_is_logged_without_the_document(
     assert "the disk is full" in logged
     assert "test_log_secrets.py" in logged  # where it was raised
     assert secret not in logged
+    assert secret not in caplog.text
+
+
+def test_an_unexpected_rest_error_is_logged_without_the_drivers_detail(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A driver's error names the failing row after its first line (PostgreSQL's DETAIL);
+    the REST facade's catch-all logs the first line and where it was raised, not the row."""
+    secret = "$argon2id$v=19$m=65536,t=3,p=4$" + secrets.token_urlsafe(16)
+    try:
+        raise RuntimeError(f"a check failed\nDETAIL:  Failing row contains ({secret}).")
+    except RuntimeError as exc:
+        error = exc
+    # RequestFactory builds an app, whose logging set-up replaces the root's handlers
+    # (caplog's among them): listen on the facade's logger itself.
+    request = RequestFactory().get("/ringotel/v1/users")
+    logger = logging.getLogger("crm.facade")
+    logger.addHandler(caplog.handler)
+    try:
+        response = unexpected_error_handler(request, error)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    assert "unexpected error on GET /ringotel/v1/users: RuntimeError: a check failed" in caplog.text
+    assert "test_log_secrets.py" in caplog.text  # where it was raised
     assert secret not in caplog.text
