@@ -93,7 +93,10 @@ async def crash_and_retry(tmp_path: Path, calls: int, connections: int) -> None:
     server.start()
     try:
         key = server.api_key("ringotel")
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        # Idle connections expire before the server's idle timeout (see test_mixed_load).
+        limits = httpx.Limits(
+            max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2
+        )
         async with httpx.AsyncClient(limits=limits, timeout=120) as http:
             document = (
                 await http.get(f"{server.url}/ringotel/integration.json", params={"auth": "bearer"})

@@ -186,7 +186,12 @@ async def soak(tmp_path: Path, duration_s: float, workers: int, pause_s: float) 
     try:
         admin = server.api_key("admin", "crm:read", "crm:write")
         key = server.api_key("ringotel")
-        limits = httpx.Limits(max_connections=workers + 2, max_keepalive_connections=workers + 2)
+        # A client must drop an idle connection before the server does (CRM_HTTP_IDLE_TIMEOUT_S,
+        # 5 s): httpx's default expiry is those same 5 s, and a request sent on a connection
+        # the server is closing at that moment gets no answer.
+        limits = httpx.Limits(
+            max_connections=workers + 2, max_keepalive_connections=workers + 2, keepalive_expiry=2
+        )
         async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as http:
             users = [await make_user(http, admin, n) for n in range(USERS)]
             document = (await http.get("/ringotel/integration.json")).json()
