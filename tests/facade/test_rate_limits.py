@@ -47,13 +47,17 @@ def browser_at(app: Litestar, address: str, cookies: httpx.Cookies) -> httpx.Asy
     return browser
 
 
-async def client_credentials(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
-    response = await http.post(
+async def token_response(http: httpx.AsyncClient, client_id: str, secret: str) -> httpx.Response:
+    """The answer to a client-credentials grant with this id and secret."""
+    return await http.post(
         "/oauth/token",
         data={"grant_type": "client_credentials"},
         auth=httpx.BasicAuth(client_id, secret),
     )
-    return response.status_code
+
+
+async def client_credentials(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
+    return (await token_response(http, client_id, secret)).status_code
 
 
 def assert_limit_headers(response: httpx.Response) -> None:
@@ -75,11 +79,7 @@ async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
             assert await client_credentials(attacker, client_id, "wrong") == 401
     # A new forged address changes nothing: the failures are the loopback peer's.
     async with from_address(app, "127.0.0.1", **{"X-Forwarded-For": "198.51.100.1"}) as again:
-        refused = await again.post(
-            "/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=httpx.BasicAuth(client_id, "wrong again"),
-        )
+        refused = await token_response(again, client_id, "wrong again")
     assert_limit_headers(refused)
     async with from_address(app, "192.0.2.10") as owner:
         assert await client_credentials(owner, client_id, secret) == 200
@@ -102,11 +102,7 @@ async def attack_through_the_proxy(behind_proxy: Litestar, client_id: str, secre
             assert await client_credentials(attacker, client_id, "wrong") == 401
     # The client is under attack: an address that failed on it is refused its next guess ...
     async with from_address(behind_proxy, "10.0.0.1", **{"X-Forwarded-For": "203.0.113.1"}) as a:
-        refused = await a.post(
-            "/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=httpx.BasicAuth(client_id, "wrong again"),
-        )
+        refused = await token_response(a, client_id, "wrong again")
     assert_limit_headers(refused)
     # ... and the owner, through the same proxy from its own address, gets its token.
     owner_headers = {"X-Forwarded-For": "203.0.113.200, 198.51.100.7"}  # the proxy appended
