@@ -46,7 +46,7 @@ async def assert_nothing_written() -> None:
 @pytest.mark.parametrize(
     ("parameter", "value"),
     [pytest.param("updated_since", str(t), id=f"updated_since={t}") for t in EDGE_TIMES]
-    + [pytest.param("cursor", cursor_of(t), id=f"cursor-of={t}") for t in EDGE_TIMES[:2]],
+    + [pytest.param("cursor", cursor_of(str(t)), id=f"cursor-of={t}") for t in EDGE_TIMES[:2]],
 )
 async def test_a_time_out_of_range_in_updated_since_or_a_cursor_is_a_422_naming_that_parameter(
     client: httpx.AsyncClient, path: str, parameter: str, value: str
