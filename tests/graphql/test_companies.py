@@ -19,7 +19,7 @@ from tests.graphql.crm_records import (
     snapshot,
 )
 from tests.graphql.crm_records import UPDATE_COMPANY as UPDATE
-from tests.graphql_client import gql, gql_errors
+from tests.graphql_client import every_page, gql, gql_errors, nodes
 
 GET = f"query($id: ID!) {{ company(id: $id) {{ {COMPANY_FIELDS} }} }}"
 DELETE = "mutation($id: ID!) { deleteCompany(id: $id) }"
@@ -194,19 +194,13 @@ async def test_companies_page_through_all_without_skips_or_repeats(
     names = {f"Company {i}" for i in range(7)}
     for name in sorted(names):
         await create_company(client, name=name)
-    seen: list[str] = []
-    after = None
-    while True:
-        data = await gql(
-            client,
-            "query($after: String) { companies(first: 3, after: $after) "
-            "{ nodes { name } pageInfo { endCursor hasNextPage } } }",
-            {"after": after},
-        )
-        seen += [node["name"] for node in data["companies"]["nodes"]]
-        if not data["companies"]["pageInfo"]["hasNextPage"]:
-            break
-        after = data["companies"]["pageInfo"]["endCursor"]
+    pages = await every_page(
+        client,
+        "query($after: String) { companies(first: 3, after: $after) "
+        "{ nodes { name } pageInfo { endCursor hasNextPage } } }",
+        connection=["companies"],
+    )
+    seen = [node["name"] for node in nodes(pages)]
     assert sorted(seen) == sorted(names)
     assert len(seen) == len(names)
 
