@@ -67,6 +67,16 @@ async def ann_and_a_sign_in_form(
     return await sign_in_form(browser, authorize_url(client_id))
 
 
+async def wrong_guesses_from_forged_addresses(
+    app: Litestar, peer: str, client_id: str, guesses: int
+) -> None:
+    """`guesses` wrong secrets from `peer`, each forwarded for another address; each a 401."""
+    for attempt in range(guesses):
+        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
+        async with from_address(app, peer, **forged) as attacker:
+            assert await client_credentials(attacker, client_id, "wrong") == 401
+
+
 def assert_limit_headers(response: httpx.Response) -> None:
     assert response.status_code == 429, response.text
     assert 0 < int(response.headers["retry-after"]) <= 300
@@ -80,10 +90,7 @@ async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
     client_id, secret = oauth_client
-    for attempt in range(MAX_FAILURES):
-        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
-        async with from_address(app, "127.0.0.1", **forged) as attacker:
-            assert await client_credentials(attacker, client_id, "wrong") == 401
+    await wrong_guesses_from_forged_addresses(app, "127.0.0.1", client_id, MAX_FAILURES)
     # A new forged address changes nothing: the failures are the loopback peer's.
     async with from_address(app, "127.0.0.1", **{"X-Forwarded-For": "198.51.100.1"}) as again:
         refused = await token_response(again, client_id, "wrong again")
@@ -103,10 +110,7 @@ async def test_ten_forged_addresses_through_a_trusted_proxy_do_not_lock_the_owne
 
 
 async def attack_through_the_proxy(behind_proxy: Litestar, client_id: str, secret: str) -> None:
-    for attempt in range(10):
-        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
-        async with from_address(behind_proxy, "10.0.0.1", **forged) as attacker:
-            assert await client_credentials(attacker, client_id, "wrong") == 401
+    await wrong_guesses_from_forged_addresses(behind_proxy, "10.0.0.1", client_id, 10)
     # The client is under attack: an address that failed on it is refused its next guess ...
     async with from_address(behind_proxy, "10.0.0.1", **{"X-Forwarded-For": "203.0.113.1"}) as a:
         refused = await token_response(a, client_id, "wrong again")

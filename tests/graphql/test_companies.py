@@ -188,18 +188,19 @@ async def test_companies_text_and_company_name_ignore_case_beyond_ascii(
     assert await Company.count() == 2
 
 
+COMPANY_NAMES = (
+    "query($after: String) { companies(first: 3, after: $after) "
+    "{ nodes { name } pageInfo { endCursor hasNextPage } } }"
+)
+
+
 async def test_companies_page_through_all_without_skips_or_repeats(
     client: httpx.AsyncClient,
 ) -> None:
     names = {f"Company {i}" for i in range(7)}
     for name in sorted(names):
         await create_company(client, name=name)
-    pages = await every_page(
-        client,
-        "query($after: String) { companies(first: 3, after: $after) "
-        "{ nodes { name } pageInfo { endCursor hasNextPage } } }",
-        connection=["companies"],
-    )
+    pages = await every_page(client, COMPANY_NAMES, connection=["companies"])
     seen = [node["name"] for node in nodes(pages)]
     assert sorted(seen) == sorted(names)
     assert len(seen) == len(names)

@@ -35,14 +35,15 @@ async def test_create_user_stores_lowercased_email_and_hashed_password(
     assert "correct horse" not in row.password_hash
 
 
+USER_IDS = (
+    "query($after: String) { users(first: 2, after: $after) "
+    "{ nodes { id } pageInfo { endCursor hasNextPage } } }"
+)
+
+
 async def test_user_by_id_and_list_page_through_all(client: httpx.AsyncClient) -> None:
     ids = {str((await create_user(client, email=f"u{i}@example.com"))["id"]) for i in range(5)}
-    pages = await every_page(
-        client,
-        "query($after: String) { users(first: 2, after: $after) "
-        "{ nodes { id } pageInfo { endCursor hasNextPage } } }",
-        connection=["users"],
-    )
+    pages = await every_page(client, USER_IDS, connection=["users"])
     seen = [node["id"] for node in nodes(pages)]
     assert sorted(seen) == sorted(ids)
     one = next(iter(ids))
