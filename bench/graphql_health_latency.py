@@ -7,7 +7,7 @@ while a second connection asks for `/health` again and again. Prints `/health`'s
 latency at rest and under that load (median, 99th percentile, worst) and the
 query's own time.
 
-    .venv/bin/python bench/graphql_health_latency.py [--queries 20]
+    .venv/bin/python -m bench.graphql_health_latency [--queries 20]
 """
 
 from __future__ import annotations
@@ -15,32 +15,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench.http import Client
+from bench.server import HOST, scratch_crm, serve
 
-HOST = "127.0.0.1"
-ROOT = Path(__file__).resolve().parent.parent
 CONTACTS = 500
 EXPENSIVE = (
     "{ contacts(first: 500) { nodes {"
     " id firstName lastName email jobTitle notes createdAt company { id } } } }"
 )
 CREATE = "mutation($i: CreateContactInput!) { createContact(input: $i) { contact { id } } }"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def summary(latencies: list[float]) -> str:
@@ -105,41 +92,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=20, help="expensive queries to run")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp:
-        env = {
-            **os.environ,
-            "CRM_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-            "CRM_RECORDINGS_DIR": f"{tmp}/recordings",
-            "CRM_SECRET_KEY": "bench-secret-key-not-used-for-anything-real",
-        }
-        crm = str(Path(sys.executable).parent / "crm")
-        run = {"env": env, "check": True, "cwd": tmp, "capture_output": True, "text": True}
-        subprocess.run([crm, "migrate"], **run)  # type: ignore[call-overload]  # noqa: S603
-        created = subprocess.run(  # type: ignore[call-overload]  # noqa: S603
-            [crm, "apikey", "create", "--name", "bench", "--json"], **run
-        )
-        key = json.loads(created.stdout)["api_key"]
-        port = free_port()
-        server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [
-                *(sys.executable, "-m", "uvicorn", "facade.app:create_app", "--factory"),
-                *("--host", HOST, "--port", str(port), "--log-level", "warning"),
-                "--no-access-log",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            for _ in range(200):
-                try:
-                    socket.create_connection((HOST, port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            asyncio.run(measure(port, key, args.queries))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with scratch_crm() as scratch:
+        key = scratch.api_key()
+        with serve("facade.app:create_app", scratch.env) as server:
+            asyncio.run(measure(server.port, key, args.queries))
     return 0
 
 

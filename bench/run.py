@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,8 +33,8 @@ import asyncpg
 
 from bench.generate import generate, migrate
 from bench.http import Client
+from bench.server import HOST, Server, serve
 
-HOST = "127.0.0.1"
 FIND_CONTACT = "/ringotel/v1/contacts/lookup?phone="
 GRAPHQL_DOCUMENT = (
     "query FindContact($phone: String!) { lookupContacts(phone: $phone) {"
@@ -71,56 +70,17 @@ class Result:
     """Server process CPU time per request: what a lookup costs, whatever else runs."""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Server:
-    port: int
-    pid: int
-
-    def cpu_seconds(self) -> float:
-        """User and system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
-def serve(app: str, database_url: str) -> Iterator[Server]:
-    """Run `app` (an app factory) under one uvicorn worker on a loopback port."""
-    port = _free_port()
+def serve_on(app: str, database_url: str) -> Iterator[Server]:
+    """Run `app` (an app factory) on `database_url`, GraphiQL off."""
     env = {
         **os.environ,
         "CRM_DATABASE_URL": database_url,
         "CRM_GRAPHIQL": "false",
         "CRM_SECRET_KEY": SECRET_KEY,
     }
-    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", HOST]
-    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env)  # noqa: S603 (our own command)
-    try:
-        _wait_for(port, process)
-        yield Server(port, process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server on port {port} exited with {process.returncode}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server on port {port} did not start")
+    with serve(app, env) as server:
+        yield server
 
 
 async def sample_phones(database_url: str, count: int = 2000) -> list[str]:
@@ -336,8 +296,8 @@ async def bench(
         targets = []
         for size, (phones, crm_headers) in prepared.items():
             url = f"{server_url}/{prefix}_{size}"
-            crm = stack.enter_context(serve("facade.app:create_app", url))
-            bare = stack.enter_context(serve("bench.baseline:create_app", url))
+            crm = stack.enter_context(serve_on("facade.app:create_app", url))
+            bare = stack.enter_context(serve_on("bench.baseline:create_app", url))
             kind = await _crm_target(crm.port, phones[0], crm_headers)
             targets.append(
                 Target(

@@ -5,18 +5,23 @@ from __future__ import annotations
 import struct
 
 
+def wav_header(data_bytes: int, *, channels: int = 1, rate: int = 8000) -> bytes:
+    """The 44-byte header of a 16-bit PCM WAV file whose samples take `data_bytes`."""
+    block = channels * 2
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, 16)
+        + b"data"
+        + struct.pack("<I", data_bytes)
+    )
+
+
 def wav(data_bytes: int = 4000, *, declared_data_bytes: int | None = None) -> bytes:
     """A PCM WAV file; `declared_data_bytes` lets the header claim more than is there."""
     declared = data_bytes if declared_data_bytes is None else declared_data_bytes
-    header = (
-        b"RIFF"
-        + struct.pack("<I", 36 + declared)
-        + b"WAVEfmt "
-        + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16)
-        + b"data"
-        + struct.pack("<I", declared)
-    )
-    return header + bytes(data_bytes)
+    return wav_header(declared) + bytes(data_bytes)
 
 
 def mp3() -> bytes:

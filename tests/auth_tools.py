@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from html import unescape
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from jose import jwt
@@ -17,6 +18,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from crm.settings import Settings
+from tests.conftest import OAUTH_REDIRECT_URI
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -75,6 +77,28 @@ def hidden_fields(page: str) -> dict[str, str]:
     return {name: unescape(value) for name, value in _HIDDEN.findall(page)}
 
 
+def authorize_url(client_id: str, **params: str | None) -> str:
+    """The authorization page for `client_id`, asking for `ringotel` with the tests' callback;
+    `params` change or (None) drop some query parameters."""
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": OAUTH_REDIRECT_URI,
+        "scope": "ringotel",
+        "state": "xyz",
+        **params,
+    }
+    return "/oauth/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+
+async def sign_in_form(browser: httpx.AsyncClient, url: str) -> dict[str, str]:
+    """Open the authorization page at `url` as a browser would (its cookie is set); the
+    form's hidden fields."""
+    page = await browser.get(url)
+    assert page.status_code == 200, page.text
+    return hidden_fields(page.text)
+
+
 async def sign_in(
     browser: httpx.AsyncClient,
     authorize_url: str,
@@ -83,9 +107,8 @@ async def sign_in(
     decision: str = "allow",
 ) -> httpx.Response:
     """Open the authorization page as a browser would and submit the form."""
-    page = await browser.get(authorize_url)
-    assert page.status_code == 200, page.text
-    form = {**hidden_fields(page.text), "email": email, "password": password, "decision": decision}
+    form = await sign_in_form(browser, authorize_url)
+    form |= {"email": email, "password": password, "decision": decision}
     return await browser.post("/oauth/authorize", data=form)
 
 

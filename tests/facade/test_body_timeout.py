@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from crm.settings import Settings
-from crm.tables import Activity, Recording
+from crm.tables import Recording
 from tests import audio_samples
 from tests.conftest import make_settings
+from tests.facade.recording_uploads import new_activity, upload_raw
 
 TIMEOUT_S = 1.0
 MIN_RATE = 100
@@ -25,13 +26,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 async def upload(client: httpx.AsyncClient, parts: AsyncIterator[bytes]) -> httpx.Response:
-    activity = Activity(call_id="call-1", direction="inbound", status="completed")
-    await activity.save()
-    return await client.post(
-        f"/ringotel/v1/activities/{activity.id}/recording",
-        content=parts,
-        headers={"Content-Type": "audio/wav"},
-    )
+    return await upload_raw(client, await new_activity(), parts)
 
 
 async def test_a_steady_upload_longer_than_the_timeout_in_total_is_accepted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.graphql_client import gql
+from tests.graphql.crm_records import create_company, create_contact
 
 LOOKUP = "/ringotel/v1/contacts/lookup"
 
@@ -18,6 +18,13 @@ async def make_carol(client: httpx.AsyncClient) -> str:
     assert response.status_code == 201, response.text
     contact_id: str = response.json()["id"]
     return contact_id
+
+
+async def main_line_company(client: httpx.AsyncClient, name: str, number: str) -> str:
+    """A company whose `number` is its MAIN line; its id."""
+    company = await create_company(client, name=name, phones=[{"number": number, "kind": "MAIN"}])
+    company_id: str = company["id"]
+    return company_id
 
 
 @pytest.mark.parametrize(
@@ -63,23 +70,13 @@ async def test_find_contact_refuses_a_missing_or_unreadable_number_by_name(
 async def test_find_contact_marks_a_main_line_and_names_its_company(
     client: httpx.AsyncClient,
 ) -> None:
-    company = await gql(
-        client,
-        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
-        {"input": {"name": "Globex", "phones": [{"number": "+12015550100", "kind": "MAIN"}]}},
-    )
-    company_id = company["createCompany"]["id"]
+    company_id = await main_line_company(client, "Globex", "+12015550100")
     for name in ("Ann", "Bob"):
-        await gql(
+        await create_contact(
             client,
-            "mutation($input: CreateContactInput!) { createContact(input: $input) { created } }",
-            {
-                "input": {
-                    "firstName": name,
-                    "companyId": company_id,
-                    "phones": [{"number": "+1 201 555 0100", "kind": "WORK"}],
-                }
-            },
+            firstName=name,
+            companyId=company_id,
+            phones=[{"number": "+1 201 555 0100", "kind": "WORK"}],
         )
     response = await client.get(LOOKUP, params={"phone": "12015550100"})
     records = response.json()["records"]
@@ -111,19 +108,10 @@ async def test_find_contact_for_a_withheld_number_is_an_empty_list(
 async def test_a_main_line_nobody_shares_brings_the_company_staff(
     client: httpx.AsyncClient,
 ) -> None:
-    company = await gql(
-        client,
-        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
-        {"input": {"name": "Initech", "phones": [{"number": "+12015550199", "kind": "MAIN"}]}},
-    )
-    company_id = company["createCompany"]["id"]
+    company_id = await main_line_company(client, "Initech", "+12015550199")
     for name, number in (("Peter", "+12015550101"), ("Milton", None)):
         phones = [{"number": number, "kind": "MOBILE"}] if number else []
-        await gql(
-            client,
-            "mutation($input: CreateContactInput!) { createContact(input: $input) { created } }",
-            {"input": {"firstName": name, "companyId": company_id, "phones": phones}},
-        )
+        await create_contact(client, firstName=name, companyId=company_id, phones=phones)
     records = (await client.get(LOOKUP, params={"phone": "+1 201 555 0199"})).json()["records"]
     assert sorted(r["firstname"] for r in records) == ["Milton", "Peter"]
     assert all(r["main_line"] and r["company"]["name"] == "Initech" for r in records)
@@ -133,20 +121,10 @@ async def test_a_main_line_nobody_shares_brings_the_company_staff(
 async def test_the_staff_member_who_called_from_the_main_line_last_comes_first(
     client: httpx.AsyncClient,
 ) -> None:
-    company = await gql(
-        client,
-        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
-        {"input": {"name": "Initech", "phones": [{"number": "+12015550199", "kind": "MAIN"}]}},
-    )
+    company_id = await main_line_company(client, "Initech", "+12015550199")
     ids = {}
     for name in ("Peter", "Milton", "Samir"):
-        created = await gql(
-            client,
-            "mutation($input: CreateContactInput!) { createContact(input: $input) "
-            "{ contact { id } } }",
-            {"input": {"firstName": name, "companyId": company["createCompany"]["id"]}},
-        )
-        ids[name] = created["createContact"]["contact"]["id"]
+        ids[name] = (await create_contact(client, firstName=name, companyId=company_id))["id"]
     # Ringotel logs a call from the main line, and the agent links it to Milton.
     call = await client.post(
         "/ringotel/v1/activities",
@@ -165,11 +143,7 @@ async def test_the_staff_member_who_called_from_the_main_line_last_comes_first(
 async def test_the_line_of_a_company_without_contacts_is_an_empty_list(
     client: httpx.AsyncClient,
 ) -> None:
-    await gql(
-        client,
-        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
-        {"input": {"name": "Lonely Ltd", "phones": [{"number": "+12015550100", "kind": "MAIN"}]}},
-    )
+    await main_line_company(client, "Lonely Ltd", "+12015550100")
     response = await client.get(LOOKUP, params={"phone": "+12015550100"})
     assert response.status_code == 200
     assert response.json() == {"records": []}

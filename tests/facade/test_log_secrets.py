@@ -20,7 +20,7 @@ from crm.domain.users import UserInput
 from crm.graphql.schema import schema
 from facade.errors import unexpected_error_handler
 from facade.logs import REDACTED_QUERY
-from tests.auth_tools import hidden_fields
+from tests.auth_tools import authorize_url, sign_in_form
 from tests.conftest import OAUTH_REDIRECT_URI
 from tests.live_server import live_server
 
@@ -63,19 +63,13 @@ async def test_a_full_session_leaves_no_secret_in_the_server_log(
 
     with live_server(tmp_path) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-            authorize = "/oauth/authorize?" + urlencode(
-                {
-                    "response_type": "code",
-                    "client_id": client_id,
-                    "redirect_uri": OAUTH_REDIRECT_URI,
-                    "scope": "ringotel crm:read",
-                    "state": "st",
-                    "client_secret": client_secret,  # a careless client puts it in the URL
-                }
+            authorize = authorize_url(
+                client_id,
+                scope="ringotel crm:read",
+                state="st",
+                client_secret=client_secret,  # a careless client puts it in the URL
             )
-            page = await http.get(authorize)
-            assert page.status_code == 200, page.text
-            form = hidden_fields(page.text) | {"email": EMAIL, "decision": "allow"}
+            form = await sign_in_form(http, authorize) | {"email": EMAIL, "decision": "allow"}
             again = await http.post("/oauth/authorize", data=form | {"password": wrong_password})
             assert again.status_code == 200
             signed_in = await http.post("/oauth/authorize", data=form | {"password": password})

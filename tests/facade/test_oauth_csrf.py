@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import httpx
 import pytest
 from litestar import Litestar
@@ -12,8 +10,7 @@ from crm.domain.users import UserInput
 from crm.tables import AuthorizationCode
 from facade.auth import csrf
 from facade.auth.page import redirect_origin
-from tests.auth_tools import hidden_fields
-from tests.conftest import OAUTH_REDIRECT_URI
+from tests.auth_tools import authorize_url, sign_in_form
 
 EMAIL = "ann@example.com"
 PASSWORD = "correct horse battery"
@@ -25,12 +22,8 @@ async def page_form(
 ) -> dict[str, str]:
     """The filled sign-in form of a page the test's browser opened (its cookie is set)."""
     await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
-    query = urlencode(
-        {"response_type": "code", "client_id": oauth_client[0], "redirect_uri": OAUTH_REDIRECT_URI}
-    )
-    page = await anonymous.get(f"/oauth/authorize?{query}")
-    assert page.status_code == 200
-    return {**hidden_fields(page.text), "email": EMAIL, "password": PASSWORD, "decision": "allow"}
+    form = await sign_in_form(anonymous, authorize_url(oauth_client[0], scope=None, state=None))
+    return {**form, "email": EMAIL, "password": PASSWORD, "decision": "allow"}
 
 
 async def codes() -> int:
@@ -95,10 +88,7 @@ async def test_a_cross_site_post_is_refused_with_a_page_and_no_code(
 async def test_page_csp_lets_the_form_go_to_this_server_and_the_callback_origin_only(
     anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
-    query = urlencode(
-        {"response_type": "code", "client_id": oauth_client[0], "redirect_uri": OAUTH_REDIRECT_URI}
-    )
-    page = await anonymous.get(f"/oauth/authorize?{query}")
+    page = await anonymous.get(authorize_url(oauth_client[0], scope=None, state=None))
     policy = dict(
         part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";")
     )

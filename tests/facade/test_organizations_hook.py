@@ -4,32 +4,27 @@ from __future__ import annotations
 
 import httpx
 
-from tests.graphql_client import gql
+from tests.graphql.crm_records import create_company
 
 
 async def test_organizations_lists_companies_with_the_main_line_as_phone(
     client: httpx.AsyncClient,
 ) -> None:
-    data = await gql(
+    company = await create_company(
         client,
-        "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
-        {
-            "input": {
-                "name": "Acme",
-                "website": "acme.example",
-                "phones": [
-                    {"number": "+12015550101", "kind": "WORK"},
-                    {"number": "+12015550100", "kind": "MAIN"},
-                ],
-            }
-        },
+        name="Acme",
+        website="acme.example",
+        phones=[
+            {"number": "+12015550101", "kind": "WORK"},
+            {"number": "+12015550100", "kind": "MAIN"},
+        ],
     )
     response = await client.get("/ringotel/v1/companies")
     assert response.status_code == 200
     body = response.json()
     assert body["next_cursor"] is None
     [record] = body["records"]
-    assert record["id"] == data["createCompany"]["id"]
+    assert record["id"] == company["id"]
     assert record["name"] == "Acme"
     assert record["phone"] == "+12015550100"
     assert record["website"] == "https://acme.example"

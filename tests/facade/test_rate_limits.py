@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -17,8 +16,8 @@ from crm.domain.principal import ALL_SCOPES
 from crm.domain.users import UserInput
 from crm.settings import Settings
 from facade.app import create_app
-from tests.auth_tools import forge, hidden_fields
-from tests.conftest import OAUTH_REDIRECT_URI, make_settings
+from tests.auth_tools import authorize_url, forge, sign_in_form
+from tests.conftest import make_settings
 from tests.live_server import live_server
 
 MAX_FAILURES = 3
@@ -60,6 +59,24 @@ async def client_credentials(http: httpx.AsyncClient, client_id: str, secret: st
     return (await token_response(http, client_id, secret)).status_code
 
 
+async def ann_and_a_sign_in_form(
+    app: Litestar, browser: httpx.AsyncClient, client_id: str
+) -> dict[str, str]:
+    """Ann's account, and the hidden fields of a sign-in page `browser` opened for `client_id`."""
+    await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
+    return await sign_in_form(browser, authorize_url(client_id))
+
+
+async def wrong_guesses_from_forged_addresses(
+    app: Litestar, peer: str, client_id: str, guesses: int
+) -> None:
+    """`guesses` wrong secrets from `peer`, each forwarded for another address; each a 401."""
+    for attempt in range(guesses):
+        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
+        async with from_address(app, peer, **forged) as attacker:
+            assert await client_credentials(attacker, client_id, "wrong") == 401
+
+
 def assert_limit_headers(response: httpx.Response) -> None:
     assert response.status_code == 429, response.text
     assert 0 < int(response.headers["retry-after"]) <= 300
@@ -73,10 +90,7 @@ async def test_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
     client_id, secret = oauth_client
-    for attempt in range(MAX_FAILURES):
-        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
-        async with from_address(app, "127.0.0.1", **forged) as attacker:
-            assert await client_credentials(attacker, client_id, "wrong") == 401
+    await wrong_guesses_from_forged_addresses(app, "127.0.0.1", client_id, MAX_FAILURES)
     # A new forged address changes nothing: the failures are the loopback peer's.
     async with from_address(app, "127.0.0.1", **{"X-Forwarded-For": "198.51.100.1"}) as again:
         refused = await token_response(again, client_id, "wrong again")
@@ -96,10 +110,7 @@ async def test_ten_forged_addresses_through_a_trusted_proxy_do_not_lock_the_owne
 
 
 async def attack_through_the_proxy(behind_proxy: Litestar, client_id: str, secret: str) -> None:
-    for attempt in range(10):
-        forged = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
-        async with from_address(behind_proxy, "10.0.0.1", **forged) as attacker:
-            assert await client_credentials(attacker, client_id, "wrong") == 401
+    await wrong_guesses_from_forged_addresses(behind_proxy, "10.0.0.1", client_id, 10)
     # The client is under attack: an address that failed on it is refused its next guess ...
     async with from_address(behind_proxy, "10.0.0.1", **{"X-Forwarded-For": "203.0.113.1"}) as a:
         refused = await token_response(a, client_id, "wrong again")
@@ -114,17 +125,8 @@ async def attack_through_the_proxy(behind_proxy: Litestar, client_id: str, secre
 async def test_failed_sign_ins_for_one_user_from_many_addresses_leave_the_owner_in(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
-    await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
-    url = "/oauth/authorize?" + urlencode(
-        {
-            "response_type": "code",
-            "client_id": oauth_client[0],
-            "redirect_uri": OAUTH_REDIRECT_URI,
-            "scope": "ringotel",
-            "state": "s",
-        }
-    )
-    form = hidden_fields((await anonymous.get(url)).text) | {"email": EMAIL, "decision": "allow"}
+    form = await ann_and_a_sign_in_form(app, anonymous, oauth_client[0])
+    form |= {"email": EMAIL, "decision": "allow"}
     for attempt in range(MAX_FAILURES + 2):
         async with browser_at(app, f"10.0.1.{attempt + 1}", anonymous.cookies) as attacker:
             wrong = await attacker.post("/oauth/authorize", data=form | {"password": "nope!nope"})
@@ -220,17 +222,7 @@ def test_crm_serve_believes_forwarded_for_only_from_a_configured_proxy(
 async def test_spellings_of_one_e_mail_count_as_one_account(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
-    await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
-    url = "/oauth/authorize?" + urlencode(
-        {
-            "response_type": "code",
-            "client_id": oauth_client[0],
-            "redirect_uri": OAUTH_REDIRECT_URI,
-            "scope": "ringotel",
-            "state": "s",
-        }
-    )
-    form = hidden_fields((await anonymous.get(url)).text) | {"decision": "allow"}
+    form = await ann_and_a_sign_in_form(app, anonymous, oauth_client[0]) | {"decision": "allow"}
     spellings = [EMAIL.upper(), f"  {EMAIL} ", "Ann@Example.COM", "ann@@example.com", EMAIL]
     for attempt, spelling in enumerate(spellings):
         async with browser_at(app, f"10.0.5.{attempt + 1}", anonymous.cookies) as attacker:

@@ -11,9 +11,14 @@ import pytest
 
 from crm.domain.audio import MARKUP_SCAN_BYTES, holds_markup
 from crm.settings import Settings
-from crm.tables import Activity, Recording
 from facade.recordings import RECORDING_POLICY
 from tests import audio_samples
+from tests.facade.recording_uploads import (
+    assert_nothing_stored,
+    new_activity,
+    recording_url,
+    upload_raw,
+)
 
 PAGES = [
     b"<html><body><script>alert(document.cookie)</script></body></html>",
@@ -23,21 +28,6 @@ PAGES = [
     b"<img src=x onerror=alert(1)>",
     b"<?xml version='1.0'?><x:script xmlns:x='http://www.w3.org/1999/xhtml'>",
 ]
-
-
-async def new_activity() -> Activity:
-    activity = Activity(call_id="call-1", direction="inbound", status="completed")
-    await activity.save()
-    return activity
-
-
-def url(activity: Activity) -> str:
-    return f"/ringotel/v1/activities/{activity.id}/recording"
-
-
-def files_in(settings: Settings) -> list[str]:
-    root = settings.recordings_dir
-    return [str(p) for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 @pytest.mark.parametrize("make", list(audio_samples.ALL_FORMATS.values()))
@@ -52,15 +42,16 @@ async def test_audio_header_followed_by_markup_is_refused_and_stores_nothing(
     audio = make()
     polyglot = audio[:200] + page + audio[200:]
     for response in (
-        await client.post(url(activity), content=polyglot, headers={"Content-Type": "audio/wav"}),
-        await client.post(url(activity), files={"file": ("call.wav", polyglot, "audio/wav")}),
+        await upload_raw(client, activity, polyglot),
+        await client.post(
+            recording_url(activity), files={"file": ("call.wav", polyglot, "audio/wav")}
+        ),
     ):
         assert response.status_code == 422, response.text
         assert response.json()["code"] == "VALIDATION"
         assert response.json()["field"] == "file"
         assert "markup" in response.json()["message"]
-    assert await Recording.count() == 0
-    assert files_in(settings) == []
+    await assert_nothing_stored(settings)
 
 
 async def test_markup_late_in_the_scanned_head_of_a_streamed_upload_is_refused(
@@ -75,13 +66,10 @@ async def test_markup_late_in_the_scanned_head_of_a_streamed_upload_is_refused(
         for _ in range(50):
             yield bytes(10_000)
 
-    response = await client.post(
-        url(activity), content=chunks(), headers={"Content-Type": "audio/wav"}
-    )
+    response = await upload_raw(client, activity, chunks())
     assert response.status_code == 422
     assert "markup" in response.json()["message"]
-    assert await Recording.count() == 0
-    assert files_in(settings) == []
+    await assert_nothing_stored(settings)
 
 
 def test_random_audio_payloads_are_not_taken_for_markup() -> None:
@@ -95,16 +83,14 @@ async def test_download_is_served_with_nosniff_and_a_sandboxing_csp(
     client: httpx.AsyncClient,
 ) -> None:
     activity = await new_activity()
-    stored = await client.post(
-        url(activity), content=audio_samples.wav(), headers={"Content-Type": "audio/wav"}
-    )
+    stored = await upload_raw(client, activity, audio_samples.wav())
     assert stored.status_code == 201
-    etag = (await client.get(url(activity))).headers["etag"]
+    etag = (await client.get(recording_url(activity))).headers["etag"]
     for response in (
-        await client.get(url(activity)),
-        await client.get(url(activity), headers={"Range": "bytes=0-9"}),
-        await client.get(url(activity), headers={"If-None-Match": etag}),
-        await client.get(url(activity), headers={"Range": "bytes=999999-"}),
+        await client.get(recording_url(activity)),
+        await client.get(recording_url(activity), headers={"Range": "bytes=0-9"}),
+        await client.get(recording_url(activity), headers={"If-None-Match": etag}),
+        await client.get(recording_url(activity), headers={"Range": "bytes=999999-"}),
     ):
         assert response.status_code in (200, 206, 304, 416)
         assert response.headers["x-content-type-options"] == "nosniff"

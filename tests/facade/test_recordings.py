@@ -20,35 +20,21 @@ from crm.tables import Activity, Recording
 from facade.app import create_app
 from tests import audio_samples
 from tests.conftest import full_access_key, make_settings
-
-
-async def new_activity(call_id: str = "call-1") -> Activity:
-    activity = Activity(call_id=call_id, direction="inbound", status="completed")
-    await activity.save()
-    return activity
-
-
-def url(activity: Activity | str) -> str:
-    activity_id = activity.id if isinstance(activity, Activity) else activity
-    return f"/ringotel/v1/activities/{activity_id}/recording"
-
-
-def stored_files(settings: Settings) -> list[Path]:
-    """Every file under the recordings folder, temporary ones included."""
-    root = settings.recordings_dir
-    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
-
-
-async def upload_raw(
-    client: httpx.AsyncClient, activity: Activity, body: bytes, content_type: str = "audio/wav"
-) -> httpx.Response:
-    return await client.post(url(activity), content=body, headers={"Content-Type": content_type})
+from tests.facade.recording_uploads import (
+    assert_nothing_stored,
+    new_activity,
+    recording_url,
+    stored_files,
+    upload_raw,
+)
 
 
 async def upload_form(
     client: httpx.AsyncClient, activity: Activity, body: bytes, name: str = "file"
 ) -> httpx.Response:
-    return await client.post(url(activity), files={name: ("call.bin", body, "audio/x-unknown")})
+    return await client.post(
+        recording_url(activity), files={name: ("call.bin", body, "audio/x-unknown")}
+    )
 
 
 async def test_raw_upload_stores_the_file_with_its_hash_and_size(
@@ -63,7 +49,7 @@ async def test_raw_upload_stores_the_file_with_its_hash_and_size(
     assert data["sha256"] == hashlib.sha256(body).hexdigest()
     assert data["size"] == len(body)
     assert data["content_type"] == "audio/wav"
-    assert data["download_url"] == f"http://crm.test{url(activity)}"
+    assert data["download_url"] == f"http://crm.test{recording_url(activity)}"
     row = await Recording.objects().where(Recording.activity == activity.id).first()
     assert row is not None
     files = stored_files(settings)
@@ -78,7 +64,7 @@ async def test_multipart_upload_reads_the_file_part(
     activity = await new_activity()
     body = audio_samples.wav(70_000)
     response = await client.post(
-        url(activity),
+        recording_url(activity),
         data={"note": "before the file"},
         files={"file": ("call.wav", body, "audio/wav")},
     )
@@ -111,8 +97,7 @@ async def test_declared_audio_type_does_not_make_other_content_audio(
         response = await upload_raw(client, activity, body, "audio/wav")
         assert response.status_code == 422, response.text
         assert response.json()["field"] == "file"
-    assert await Recording.count() == 0
-    assert stored_files(settings) == []
+    await assert_nothing_stored(settings)
 
 
 async def test_empty_upload_leaves_no_file_and_no_row(
@@ -130,8 +115,7 @@ async def test_empty_upload_leaves_no_file_and_no_row(
             "code": "VALIDATION",
             "field": "file",
         }
-    assert await Recording.count() == 0
-    assert stored_files(settings) == []
+    await assert_nothing_stored(settings)
 
 
 async def test_truncated_wav_leaves_no_file_and_no_row(
@@ -142,8 +126,7 @@ async def test_truncated_wav_leaves_no_file_and_no_row(
     response = await upload_raw(client, activity, body)
     assert response.status_code == 422
     assert "truncated" in response.json()["message"]
-    assert await Recording.count() == 0
-    assert stored_files(settings) == []
+    await assert_nothing_stored(settings)
 
 
 async def test_multipart_body_cut_before_the_file_ends_leaves_nothing(
@@ -155,14 +138,13 @@ async def test_multipart_body_cut_before_the_file_ends_leaves_nothing(
         b"Content-Type: audio/mpeg\r\n\r\n"
     )
     response = await client.post(
-        url(activity),
+        recording_url(activity),
         content=head + audio_samples.mp3(),  # no closing boundary
         headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
     )
     assert response.status_code == 422
     assert response.json()["field"] == "file"
-    assert await Recording.count() == 0
-    assert stored_files(settings) == []
+    await assert_nothing_stored(settings)
 
 
 async def test_form_without_a_file_part_names_the_field(client: httpx.AsyncClient) -> None:
@@ -184,9 +166,7 @@ async def test_upload_for_an_unknown_activity_is_not_found_and_stores_nothing(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     for unknown in ("00000000-0000-0000-0000-000000000000", "nope"):
-        response = await client.post(
-            url(unknown), content=audio_samples.wav(), headers={"Content-Type": "audio/wav"}
-        )
+        response = await upload_raw(client, unknown, audio_samples.wav())
         assert response.status_code == 404
     assert stored_files(settings) == []
 
@@ -216,16 +196,13 @@ async def test_too_large_upload_is_413_and_leaves_nothing(
         for start in range(0, len(too_big), 300):
             yield too_big[start : start + 300]
 
-    streamed = await client.post(
-        url(activity), content=unannounced(), headers={"Content-Type": "audio/wav"}
-    )
+    streamed = await upload_raw(client, activity, unannounced())
     in_form = await upload_form(client, activity, too_big)
     for response in (announced, streamed, in_form):
         assert response.status_code == 413, response.text
         assert response.json()["error"] == "TOO_LARGE"
         assert response.json()["field"] == "file"
-    assert await Recording.count() == 0
-    assert stored_files(settings) == []
+    await assert_nothing_stored(settings)
     fits = await upload_raw(client, activity, audio_samples.wav(900))
     assert fits.status_code == 201
 
@@ -254,8 +231,8 @@ async def test_client_that_disconnects_mid_upload_leaves_nothing(
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": url(activity),
-        "raw_path": url(activity).encode(),
+        "path": recording_url(activity),
+        "raw_path": recording_url(activity).encode(),
         "query_string": b"",
         "root_path": "",
         "headers": [
@@ -270,8 +247,7 @@ async def test_client_that_disconnects_mid_upload_leaves_nothing(
     asgi_app: Any = app
     await asgi_app(scope, receive, send)
     assert sent[0]["status"] != 201
-    assert await Recording.count() == 0
-    assert stored_files(settings) == []
+    await assert_nothing_stored(settings)
 
 
 async def test_source_stream_that_breaks_mid_way_leaves_nothing(
@@ -288,8 +264,7 @@ async def test_source_stream_that_breaks_mid_way_leaves_nothing(
 
     with pytest.raises(ConnectionResetError):
         await services.recordings.attach(activity.id, breaking())
-    assert await Recording.count() == 0
-    assert stored_files(settings) == []
+    await assert_nothing_stored(settings)
 
 
 async def test_reupload_replaces_the_recording_and_removes_the_old_file_after(
@@ -313,7 +288,7 @@ async def test_reupload_replaces_the_recording_and_removes_the_old_file_after(
     assert rows[0].sha256 == hashlib.sha256(second).hexdigest()
     assert rows[0].storage_key != old.storage_key
     assert [path.read_bytes() for path in stored_files(settings)] == [second]
-    download = await client.get(url(activity))
+    download = await client.get(recording_url(activity))
     assert download.content == second
     assert download.headers["content-type"] == "audio/flac"
 
@@ -324,7 +299,7 @@ async def test_download_answers_type_length_ranges_and_etag(client: httpx.AsyncC
     await upload_raw(client, activity, body)
     etag = f'"{hashlib.sha256(body).hexdigest()}"'
 
-    full = await client.get(url(activity))
+    full = await client.get(recording_url(activity))
     assert full.status_code == 200
     assert full.content == body
     assert full.headers["content-type"] == "audio/wav"
@@ -340,7 +315,7 @@ async def test_download_answers_type_length_ranges_and_etag(client: httpx.AsyncC
         (f"bytes=10-{size + 500}", 10, size - 1),
     ]
     for header, start, end in cases:
-        part = await client.get(url(activity), headers={"Range": header})
+        part = await client.get(recording_url(activity), headers={"Range": header})
         assert part.status_code == 206, header
         assert part.content == body[start : end + 1], header
         assert part.headers["content-range"] == f"bytes {start}-{end}/{size}"
@@ -348,19 +323,19 @@ async def test_download_answers_type_length_ranges_and_etag(client: httpx.AsyncC
         assert part.headers["etag"] == etag
 
     for header in (f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=-0", "bytes=9-3"):
-        unsatisfiable = await client.get(url(activity), headers={"Range": header})
+        unsatisfiable = await client.get(recording_url(activity), headers={"Range": header})
         assert unsatisfiable.status_code == 416, header
         assert unsatisfiable.headers["content-range"] == f"bytes */{size}"
 
-    several = await client.get(url(activity), headers={"Range": "bytes=0-1,5-6"})
+    several = await client.get(recording_url(activity), headers={"Range": "bytes=0-1,5-6"})
     assert several.status_code == 200
     assert several.content == body
 
-    not_modified = await client.get(url(activity), headers={"If-None-Match": etag})
+    not_modified = await client.get(recording_url(activity), headers={"If-None-Match": etag})
     assert not_modified.status_code == 304
     assert not_modified.content == b""
     other_version = await client.get(
-        url(activity), headers={"Range": "bytes=0-9", "If-Range": '"stale"'}
+        recording_url(activity), headers={"Range": "bytes=0-9", "If-Range": '"stale"'}
     )
     assert other_version.status_code == 200
     assert other_version.content == body
@@ -369,7 +344,7 @@ async def test_download_answers_type_length_ranges_and_etag(client: httpx.AsyncC
 async def test_download_of_a_missing_recording_is_not_found(client: httpx.AsyncClient) -> None:
     activity = await new_activity()
     for target in (activity, "00000000-0000-0000-0000-000000000000", "nope"):
-        response = await client.get(url(target))
+        response = await client.get(recording_url(target))
         assert response.status_code == 404
         assert response.json()["error"] == "NOT_FOUND"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -13,8 +12,8 @@ from litestar import Litestar
 
 from crm.domain.users import UserInput
 from crm.settings import Settings
-from tests.auth_tools import hidden_fields
-from tests.conftest import OAUTH_REDIRECT_URI, make_settings
+from tests.auth_tools import authorize_url, sign_in_form
+from tests.conftest import make_settings
 from tests.live_server import live_server
 
 EMAIL = "ann@example.com"
@@ -29,28 +28,18 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, auth_max_failures=LIMIT)
 
 
-def authorize_url(client_id: str) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": OAUTH_REDIRECT_URI,
-        "scope": "ringotel",
-        "state": "s",
+async def form_for_ann(http: httpx.AsyncClient, client_id: str) -> dict[str, str]:
+    return await sign_in_form(http, authorize_url(client_id)) | {
+        "email": EMAIL,
+        "decision": "allow",
     }
-    return "/oauth/authorize?" + urlencode(query)
-
-
-async def sign_in_form(http: httpx.AsyncClient, client_id: str) -> dict[str, str]:
-    page = await http.get(authorize_url(client_id))
-    assert page.status_code == 200, page.text
-    return hidden_fields(page.text) | {"email": EMAIL, "decision": "allow"}
 
 
 async def test_sixty_concurrent_wrong_sign_ins_evaluate_at_most_the_limit(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
     await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
-    form = await sign_in_form(anonymous, oauth_client[0])
+    form = await form_for_ann(anonymous, oauth_client[0])
     passwords = app.state.services.passwords
     before = passwords.verifications
 
@@ -75,7 +64,7 @@ async def test_health_is_answered_while_sign_ins_hash_on_a_real_server(
     with live_server(tmp_path, **env) as server:
         limits = httpx.Limits(max_connections=CONCURRENT + 5)
         async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as http:
-            real_form = await sign_in_form(http, oauth_client[0])
+            real_form = await form_for_ann(http, oauth_client[0])
             finished: list[str] = []
             first_done = asyncio.Event()
 
@@ -112,7 +101,7 @@ async def test_a_good_sign_in_after_the_load_from_another_address_works(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
     await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
-    form = await sign_in_form(anonymous, oauth_client[0])
+    form = await form_for_ann(anonymous, oauth_client[0])
     await asyncio.gather(
         *(anonymous.post("/oauth/authorize", data=form | {"password": "bad"}) for _ in range(20))
     )

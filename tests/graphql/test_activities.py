@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from crm.tables import Activity, Company, Contact, User
-from tests.graphql_client import gql, gql_errors
+from tests.graphql_client import every_page, gql, gql_errors, nodes
 
 FIELDS = """id callId direction status fromNumber toNumber subject comment
   startedAt answeredAt endedAt duration ringDuration talkDuration user { id }"""
@@ -352,14 +352,8 @@ async def test_activities_are_listed_newest_first_and_paged_without_gaps(
     for i in range(7):
         # two calls share each start time, so the id breaks the tie across pages
         await create(client, callId=f"c{i}", startedAt=(base + timedelta(hours=i // 2)).isoformat())
-    seen: list[str] = []
-    after = None
-    while True:
-        data = await gql(client, LIST, {"first": 2, "after": after})
-        seen += [node["callId"] for node in data["activities"]["nodes"]]
-        if not data["activities"]["pageInfo"]["hasNextPage"]:
-            break
-        after = data["activities"]["pageInfo"]["endCursor"]
+    pages = await every_page(client, LIST, {"first": 2}, connection=["activities"])
+    seen = [node["callId"] for node in nodes(pages)]
     assert len(seen) == 7
     assert set(seen) == {f"c{i}" for i in range(7)}
     assert seen[0] == "c6"

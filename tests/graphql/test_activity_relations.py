@@ -17,7 +17,7 @@ from crm.domain.users import UserInput
 from tests import audio_samples
 from tests.graphql.crm_records import create_company, create_contact
 from tests.graphql.test_query_count import counted_queries
-from tests.graphql_client import gql
+from tests.graphql_client import every_page, gql, nodes
 
 BASE = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -89,15 +89,10 @@ async def test_contact_activities_are_newest_first_and_paged(
       activities(first: 2, after: $after) { nodes { callId } pageInfo { endCursor hasNextPage } }
     } }
     """
-    seen: list[str] = []
-    after = None
-    while True:
-        data = await gql(client, query, {"id": contact["id"], "after": after})
-        page = data["contact"]["activities"]
-        seen += [node["callId"] for node in page["nodes"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
+    pages = await every_page(
+        client, query, {"id": contact["id"]}, connection=["contact", "activities"]
+    )
+    seen = [node["callId"] for node in nodes(pages)]
     assert seen == ["c4", "c3", "c2", "c1", "c0"]
 
 

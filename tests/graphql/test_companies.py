@@ -19,7 +19,7 @@ from tests.graphql.crm_records import (
     snapshot,
 )
 from tests.graphql.crm_records import UPDATE_COMPANY as UPDATE
-from tests.graphql_client import gql, gql_errors
+from tests.graphql_client import every_page, gql, gql_errors, nodes
 
 GET = f"query($id: ID!) {{ company(id: $id) {{ {COMPANY_FIELDS} }} }}"
 DELETE = "mutation($id: ID!) { deleteCompany(id: $id) }"
@@ -188,25 +188,20 @@ async def test_companies_text_and_company_name_ignore_case_beyond_ascii(
     assert await Company.count() == 2
 
 
+COMPANY_NAMES = (
+    "query($after: String) { companies(first: 3, after: $after) "
+    "{ nodes { name } pageInfo { endCursor hasNextPage } } }"
+)
+
+
 async def test_companies_page_through_all_without_skips_or_repeats(
     client: httpx.AsyncClient,
 ) -> None:
     names = {f"Company {i}" for i in range(7)}
     for name in sorted(names):
         await create_company(client, name=name)
-    seen: list[str] = []
-    after = None
-    while True:
-        data = await gql(
-            client,
-            "query($after: String) { companies(first: 3, after: $after) "
-            "{ nodes { name } pageInfo { endCursor hasNextPage } } }",
-            {"after": after},
-        )
-        seen += [node["name"] for node in data["companies"]["nodes"]]
-        if not data["companies"]["pageInfo"]["hasNextPage"]:
-            break
-        after = data["companies"]["pageInfo"]["endCursor"]
+    pages = await every_page(client, COMPANY_NAMES, connection=["companies"])
+    seen = [node["name"] for node in nodes(pages)]
     assert sorted(seen) == sorted(names)
     assert len(seen) == len(names)
 

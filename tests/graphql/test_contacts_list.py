@@ -15,7 +15,7 @@ from tests.graphql.crm_records import (
     create_contact,
     create_user,
 )
-from tests.graphql_client import gql, gql_errors
+from tests.graphql_client import every_page, gql, gql_errors, nodes
 
 LIST = """
 query($filter: ContactFilter, $first: Int, $after: String) {
@@ -33,16 +33,11 @@ async def names(client: httpx.AsyncClient, **filter: Any) -> list[str]:
 
 
 async def all_pages(client: httpx.AsyncClient, first: int, **filter: Any) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    after = None
-    while True:
-        data = await gql(client, LIST, {"filter": filter, "first": first, "after": after})
-        seen += data["contacts"]["nodes"]
-        info = data["contacts"]["pageInfo"]
-        if not info["hasNextPage"]:
-            assert info["endCursor"] is None
-            return seen
-        after = info["endCursor"]
+    pages = await every_page(
+        client, LIST, {"filter": filter, "first": first}, connection=["contacts"]
+    )
+    assert pages[-1]["pageInfo"]["endCursor"] is None
+    return nodes(pages)
 
 
 async def test_text_matches_first_last_and_full_name_in_any_case(

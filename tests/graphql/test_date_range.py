@@ -14,7 +14,7 @@ import pytest
 
 from crm.domain.call_status import ActivityStatus, CallDirection
 from crm.tables import Activity
-from tests.graphql_client import gql, gql_errors
+from tests.graphql_client import every_page, gql, gql_errors, nodes
 
 EDGE_TIMES = [
     "0001-01-01T00:00:00+14:00",
@@ -187,17 +187,12 @@ async def test_paging_gets_past_a_call_written_before_times_were_bounded(
         CREATE,
         {"input": {"callId": "newer", "direction": "INBOUND", "startedAt": "2099-01-01T00:00:00Z"}},
     )
-    seen: list[str] = []
-    after = None
-    while True:
-        data = await gql(
-            client,
-            "query($a: String) { activities(first: 1, after: $a) "
-            "{ nodes { callId } pageInfo { endCursor hasNextPage } } }",
-            {"a": after},
-        )
-        seen += [node["callId"] for node in data["activities"]["nodes"]]
-        if not data["activities"]["pageInfo"]["hasNextPage"]:
-            break
-        after = data["activities"]["pageInfo"]["endCursor"]
+    pages = await every_page(
+        client,
+        "query($a: String) { activities(first: 1, after: $a) "
+        "{ nodes { callId } pageInfo { endCursor hasNextPage } } }",
+        connection=["activities"],
+        cursor="a",
+    )
+    seen = [node["callId"] for node in nodes(pages)]
     assert seen == ["newer", "new", "legacy", "older"]

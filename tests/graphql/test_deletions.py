@@ -10,7 +10,7 @@ import httpx
 
 from crm.tables import Deletion
 from tests.graphql.crm_records import create_company, create_contact
-from tests.graphql_client import gql, gql_errors
+from tests.graphql_client import every_page, gql, gql_errors, nodes
 
 DELETED = """
 query($since: DateTime!, $first: Int, $after: String) {
@@ -76,14 +76,10 @@ async def test_deletions_page_through_all_once(client: httpx.AsyncClient) -> Non
     ids = [(await create_company(client, name=f"Company {n}"))["id"] for n in range(5)]
     for company_id in ids:
         await gql(client, DELETE_COMPANY, {"id": company_id})
-    seen: list[str] = []
-    after = None
-    while True:
-        page = await deleted(client, LONG_AGO, first=2, after=after)
-        seen += [n["id"] for n in page["nodes"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
+    pages = await every_page(
+        client, DELETED, {"since": LONG_AGO, "first": 2}, connection=["deletedSince"]
+    )
+    seen = [n["id"] for n in nodes(pages)]
     assert seen == ids
 
 

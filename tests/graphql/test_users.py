@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from crm.tables import User
-from tests.graphql_client import gql, gql_errors
+from tests.graphql_client import every_page, gql, gql_errors, nodes
 
 CREATE = """
 mutation Create($input: CreateUserInput!) {
@@ -35,21 +35,16 @@ async def test_create_user_stores_lowercased_email_and_hashed_password(
     assert "correct horse" not in row.password_hash
 
 
+USER_IDS = (
+    "query($after: String) { users(first: 2, after: $after) "
+    "{ nodes { id } pageInfo { endCursor hasNextPage } } }"
+)
+
+
 async def test_user_by_id_and_list_page_through_all(client: httpx.AsyncClient) -> None:
     ids = {str((await create_user(client, email=f"u{i}@example.com"))["id"]) for i in range(5)}
-    seen: list[str] = []
-    after = None
-    while True:
-        data = await gql(
-            client,
-            "query($after: String) { users(first: 2, after: $after) "
-            "{ nodes { id } pageInfo { endCursor hasNextPage } } }",
-            {"after": after},
-        )
-        seen += [node["id"] for node in data["users"]["nodes"]]
-        if not data["users"]["pageInfo"]["hasNextPage"]:
-            break
-        after = data["users"]["pageInfo"]["endCursor"]
+    pages = await every_page(client, USER_IDS, connection=["users"])
+    seen = [node["id"] for node in nodes(pages)]
     assert sorted(seen) == sorted(ids)
     one = next(iter(ids))
     data = await gql(client, "query($id: ID!) { user(id: $id) { id } }", {"id": one})
