@@ -18,7 +18,7 @@ from crm.domain.validation import now
 from crm.settings import Settings
 from crm.tables import AuthorizationCode
 from facade.auth import csrf
-from tests.auth_tools import hidden_fields, sign_in
+from tests.auth_tools import authorize_url, hidden_fields, sign_in
 from tests.conftest import OAUTH_REDIRECT_URI, make_settings
 
 EMAIL = "ann@example.com"
@@ -34,18 +34,6 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def person(app: Litestar, anonymous: httpx.AsyncClient) -> None:
     await app.state.services.users.create(UserInput(email=EMAIL, password=PASSWORD))
-
-
-def authorize_url(client_id: str, **params: str) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": OAUTH_REDIRECT_URI,
-        "scope": "ringotel",
-        "state": "xyz",
-        **params,
-    }
-    return "/oauth/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
 def query_of(response: httpx.Response) -> dict[str, list[str]]:
