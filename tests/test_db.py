@@ -9,10 +9,10 @@ import pytest
 from litestar import Litestar
 from piccolo.table import Table
 
-from crm.db import first_row, row_from, select_sql
 from crm.domain.companies import CompanyInput
 from crm.domain.contacts import ContactInput
 from crm.domain.phone_numbers import PhoneInput
+from crm.queries.rows import first_row, row_from, select_sql
 from crm.tables import TABLES, ApiKey, Company, Contact, OAuthClient, PhoneNumber
 
 
