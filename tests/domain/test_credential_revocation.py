@@ -31,7 +31,8 @@ async def _client_with_token(app: Litestar) -> tuple[CredentialService, OAuthCli
 
 
 async def _revoked_tokens() -> int:
-    return await RefreshToken.count().where(RefreshToken.revoked_at.is_not_null())
+    count: int = await RefreshToken.count().where(RefreshToken.revoked_at.is_not_null())
+    return count
 
 
 async def test_a_failed_client_revocation_leaves_the_client_and_its_tokens_as_they_were(
