@@ -9,7 +9,9 @@ no real call could make is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import Enum, StrEnum
+from typing import TypeVar
 
 from crm.domain.errors import Conflict, ValidationFailed
 
@@ -23,12 +25,7 @@ class CallDirection(StrEnum):
     @classmethod
     def parse(cls, value: str | CallDirection, *, field: str = "direction") -> CallDirection:
         """`inbound`/`outbound` or a synonym (`in`, `incoming`, `out`, `outgoing`), any case."""
-        if isinstance(value, CallDirection):
-            return value
-        found = direction_named(value)
-        if found is None:
-            raise ValidationFailed(f"{value!r} is not inbound or outbound", field=field)
-        return found
+        return _read(value, cls, direction_named, "is not inbound or outbound", field)
 
 
 class ActivityStatus(StrEnum):
@@ -50,13 +47,8 @@ class ActivityStatus(StrEnum):
     @classmethod
     def parse(cls, value: str | ActivityStatus, *, field: str = "status") -> ActivityStatus:
         """A status by name or synonym (`in progress`, `no-answer`, `canceled`, ...), any case."""
-        if isinstance(value, ActivityStatus):
-            return value
-        found = status_named(value)
-        if found is None:
-            names = ", ".join(status.value for status in cls)
-            raise ValidationFailed(f"{value!r} is not a status (one of {names})", field=field)
-        return found
+        names = ", ".join(status.value for status in cls)
+        return _read(value, cls, status_named, f"is not a status (one of {names})", field)
 
 
 # The words phone systems use, as `_letters` reads them; both transports read these.
@@ -86,6 +78,22 @@ STATUS_SYNONYMS: dict[str, ActivityStatus] = {
     "canceled": ActivityStatus.CANCELLED,
     "abandoned": ActivityStatus.CANCELLED,
 }
+
+
+E = TypeVar("E", CallDirection, ActivityStatus)
+
+
+def _read(
+    value: str | E, kind: type[E], named: Callable[[str], E | None], refusal: str, field: str
+) -> E:
+    """`value` as a member of `kind`, read by `named`; `ValidationFailed` saying `refusal`
+    when it names none."""
+    if isinstance(value, kind):
+        return value
+    found = named(value)
+    if found is None:
+        raise ValidationFailed(f"{value!r} {refusal}", field=field)
+    return found
 
 
 def _letters(text: str) -> str:

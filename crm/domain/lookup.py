@@ -326,7 +326,7 @@ def _rank(
                 continue
             seen.add(contact.id)
             company = companies.get(contact.company) if contact.company else None
-            matches.append(_contact_match(c, contact, company, main_line=False))
+            matches.append(_match(c, contact, company, main_line=False))
             continue
         company = companies.get(c.company_id or _NIL)
         if company is None or company.id in seen:
@@ -334,26 +334,14 @@ def _rank(
         seen.add(company.id)
         members = main_members.get(c.phone_id, [])
         main_line = bool(members) or c.kind == _MAIN_KIND
-        matches.append(
-            PhoneMatch(
-                entity="company",
-                contact=None,
-                company=company,
-                match=c.tier,
-                number=c.number,
-                kind=c.kind,
-                main_line=main_line,
-                shared=bool(members),
-                e164=c.e164,
-            )
-        )
+        matches.append(_match(c, None, company, main_line=main_line, shared=bool(members)))
         # The one who called from the line most recently is most likely on it now.
         for member in sorted(members, key=lambda m: (-m.line_call, -m.last_call, order(m)[6:])):
             contact = contacts[member.contact_id or _NIL]
             if contact.id in seen:
                 continue
             seen.add(contact.id)
-            matches.append(_contact_match(member, contact, company, main_line=True))
+            matches.append(_match(member, contact, company, main_line=True))
     return matches
 
 
@@ -365,17 +353,24 @@ def _same_number(a: _Candidate, b: _Candidate) -> bool:
     return a.national is not None and a.national == b.national
 
 
-def _contact_match(
-    c: _Candidate, contact: Contact, company: Company | None, *, main_line: bool
+def _match(
+    c: _Candidate,
+    contact: Contact | None,
+    company: Company | None,
+    *,
+    main_line: bool,
+    shared: bool = False,
 ) -> PhoneMatch:
+    """The match of a contact, or (without one) of a company, for candidate `c`."""
     return PhoneMatch(
-        entity="contact",
+        entity="contact" if contact is not None else "company",
         contact=contact,
         company=company,
         match=c.tier,
         number=c.number,
         kind=c.kind,
         main_line=main_line,
+        shared=shared,
         e164=c.e164,
     )
 

@@ -10,28 +10,19 @@ from typing import Any
 from crm.domain.pagination import Page, PageRequest, encode_cursor
 from crm.domain.validation import as_utc
 from crm.queries.paging import first_rows_per_owner, keyset_page
-from crm.queries.rows import rows_by_key
+from crm.queries.rows import ById
 from crm.queries.transactions import for_update
 from crm.tables import Activity
+
+_by_id = ById(Activity)
+by_id = _by_id.by_id
+by_ids = _by_id.by_ids
+exists = _by_id.exists
 
 
 def cursor_of(row: Activity) -> str:
     """The cursor that resumes after `row` in (started_at, id) order, newest first."""
     return encode_cursor(as_utc(row.started_at).isoformat(), str(row.id))
-
-
-async def by_id(activity_id: uuid.UUID, *, lock: bool = False) -> Activity | None:
-    """The call; with `lock`, its row stays locked until the transaction ends."""
-    query = Activity.objects().where(Activity.id == activity_id)
-    return await (for_update(query) if lock else query).first()
-
-
-async def by_ids(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
-    return await rows_by_key(Activity, Activity.id, ids)
-
-
-async def exists(activity_id: uuid.UUID) -> bool:
-    return bool(await Activity.exists().where(Activity.id == activity_id))
 
 
 async def page(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from piccolo.columns import Column
 from piccolo.columns.combination import Or, Where, WhereRaw
 
 from crm.domain.pagination import Page, PageRequest, updated_at_cursor
 from crm.queries.paging import first_rows_per_owner, keyset_page
-from crm.queries.rows import changed_columns, rows_by_key
-from crm.queries.transactions import for_update
+from crm.queries.rows import ById, ChangedColumns, oldest
 from crm.tables import Contact, PhoneNumber
+
+_by_id = ById(Contact)
+by_id = _by_id.by_id
+by_ids = _by_id.by_ids
+delete = _by_id.delete
 
 # The company's name is a subquery, so the filter needs no join, and a renamed
 # company is found by its new name at once.
@@ -22,27 +25,6 @@ _TEXT_MATCH = (
     " OR crm_contact.company IN"
     " (SELECT id FROM crm_company WHERE crm_company.search_text LIKE {} ESCAPE '\\')"
 )
-
-_COLUMNS_OF_INPUT: dict[str, Column] = {
-    "first_name": Contact.first_name,
-    "last_name": Contact.last_name,
-    "email": Contact.email,
-    "job_title": Contact.job_title,
-    "notes": Contact.notes,
-    "company_id": Contact.company,
-    "company_name": Contact.company,
-    "owner_id": Contact.owner,
-}
-
-
-async def by_id(contact_id: uuid.UUID, *, lock: bool = False) -> Contact | None:
-    """The contact; with `lock`, its row stays locked until the transaction ends."""
-    query = Contact.objects().where(Contact.id == contact_id)
-    return await (for_update(query) if lock else query).first()
-
-
-async def by_ids(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Contact]:
-    return await rows_by_key(Contact, Contact.id, ids)
 
 
 async def page(
@@ -78,15 +60,14 @@ async def first_of_companies(
     )
 
 
-async def save_changes(contact: Contact, fields: Iterable[str]) -> None:
-    """Write the time and search text of a change and the columns of the given input
-    `fields`, no other: a simultaneous change of other fields keeps its values."""
-    columns = [Contact.updated_at, Contact.search_text, *changed_columns(_COLUMNS_OF_INPUT, fields)]
-    await contact.save(columns=columns)
-
-
-async def delete(contact_id: uuid.UUID) -> None:
-    await Contact.delete().where(Contact.id == contact_id)
+save_changes = ChangedColumns(
+    always=(Contact.updated_at, Contact.search_text),
+    writes=(Contact.first_name, Contact.last_name, Contact.email, Contact.job_title, Contact.notes),
+    company_id=Contact.company,
+    company_name=Contact.company,
+    owner_id=Contact.owner,
+).save
+"""Write a changed contact: its time, its search text and the columns of the given fields."""
 
 
 async def oldest_with_numbers(e164s: Sequence[str], nationals: Sequence[str]) -> Contact | None:
@@ -103,23 +84,11 @@ async def oldest_with_numbers(e164s: Sequence[str], nationals: Sequence[str]) ->
     owners = PhoneNumber.select(PhoneNumber.contact).where(
         PhoneNumber.contact.is_not_null() & by_phone
     )
-    found: Contact | None = (
-        await Contact.objects()
-        .where(Contact.id.is_in(owners))
-        .order_by(Contact.created_at, Contact.id)
-        .first()
-    )
-    return found
+    return await oldest(Contact, Contact.id.is_in(owners))
 
 
 async def oldest_with_email(email: str) -> Contact | None:
-    found: Contact | None = (
-        await Contact.objects()
-        .where(Contact.email == email)
-        .order_by(Contact.created_at, Contact.id)
-        .first()
-    )
-    return found
+    return await oldest(Contact, Contact.email == email)
 
 
 async def touch_of_company(company_id: uuid.UUID, at: datetime) -> None:

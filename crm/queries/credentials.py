@@ -49,12 +49,7 @@ async def code_by_hash(code_hash: str) -> AuthorizationCode | None:
 
 async def claim_code(code_id: uuid.UUID, at: datetime) -> bool:
     """Mark a code used at `at`, unless it was used already; whether this call used it."""
-    claimed = (
-        await AuthorizationCode.update({AuthorizationCode.used_at: at})
-        .where((AuthorizationCode.id == code_id) & AuthorizationCode.used_at.is_null())
-        .returning(AuthorizationCode.id)
-    )
-    return bool(claimed)
+    return await _claim(AuthorizationCode, code_id, at)
 
 
 async def refresh_token_by_hash(token_hash: str) -> RefreshToken | None:
@@ -63,10 +58,17 @@ async def refresh_token_by_hash(token_hash: str) -> RefreshToken | None:
 
 async def claim_refresh_token(token_id: uuid.UUID, at: datetime) -> bool:
     """Mark a refresh token used at `at`, unless it was used already; whether this call did."""
+    return await _claim(RefreshToken, token_id, at)
+
+
+async def _claim(
+    table: type[AuthorizationCode] | type[RefreshToken], row_id: uuid.UUID, at: datetime
+) -> bool:
+    """Set `used_at` of a one-time credential that has none; whether this call set it."""
     claimed = (
-        await RefreshToken.update({RefreshToken.used_at: at})
-        .where((RefreshToken.id == token_id) & RefreshToken.used_at.is_null())
-        .returning(RefreshToken.id)
+        await table.update({table.used_at: at})
+        .where((table.id == row_id) & table.used_at.is_null())
+        .returning(table.id)
     )
     return bool(claimed)
 

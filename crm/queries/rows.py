@@ -9,19 +9,45 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from piccolo.columns import Column
+from piccolo.columns import Column, ForeignKey
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from crm.engine import current_engine
+from crm.queries.transactions import for_update
 
 T = TypeVar("T", bound=Table)
 
 PICCOLO_ROW_STATE: dict[str, object] = {"_exists_in_db": True, "_was_created": None}
 """What Piccolo's constructor (`table(_exists_in_db=True, ...)`) sets on a row besides its
 columns, as Piccolo 1.38 names it: private, so pinned here and checked by a test."""
+
+
+class ById(Generic[T]):
+    """The statements every table keyed by `id` has: read one (optionally locked), read
+    several, ask whether one exists, delete one. A noun's query module names them."""
+
+    def __init__(self, table: type[T]) -> None:
+        self._table = table
+        self._id = table._meta.primary_key
+
+    async def by_id(self, row_id: uuid.UUID, *, lock: bool = False) -> T | None:
+        """The row with this id; with `lock`, it stays locked until the transaction ends."""
+        query = self._table.objects().where(self._id == row_id)
+        row: T | None = await (for_update(query) if lock else query).first()
+        return row
+
+    async def by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, T]:
+        """The rows with these ids, by id; no ids, no query."""
+        return await rows_by_key(self._table, self._id, ids)
+
+    async def exists(self, row_id: uuid.UUID) -> bool:
+        return bool(await self._table.exists().where(self._id == row_id))
+
+    async def delete(self, row_id: uuid.UUID) -> None:
+        await self._table.delete().where(self._id == row_id)
 
 
 async def rows_by_key(
@@ -101,12 +127,36 @@ async def save(row: Table, columns: Sequence[Column] | None = None) -> None:
     await row.save(columns=columns)
 
 
-def changed_columns(columns_of: Mapping[str, Column], fields: Iterable[str]) -> list[Column]:
-    """The columns the input `fields` write, each once (two fields may write one column)."""
-    found: list[Column] = []
-    for field in fields:
-        column = columns_of.get(field)
-        # By identity: columns overload `==` to build a query condition.
-        if column is not None and all(column is not seen for seen in found):
-            found.append(column)
-    return found
+class ChangedColumns:
+    """How an update writes a table: the columns it always writes, and those the input
+    fields it was given write, no other, so a simultaneous change of other fields keeps
+    its values. An input field writes the column of its name; a reference (`owner_id`)
+    writes its foreign key (`owner`); `also` names any other field's column."""
+
+    def __init__(self, always: Sequence[Column], writes: Sequence[Column], **also: Column) -> None:
+        self._always = tuple(always)
+        self._columns_of = dict(also)
+        for column in writes:
+            name = column._meta.name
+            self._columns_of[f"{name}_id" if isinstance(column, ForeignKey) else name] = column
+
+    async def save(self, row: Table, fields: Iterable[str]) -> None:
+        """Write the columns of a changed row that the given input `fields` write."""
+        columns = list(self._always)
+        for field in fields:
+            column = self._columns_of.get(field)
+            # By identity: columns overload `==` to build a query condition.
+            if column is not None and all(column is not seen for seen in columns):
+                columns.append(column)
+        await row.save(columns=columns)
+
+
+async def oldest(table: type[T], condition: Any) -> T | None:
+    """The first row created of those that meet `condition` (by creation time, then id)."""
+    row: T | None = (
+        await table.objects()
+        .where(condition)
+        .order_by(table._meta.get_column_by_name("created_at"), table._meta.primary_key)
+        .first()
+    )
+    return row

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from crm.domain.pagination import Page, PageRequest, encode_cursor, page_of
-from crm.queries.rows import rows_by_key
+from crm.queries.rows import ById
 from crm.tables import User
 
-
-async def by_id(user_id: uuid.UUID) -> User | None:
-    return await User.objects().where(User.id == user_id).first()
-
-
-async def by_ids(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
-    return await rows_by_key(User, User.id, ids)
-
-
-async def exists(user_id: uuid.UUID) -> bool:
-    return bool(await User.exists().where(User.id == user_id))
+_by_id = ById(User)
+by_id = _by_id.by_id
+by_ids = _by_id.by_ids
+exists = _by_id.exists
 
 
 async def by_email(email: str) -> User | None:

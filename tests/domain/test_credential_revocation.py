@@ -3,6 +3,8 @@ half-way leaves both as they were."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 import pytest
 from litestar import Litestar
@@ -35,26 +37,32 @@ async def _revoked_tokens() -> int:
     return count
 
 
-async def test_a_failed_client_revocation_leaves_the_client_and_its_tokens_as_they_were(
-    app: Litestar, anonymous: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("failing", "revoke"),
+    [
+        (
+            "revoke_client_tokens",
+            lambda credentials, client, grant: credentials.revoke_client(client.client_id),
+        ),
+        (
+            "add_revocation",
+            lambda credentials, client, grant: credentials.revoke_family(grant.family),
+        ),
+    ],
+    ids=["client", "family"],
+)
+async def test_a_revocation_that_fails_half_way_leaves_both_tables_as_they_were(
+    app: Litestar,
+    anonymous: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+    revoke: Callable[[CredentialService, OAuthClient, Grant], Awaitable[object]],
 ) -> None:
-    credentials, client, _ = await _client_with_token(app)
-    monkeypatch.setattr(queries, "revoke_client_tokens", _fail)
+    credentials, client, grant = await _client_with_token(app)
+    monkeypatch.setattr(queries, failing, _fail)
     with pytest.raises(Broken):
-        await credentials.revoke_client(client.client_id)
-    stored = await OAuthClient.objects().where(OAuthClient.id == client.id).first()
-    assert stored is not None
-    assert stored.revoked_at is None
+        await revoke(credentials, client, grant)
     assert await credentials.client(client.client_id) is not None
-
-
-async def test_a_failed_family_revocation_leaves_its_tokens_as_they_were(
-    app: Litestar, anonymous: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    credentials, _, grant = await _client_with_token(app)
-    monkeypatch.setattr(queries, "add_revocation", _fail)
-    with pytest.raises(Broken):
-        await credentials.revoke_family(grant.family)
     assert await _revoked_tokens() == 0
     assert await TokenRevocation.count() == 0
 
