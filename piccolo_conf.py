@@ -6,7 +6,7 @@ The engine comes from the same `CRM_DATABASE_URL` setting the app reads, so
 
 from piccolo.conf.apps import AppRegistry
 
-from crm.db import make_engine
+from crm.engine import make_engine
 from crm.settings import load_settings
 
 DB = make_engine(load_settings().database_url)

@@ -21,7 +21,8 @@ from litestar import Litestar, get
 from litestar.datastructures import State
 
 from crm.domain.config import DomainConfig
-from crm.domain.lookup import LookupService, match_statement
+from crm.domain.lookup import LookupService
+from crm.queries.lookup import match_statement
 
 _PLACEHOLDER = re.compile(r"\{\}")
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import phonenumbers
 
-from crm.domain.phones import normalize
+from crm.domain.phone_normalization import normalize
 
 CHUNK = 50_000
 """Contacts generated and copied at a time, so memory stays flat at any size."""

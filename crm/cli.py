@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 
 import click
 
-from crm.db import bind_tables, close_engine, make_engine, open_engine
 from crm.domain.config import DomainConfig
 from crm.domain.credentials import redirect_uris_of
 from crm.domain.errors import DomainError
 from crm.domain.services import Services
 from crm.domain.users import UserInput
+from crm.engine import bind_tables, close_engine, make_engine, open_engine
 from crm.settings import Settings, SettingsError, load_settings
 from facade.ringotel.integration import AuthMode, integration_document
 

@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crm.domain.errors import ValidationFailed
-from crm.domain.phones import normalize
+from crm.domain.phone_normalization import normalize
 
 _ORIGIN = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 """An exact web origin: scheme, host and optional port; no path, no wildcard."""
@@ -292,10 +292,6 @@ class Settings(BaseSettings):
         if self.jwt_key_id and keys and self.jwt_key_id not in keys:
             raise ValueError(f"CRM_JWT_KEY_ID {self.jwt_key_id!r} is not a key of CRM_JWT_KEYS")
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite:")
 
     def signing_key(self) -> str:
         """The token signing key: the setting, else a key generated once and kept on disk.

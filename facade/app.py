@@ -13,10 +13,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
 from strawberry.http.ides import get_graphql_ide_html
 
-from crm.db import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.domain.config import DomainConfig
 from crm.domain.principal import Scope
 from crm.domain.services import Services
+from crm.engine import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
 from facade.allow import AllowMiddleware
@@ -34,6 +34,7 @@ from facade.logs import redact_server_logs
 from facade.operations import Operations
 from facade.ringotel.controllers import hook_handlers
 from facade.ringotel.integration import integration_json, integration_logo
+from facade.ringotel.recordings import PATH as RECORDING_PATH
 from facade.ringotel.table import HOOKS
 from facade.security_headers import SecurityHeaders, trusted_page_policy
 
@@ -90,7 +91,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     redact_server_logs()
     engine = make_engine(settings.database_url)
-    services = Services(DomainConfig.from_settings(settings))
+    recording_url = settings.public_url + RECORDING_PATH
+    services = Services(DomainConfig.from_settings(settings, recording_url=recording_url))
     signer = TokenSigner(settings)
     operations = Operations(schema)  # parsed and validated once, here
 

@@ -20,8 +20,8 @@ from litestar.status_codes import (
 )
 from litestar.types import ExceptionHandlersMap
 
-from crm.db import is_database_unavailable
 from crm.domain.errors import DomainError, ErrorCode
+from crm.engine import is_database_unavailable
 from crm.exception_text import describe
 
 log = logging.getLogger("crm.facade")

@@ -8,7 +8,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 
-from crm.db import is_database_unavailable, ping
+from crm.engine import is_database_unavailable, ping
 from facade.openapi import OpenOperation
 
 

@@ -12,49 +12,16 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from crm.domain.call_status import ActivityStatus, direction_named, status_named
 from crm.domain.errors import ValidationFailed
-from crm.domain.validation import clean_moment
+from crm.domain.phone_normalization import restore_plus
+from crm.domain.validation import clean_moment, refuse_nul
 
 _PLACEHOLDER = re.compile(r"^\$[^$\s][^$]*\$$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _MAX_INT32 = 2**31 - 1
 # Epoch values at or above this are milliseconds: as seconds it would be the year 5138.
 _MILLISECONDS_FROM = 100_000_000_000
-
-_DIRECTIONS = {
-    "inbound": "INBOUND",
-    "in": "INBOUND",
-    "incoming": "INBOUND",
-    "outbound": "OUTBOUND",
-    "out": "OUTBOUND",
-    "outgoing": "OUTBOUND",
-}
-
-_STATUSES = {
-    "ringing": "RINGING",
-    "ring": "RINGING",
-    "alerting": "RINGING",
-    "answered": "ANSWERED",
-    "answer": "ANSWERED",
-    "connected": "ANSWERED",
-    "inprogress": "ANSWERED",
-    "completed": "COMPLETED",
-    "complete": "COMPLETED",
-    "ended": "COMPLETED",
-    "finished": "COMPLETED",
-    "done": "COMPLETED",
-    "missed": "MISSED",
-    "noanswer": "MISSED",
-    "unanswered": "MISSED",
-    "busy": "BUSY",
-    "failed": "FAILED",
-    "failure": "FAILED",
-    "error": "FAILED",
-    "cancelled": "CANCELLED",
-    "canceled": "CANCELLED",
-    "abandoned": "CANCELLED",
-    "voicemail": "VOICEMAIL",
-}
 
 
 def is_absent(value: Any) -> bool:
@@ -75,12 +42,7 @@ def text(value: Any, field: str) -> str | None:
         raise ValidationFailed("must be text", field=field)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    result = str(value).strip()
-    if "\x00" in result:
-        raise ValidationFailed(
-            "must not contain a NUL character", field=field
-        )  # no text column takes one
-    return result
+    return refuse_nul(str(value).strip(), field=field)
 
 
 def phone(value: Any, field: str) -> str | None:
@@ -94,9 +56,7 @@ def phone(value: Any, field: str) -> str | None:
     original = value if isinstance(value, str) else raw
     if original[:1].isspace() and raw[:1].isdigit():
         return "+" + raw  # `?phone=+1555...` decoded as form data turns the `+` into a space
-    if raw[:3].upper() == "%2B":
-        return "+" + raw[3:].strip()  # encoded twice on the way
-    return raw
+    return restore_plus(raw)
 
 
 def timestamp(value: Any, field: str) -> datetime | None:
@@ -162,28 +122,22 @@ def count(value: Any, field: str) -> int | None:
 
 def direction(value: Any, field: str) -> str | None:
     """`inbound`/`outbound` or a synonym (`in`, `incoming`, `out`, `outgoing`), any case."""
-    word = _word(value, field)
+    word = text(value, field)
     if word is None:
         return None
-    if word not in _DIRECTIONS:
+    found = direction_named(word)
+    if found is None:
         raise ValidationFailed(f"{value!r} is not inbound or outbound", field=field)
-    return _DIRECTIONS[word]
+    return found.name
 
 
 def status(value: Any, field: str) -> str | None:
     """A call status, in any case and with the usual synonyms (`no-answer`, `canceled`, ...)."""
-    word = _word(value, field)
+    word = text(value, field)
     if word is None:
         return None
-    if word not in _STATUSES:
-        known = ", ".join(sorted(set(_STATUSES.values())))
+    found = status_named(word)
+    if found is None:
+        known = ", ".join(sorted(status.name for status in ActivityStatus))
         raise ValidationFailed(f"{value!r} is not a call status ({known})", field=field)
-    return _STATUSES[word]
-
-
-def _word(value: Any, field: str) -> str | None:
-    """Lowercase letters only, so `No-Answer`, `no_answer` and `NOANSWER` read the same."""
-    raw = text(value, field)
-    if raw is None:
-        return None
-    return re.sub(r"[^a-z]", "", raw.lower())
+    return found.name

@@ -22,8 +22,8 @@ DATABASE_URL = os.environ.get("CRM_TEST_DATABASE_URL") or f"sqlite:///{_tmp / 't
 os.environ["CRM_DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("CRM_SECRET_KEY", "test-secret-key-that-is-long-enough-for-hs256")
 
-from crm.db import bind_tables, make_engine  # noqa: E402
 from crm.domain.principal import ALL_SCOPES  # noqa: E402
+from crm.engine import bind_tables, make_engine  # noqa: E402
 from crm.settings import Settings, load_settings  # noqa: E402
 from crm.tables import TABLES  # noqa: E402
 from facade.app import create_app  # noqa: E402

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crm.domain.lookup import PhoneMatch
-from crm.domain.phones import normalize
+from crm.domain.phone_normalization import normalize
 from crm.tables import Activity, Company, Contact, PhoneNumber
 
 Numbers = Sequence[tuple[str, str]]

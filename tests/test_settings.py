@@ -13,7 +13,7 @@ def test_defaults_serve_sqlite_in_the_working_folder(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
     settings = load_settings(_env_file=None)
     assert settings.database_url == "sqlite:///crm.sqlite"
-    assert settings.is_sqlite
+    assert settings.database_url.startswith("sqlite:")
 
 
 def test_environment_variables_are_read_with_the_crm_prefix(

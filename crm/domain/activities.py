@@ -11,19 +11,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from crm.db import for_update, rows_by_key, transaction
 from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
 from crm.domain.lookup import LookupService
-from crm.domain.pagination import Page, PageRequest, cursor_position, encode_cursor, page_request
-from crm.domain.phones import normalize
+from crm.domain.pagination import Page, page_of, page_request
+from crm.domain.phone_normalization import normalize
+from crm.domain.references import existing_company, existing_user
 from crm.domain.unset import UNSET, Maybe, is_set
-from crm.domain.validation import clean_moment, clean_text, not_null, now, parse_id
-from crm.tables import Activity, Company, Contact, User
+from crm.domain.validation import as_utc, clean_moment, clean_text, not_null, now, parse_id
+from crm.queries import activities as queries
+from crm.queries import contacts, users
+from crm.queries.rows import save
+from crm.queries.transactions import transaction
+from crm.tables import Activity, Contact
 
 MAX_CALL_ID_LENGTH = 128
 MAX_NUMBER_LENGTH = 64
@@ -66,13 +69,6 @@ class ActivityFilter:
     started_before: datetime | None = None
     unassigned: bool | None = None
     """`True`: only calls linked to no contact; `False`: only linked ones."""
-
-
-def as_utc(value: datetime) -> datetime:
-    """A time in UTC; a time without an offset is taken to be UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
@@ -119,14 +115,14 @@ class ActivityService:
 
     async def get(self, activity_id: str | uuid.UUID) -> Activity:
         aid = parse_id(activity_id, entity="activity")
-        row = await Activity.objects().where(Activity.id == aid).first()
+        row = await queries.by_id(aid)
         if row is None:
             raise NotFound(f"no activity with id {activity_id}", field="id")
         return row
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
         """Activities by id, for DataLoaders; an empty list costs no query."""
-        return await rows_by_key(Activity, Activity.id, ids)
+        return await queries.by_ids(ids)
 
     async def list(
         self,
@@ -136,28 +132,17 @@ class ActivityService:
         cursor: str | None = None,
     ) -> Page[Activity]:
         """Activities newest first (by start time, then id), filtered and paged."""
-        request = self._page_request(limit, cursor)
-        query = (
-            Activity.objects()
-            .order_by(Activity.started_at, Activity.id, ascending=False)
-            .limit(request.limit + 1)
-        )
-        for condition in _filter_conditions(filter or ActivityFilter()):
-            query = query.where(condition)
-        if request.after is not None:
-            key, after_id = cursor_position(request.after)
-            query = query.where(
-                (Activity.started_at < key)
-                | ((Activity.started_at == key) & (Activity.id < after_id))
-            )
-        return _page(list(await query), request.limit)
-
-    def _page_request(self, limit: int | None, cursor: str | None) -> PageRequest:
-        return page_request(
-            limit,
-            cursor,
-            default=self._config.page_size_default,
-            maximum=self._config.page_size_max,
+        f = filter or ActivityFilter()
+        request = page_request(limit, cursor, self._config)
+        return await queries.page(
+            request,
+            contact=None if f.contact_id is None else parse_id(f.contact_id, field="contact_id"),
+            user=None if f.user_id is None else parse_id(f.user_id, field="user_id"),
+            status=None if f.status is None else ActivityStatus.parse(f.status).value,
+            direction=None if f.direction is None else CallDirection.parse(f.direction).value,
+            started_after=_bound(f.started_after, field="started_after"),
+            started_before=_bound(f.started_before, field="started_before"),
+            unassigned=f.unassigned,
         )
 
     async def pages_by_contact(
@@ -167,34 +152,11 @@ class ActivityService:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> dict[uuid.UUID, Page[Activity]]:
-        """One page of calls, newest first, for each contact, in two queries.
-
-        A window function numbers each contact's calls, so a page of contacts with
-        their calls costs the same whatever the number of contacts.
-        """
-        request = self._page_request(limit, cursor)
-        if not contact_ids:
-            return {}
-        placeholders = ", ".join("{}" for _ in contact_ids)
-        where = f"contact IN ({placeholders})"
-        args: list[object] = list(contact_ids)
-        if request.after is not None:
-            at, after_id = cursor_position(request.after)
-            where += " AND (started_at < {} OR (started_at = {} AND id < {}))"
-            args += [at, at, after_id]
-        sql = (
-            "SELECT id FROM (SELECT id, row_number() OVER"  # noqa: S608 (placeholders only)
-            " (PARTITION BY contact ORDER BY started_at DESC, id DESC) AS n"
-            f" FROM crm_activity WHERE {where}) AS ranked WHERE n <= {{}}"
-        )
-        ranked = await Activity.raw(sql, *args, request.limit + 1)
-        ids = [uuid.UUID(str(row["id"])) for row in ranked]
-        rows = await Activity.objects().where(Activity.id.is_in(ids)) if ids else []
-        grouped: dict[uuid.UUID, list[Activity]] = {cid: [] for cid in contact_ids}
-        newest_first = sorted(rows, key=lambda r: (as_utc(r.started_at), str(r.id)), reverse=True)
-        for row in newest_first:
-            grouped[row.contact].append(row)
-        return {cid: _page(found, request.limit) for cid, found in grouped.items()}
+        """One page of calls, newest first, for each contact; the same two queries whatever
+        the number of contacts."""
+        request = page_request(limit, cursor, self._config)
+        found = await queries.first_of_contacts(contact_ids, request)
+        return {cid: page_of(rows, request.limit, queries.cursor_of) for cid, rows in found.items()}
 
     async def create(self, data: ActivityInput) -> tuple[Activity, bool]:
         """Log a call, or return the one already logged under its `call_id` (then `False`).
@@ -203,9 +165,9 @@ class ActivityService:
         status forward when that is a legal move; it never fails on the status.
         """
         if not is_set(data.call_id):
-            raise ValidationFailed("is required", field="callId")
+            raise ValidationFailed("is required", field="call_id")
         call_id = clean_text(
-            data.call_id, field="callId", max_length=MAX_CALL_ID_LENGTH, required=True
+            data.call_id, field="call_id", max_length=MAX_CALL_ID_LENGTH, required=True
         )
         if not is_set(data.direction) or data.direction is None:
             raise ValidationFailed("is required", field="direction")
@@ -221,23 +183,17 @@ class ActivityService:
         if status is not None:
             _move(row, status, at=now(), strict=True)
         async with transaction():
-            inserted = (
-                await Activity.insert(row)
-                .on_conflict(target=Activity.call_id, action="DO NOTHING")
-                .returning(Activity.id)
-            )
-            if inserted:
+            if await queries.insert_new(row):
                 return row, True
-            existing = await for_update(
-                Activity.objects().where(Activity.call_id == call_id)
-            ).first()
+            assert call_id is not None  # required=True
+            existing = await queries.by_call_id_locked(call_id)
             assert existing is not None  # the conflict was on this very call_id
             await self._fill(existing, data, only_missing=True)
             await self._resolve_people(existing)
             if status is not None:
                 _move(existing, status, at=now(), strict=False)
             existing.updated_at = now()
-            await existing.save()
+            await save(existing)
             return existing, False
 
     async def update(self, activity_id: str | uuid.UUID, data: ActivityInput) -> Activity:
@@ -250,7 +206,7 @@ class ActivityService:
             if status is not None:
                 _move(row, status, at=now(), strict=True)
             row.updated_at = now()
-            await row.save()
+            await save(row)
         return row
 
     async def set_status(
@@ -263,24 +219,24 @@ class ActivityService:
             row = await self._locked(aid)
             if _move(row, target, at=now(), strict=True):
                 row.updated_at = now()
-                await row.save()
+                await save(row)
         return row
 
     async def assign(self, activity_id: str | uuid.UUID, contact_id: str | uuid.UUID) -> Activity:
         """Link the call to a contact, and to the contact's company when it has one."""
         aid = parse_id(activity_id, entity="activity")
-        contact = await _contact(contact_id, field="contactId")
+        contact = await _contact(contact_id, field="contact_id")
         async with transaction():
             row = await self._locked(aid)
             row.contact = contact.id
             if contact.company is not None:
                 row.company = contact.company
             row.updated_at = now()
-            await row.save()
+            await save(row)
         return row
 
     async def _locked(self, aid: uuid.UUID) -> Activity:
-        row = await for_update(Activity.objects().where(Activity.id == aid)).first()
+        row = await queries.by_id(aid, lock=True)
         if row is None:
             raise NotFound(f"no activity with id {aid}", field="id")
         return row
@@ -292,30 +248,28 @@ class ActivityService:
             return only_missing and current is not None
 
         # Checked even where a repeated create keeps the first value: bad input is refused.
-        started_at = _moment(data.started_at, field="startedAt")
+        started_at = _moment(data.started_at, field="started_at")
         ended_at = (
-            clean_moment(data.ended_at, field="endedAt")
+            clean_moment(data.ended_at, field="ended_at")
             if is_set(data.ended_at) and data.ended_at is not None
             else data.ended_at
         )
 
         if is_set(data.from_number) and not keep(row.from_number):
-            row.from_number = _number(data.from_number, field="fromNumber")
+            row.from_number = _number(data.from_number, field="from_number")
         if is_set(data.to_number) and not keep(row.to_number):
-            row.to_number = _number(data.to_number, field="toNumber")
+            row.to_number = _number(data.to_number, field="to_number")
         if is_set(data.subject) and not keep(row.subject):
             row.subject = clean_text(data.subject, field="subject", max_length=MAX_SUBJECT_LENGTH)
         if is_set(data.comment) and not keep(row.comment):
             row.comment = clean_text(data.comment, field="comment", max_length=MAX_COMMENT_LENGTH)
         if is_set(data.user_id) and not keep(row.user):
-            row.user = await _existing_id(User, data.user_id, field="userId", entity="user")
+            row.user = await existing_user(data.user_id, field="user_id")
         if is_set(data.company_id) and not keep(row.company):
-            row.company = await _existing_id(
-                Company, data.company_id, field="companyId", entity="company"
-            )
+            row.company = await existing_company(data.company_id)
         if is_set(data.contact_id) and not keep(row.contact):
             contact = (
-                await _contact(data.contact_id, field="contactId") if data.contact_id else None
+                await _contact(data.contact_id, field="contact_id") if data.contact_id else None
             )
             row.contact = contact.id if contact else None
             if contact is not None and contact.company is not None and row.company is None:
@@ -332,9 +286,9 @@ class ActivityService:
                 )
             row.duration = data.duration
         if row.ended_at is not None:
-            field = "endedAt" if is_set(data.ended_at) else "startedAt"
+            field = "ended_at" if is_set(data.ended_at) else "started_at"
             if row.ended_at < row.started_at:
-                raise ValidationFailed("is before the call started", field="endedAt")
+                raise ValidationFailed("is before the call started", field="ended_at")
             if (row.ended_at - row.started_at).total_seconds() > MAX_DURATION_S:
                 raise ValidationFailed(
                     f"the call would last longer than {MAX_DURATION_S // 86_400} days",
@@ -387,21 +341,17 @@ class ActivityService:
             return None
         digits = "".join(ch for ch in number if ch.isdigit())
         if digits and digits == number.strip() and len(digits) <= 16:
-            by_extension = await User.select(User.id).where(
-                (User.extension == digits) & (User.is_active.eq(True))
-            )
+            by_extension = await users.active_ids_by_extension(digits)
             if len(by_extension) == 1:
-                return uuid.UUID(str(by_extension[0]["id"]))
+                return by_extension[0]
         try:
             e164 = normalize(number, self._config.default_region).e164
         except ValidationFailed:
             return None
         if e164 is None:
             return None
-        by_phone = await User.select(User.id).where(
-            (User.phone_e164 == e164) & (User.is_active.eq(True))
-        )
-        return uuid.UUID(str(by_phone[0]["id"])) if len(by_phone) == 1 else None
+        by_phone = await users.active_ids_by_phone(e164)
+        return by_phone[0] if len(by_phone) == 1 else None
 
 
 def _move(row: Activity, target: ActivityStatus, *, at: datetime, strict: bool) -> bool:
@@ -430,6 +380,11 @@ def _status(value: Maybe[str | ActivityStatus | None]) -> ActivityStatus | None:
     if not is_set(value):
         return None
     return ActivityStatus.parse(not_null(value, field="status"))
+
+
+def _bound(value: datetime | None, *, field: str) -> datetime | None:
+    """A bound of a filter on the start time, checked; `None` for no bound."""
+    return None if value is None else clean_moment(value, field=field)
 
 
 def _moment(value: Maybe[datetime | None], *, field: str) -> datetime | None:
@@ -468,55 +423,9 @@ def _number(value: str | None, *, field: str) -> str | None:
     return clean_text(value, field=field, max_length=MAX_NUMBER_LENGTH)
 
 
-def _page(rows: list[Activity], limit: int) -> Page[Activity]:
-    """The first `limit` of `rows` (fetched one beyond), with the cursor of the next page."""
-    items = rows[:limit]
-    more = len(rows) > limit and bool(items)
-    last = items[-1] if more else None
-    next_cursor = encode_cursor(as_utc(last.started_at).isoformat(), str(last.id)) if last else None
-    return Page(items=items, next_cursor=next_cursor)
-
-
-def _filter_conditions(f: ActivityFilter) -> list[Any]:
-    conditions: list[Any] = []
-    if f.contact_id is not None:
-        conditions.append(Activity.contact == parse_id(f.contact_id, field="contactId"))
-    if f.user_id is not None:
-        conditions.append(Activity.user == parse_id(f.user_id, field="userId"))
-    if f.status is not None:
-        conditions.append(Activity.status == ActivityStatus.parse(f.status).value)
-    if f.direction is not None:
-        conditions.append(Activity.direction == CallDirection.parse(f.direction).value)
-    if f.started_after is not None:
-        conditions.append(
-            Activity.started_at >= clean_moment(f.started_after, field="startedAfter")
-        )
-    if f.started_before is not None:
-        conditions.append(
-            Activity.started_at < clean_moment(f.started_before, field="startedBefore")
-        )
-    if f.unassigned is True:
-        conditions.append(Activity.contact.is_null())
-    elif f.unassigned is False:
-        conditions.append(Activity.contact.is_not_null())
-    return conditions
-
-
-async def _existing_id(
-    table: type[User] | type[Company], value: str | uuid.UUID | None, *, field: str, entity: str
-) -> uuid.UUID | None:
-    """The id of an existing row of `table`; an unknown one is NOT_FOUND naming `field`."""
-    if value is None:
-        return None
-    rid = parse_id(value, field=field, entity=entity)
-    if not await table.exists().where(table.id == rid):
-        raise NotFound(f"no {entity} with id {value}", field=field)
-    return rid
-
-
 async def _contact(value: str | uuid.UUID, *, field: str) -> Contact:
     cid = parse_id(value, field=field, entity="contact")
-    contact = await Contact.objects().where(Contact.id == cid).first()
+    contact = await contacts.by_id(cid)
     if contact is None:
         raise NotFound(f"no contact with id {value}", field=field)
     return contact

@@ -8,7 +8,10 @@ no real call could make is refused.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from enum import Enum, StrEnum
+from typing import TypeVar
 
 from crm.domain.errors import Conflict, ValidationFailed
 
@@ -21,24 +24,8 @@ class CallDirection(StrEnum):
 
     @classmethod
     def parse(cls, value: str | CallDirection, *, field: str = "direction") -> CallDirection:
-        """`inbound`/`outbound`, also `in`/`out`/`incoming`/`outgoing`, in any case."""
-        if isinstance(value, CallDirection):
-            return value
-        text = value.strip().lower()
-        found = _DIRECTION_ALIASES.get(text)
-        if found is None:
-            raise ValidationFailed(f"{value!r} is not inbound or outbound", field=field)
-        return found
-
-
-_DIRECTION_ALIASES = {
-    "inbound": CallDirection.INBOUND,
-    "in": CallDirection.INBOUND,
-    "incoming": CallDirection.INBOUND,
-    "outbound": CallDirection.OUTBOUND,
-    "out": CallDirection.OUTBOUND,
-    "outgoing": CallDirection.OUTBOUND,
-}
+        """`inbound`/`outbound` or a synonym (`in`, `incoming`, `out`, `outgoing`), any case."""
+        return _read(value, cls, direction_named, "is not inbound or outbound", field)
 
 
 class ActivityStatus(StrEnum):
@@ -59,21 +46,70 @@ class ActivityStatus(StrEnum):
 
     @classmethod
     def parse(cls, value: str | ActivityStatus, *, field: str = "status") -> ActivityStatus:
-        """A status by name in any case (`in_progress` and `in progress` mean answered)."""
-        if isinstance(value, ActivityStatus):
-            return value
-        text = value.strip().lower().replace(" ", "_").replace("-", "_")
-        text = _STATUS_ALIASES.get(text, text)
-        try:
-            return cls(text)
-        except ValueError:
-            names = ", ".join(status.value for status in cls)
-            raise ValidationFailed(
-                f"{value!r} is not a status (one of {names})", field=field
-            ) from None
+        """A status by name or synonym (`in progress`, `no-answer`, `canceled`, ...), any case."""
+        names = ", ".join(status.value for status in cls)
+        return _read(value, cls, status_named, f"is not a status (one of {names})", field)
 
 
-_STATUS_ALIASES = {"in_progress": "answered", "inprogress": "answered", "canceled": "cancelled"}
+# The words phone systems use, as `_letters` reads them; both transports read these.
+DIRECTION_SYNONYMS: dict[str, CallDirection] = {
+    "inbound": CallDirection.INBOUND,
+    "in": CallDirection.INBOUND,
+    "incoming": CallDirection.INBOUND,
+    "outbound": CallDirection.OUTBOUND,
+    "out": CallDirection.OUTBOUND,
+    "outgoing": CallDirection.OUTBOUND,
+}
+STATUS_SYNONYMS: dict[str, ActivityStatus] = {
+    **{status.value: status for status in ActivityStatus},
+    "ring": ActivityStatus.RINGING,
+    "alerting": ActivityStatus.RINGING,
+    "answer": ActivityStatus.ANSWERED,
+    "connected": ActivityStatus.ANSWERED,
+    "inprogress": ActivityStatus.ANSWERED,
+    "complete": ActivityStatus.COMPLETED,
+    "ended": ActivityStatus.COMPLETED,
+    "finished": ActivityStatus.COMPLETED,
+    "done": ActivityStatus.COMPLETED,
+    "noanswer": ActivityStatus.MISSED,
+    "unanswered": ActivityStatus.MISSED,
+    "failure": ActivityStatus.FAILED,
+    "error": ActivityStatus.FAILED,
+    "canceled": ActivityStatus.CANCELLED,
+    "abandoned": ActivityStatus.CANCELLED,
+}
+
+
+E = TypeVar("E", CallDirection, ActivityStatus)
+
+
+def _read(
+    value: str | E, kind: type[E], named: Callable[[str], E | None], refusal: str, field: str
+) -> E:
+    """`value` as a member of `kind`, read by `named`; `ValidationFailed` saying `refusal`
+    when it names none."""
+    if isinstance(value, kind):
+        return value
+    found = named(value)
+    if found is None:
+        raise ValidationFailed(f"{value!r} {refusal}", field=field)
+    return found
+
+
+def _letters(text: str) -> str:
+    """Lowercase letters only, so `No-Answer`, `no_answer` and `NOANSWER` read the same."""
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def direction_named(text: str) -> CallDirection | None:
+    """The direction `text` names, by any of its synonyms; `None` when it names none."""
+    return DIRECTION_SYNONYMS.get(_letters(text))
+
+
+def status_named(text: str) -> ActivityStatus | None:
+    """The status `text` names, by any of its synonyms; `None` when it names none."""
+    return STATUS_SYNONYMS.get(_letters(text))
+
 
 FINAL_STATUSES = frozenset(
     {

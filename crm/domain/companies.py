@@ -8,26 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from piccolo.columns import Column
-from piccolo.columns.combination import WhereRaw
-
-from crm.db import for_update, lock_keys, rows_by_key, transaction
 from crm.domain.config import DomainConfig
 from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
-from crm.domain.pagination import Page, page_request, updated_at_page
-from crm.domain.phone_numbers import (
-    COMPANY_KINDS,
-    PhoneInput,
-    phones_by_owner,
-    prepare_phones,
-    replace_phones,
-)
+from crm.domain.pagination import Page, page_request
+from crm.domain.phone_numbers import COMPANY_KINDS, PhoneInput, prepare_phones
 from crm.domain.references import existing_user
 from crm.domain.search import contains_pattern, fold
-from crm.domain.unset import UNSET, Maybe, given, is_set
+from crm.domain.unset import UNSET, Maybe, given_fields, is_set
 from crm.domain.validation import clean_moment, clean_text, clean_url, now, parse_id
-from crm.tables import Company, Contact, PhoneNumber
+from crm.queries import companies as queries
+from crm.queries import contacts, phone_numbers
+from crm.queries.rows import save
+from crm.queries.transactions import lock_keys, transaction
+from crm.tables import Company, PhoneNumber
 
 MAX_NAME_LENGTH = 200
 MAX_ADDRESS_LENGTH = 1000
@@ -68,32 +62,25 @@ class CompanyService:
     ) -> Company:
         """The company; with `lock`, its row stays locked until the caller's transaction ends."""
         cid = parse_id(company_id, field=field, entity="company")
-        query = Company.objects().where(Company.id == cid)
-        company = await (for_update(query) if lock else query).first()
+        company = await queries.by_id(cid, lock=lock)
         if company is None:
             raise NotFound(f"no company with id {company_id}", field=field)
         return company
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Company]:
         """Companies by id, for DataLoaders; an empty list costs no query."""
-        return await rows_by_key(Company, Company.id, ids)
+        return await queries.by_ids(ids)
 
     async def phones_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[PhoneNumber]]:
         """The numbers of each company, in their given order."""
-        return await phones_by_owner(PhoneNumber.company, ids)
+        return await phone_numbers.phones_by_owner(PhoneNumber.company, ids)
 
     async def by_name(self, name: str) -> Company | None:
         """The oldest company with this name, compared case-insensitively."""
         cleaned = clean_text(name, field="name", max_length=MAX_NAME_LENGTH)
         if cleaned is None:
             return None
-        result: Company | None = (
-            await Company.objects()
-            .where(Company.search_text == fold(cleaned))
-            .order_by(Company.created_at, Company.id)
-            .first()
-        )
-        return result
+        return await queries.oldest_by_folded_name(fold(cleaned))
 
     async def list(
         self,
@@ -104,23 +91,13 @@ class CompanyService:
     ) -> Page[Company]:
         """Companies in (updated_at, id) order, so that `updated_since` and cursors sync."""
         filter = filter or CompanyFilter()
-        request = page_request(
-            limit,
-            cursor,
-            default=self._config.page_size_default,
-            maximum=self._config.page_size_max,
-        )
-        query = Company.objects()
+        request = page_request(limit, cursor, self._config)
         text = clean_text(filter.text, field="text", max_length=MAX_NAME_LENGTH)
-        if text is not None:
-            query = query.where(
-                WhereRaw("crm_company.search_text LIKE {} ESCAPE '\\'", contains_pattern(text))
-            )
-        if filter.updated_since is not None:
-            since = clean_moment(filter.updated_since, field="updatedSince")
-            query = query.where(Company.updated_at >= since)
-        return await updated_at_page(
-            query, request, updated_at=Company.updated_at, id_column=Company.id
+        since = filter.updated_since
+        return await queries.page(
+            request,
+            pattern=contains_pattern(text) if text is not None else None,
+            since=clean_moment(since, field="updated_since") if since is not None else None,
         )
 
     async def create(self, data: CompanyInput) -> Company:
@@ -131,12 +108,12 @@ class CompanyService:
         async with transaction():
             if is_set(data.owner_id):
                 company.owner = await existing_user(data.owner_id)
-            await company.save()
+            await save(company)
             if phones is not None:
-                await replace_phones(PhoneNumber.company, company.id, phones)
+                await phone_numbers.replace_phones(PhoneNumber.company, company.id, phones)
         return company
 
-    async def find_or_create(self, name: str, *, field: str = "companyName") -> Company:
+    async def find_or_create(self, name: str, *, field: str = "company_name") -> Company:
         """The company with this name (any case), created when there is none.
 
         Call it inside the caller's transaction, so that a later error undoes the creation.
@@ -149,7 +126,7 @@ class CompanyService:
         if existing is not None:
             return existing
         company = Company(name=cleaned, search_text=fold(cleaned))
-        await company.save()
+        await save(company)
         return company
 
     async def update(self, company_id: str | uuid.UUID, data: CompanyInput) -> Company:
@@ -165,14 +142,11 @@ class CompanyService:
             if is_set(data.owner_id):
                 company.owner = await existing_user(data.owner_id)
             company.updated_at = now()
-            columns = [Company.updated_at, Company.search_text, *given(data, _COLUMNS_OF_INPUT)]
-            await company.save(columns=columns)
+            await queries.save_changes(company, given_fields(data))
             if company.name != old_name:
-                await Contact.update({Contact.updated_at: company.updated_at}).where(
-                    Contact.company == company.id
-                )
+                await contacts.touch_of_company(company.id, company.updated_at)
             if phones is not None:
-                await replace_phones(PhoneNumber.company, company.id, phones)
+                await phone_numbers.replace_phones(PhoneNumber.company, company.id, phones)
         return company
 
     async def delete(self, company_id: str | uuid.UUID) -> uuid.UUID:
@@ -184,11 +158,9 @@ class CompanyService:
         async with transaction():
             company = await self.get(company_id, lock=True)
             at = now()
-            await Contact.update({Contact.company: None, Contact.updated_at: at}).where(
-                Contact.company == company.id
-            )
-            await PhoneNumber.delete().where(PhoneNumber.company == company.id)
-            await Company.delete().where(Company.id == company.id)
+            await contacts.detach_from_company(company.id, at)
+            await phone_numbers.replace_phones(PhoneNumber.company, company.id, [])
+            await queries.delete(company.id)
             await record_deletion(DeletedKind.COMPANY, company.id, at)
         return company.id
 
@@ -205,17 +177,9 @@ class CompanyService:
                 data.address, field="address", max_length=MAX_ADDRESS_LENGTH
             )
         if is_set(data.owner_id) and data.owner_id is not None:
-            parse_id(data.owner_id, field="ownerId", entity="user")
+            parse_id(data.owner_id, field="owner_id", entity="user")
         if not is_set(data.phones):
             return None
         return prepare_phones(
             data.phones or [], region=self._config.default_region, allowed=COMPANY_KINDS
         )
-
-
-_COLUMNS_OF_INPUT: dict[str, Column] = {
-    "name": Company.name,
-    "website": Company.website,
-    "address": Company.address,
-    "owner_id": Company.owner,
-}

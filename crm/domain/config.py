@@ -21,7 +21,9 @@ class DomainConfig:
     internal_extension_max_digits: int = 6
     own_numbers: tuple[str, ...] = ()
     recordings_dir: Path = Path("recordings")
-    public_url: str = "http://127.0.0.1:8000"
+    recording_url: str = ""
+    """Where a call's recording is served, `{activity_id}` marking the call; the app factory,
+    which knows the route, fills it in."""
     recording_max_bytes: int = 2_000_000_000
     credential_key: str = ""
     """Keys the hashes of stored credentials (derived from `CRM_SECRET_KEY`)."""
@@ -32,7 +34,9 @@ class DomainConfig:
     password_hash_concurrency: int = 2
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DomainConfig:
+    def from_settings(cls, settings: Settings, *, recording_url: str = "") -> DomainConfig:
+        """The configuration `settings` give, with the URL template of the route that serves
+        recordings (the app's; a command that serves none leaves it out)."""
         return cls(
             default_region=settings.default_region,
             page_size_default=settings.page_size_default,
@@ -41,7 +45,7 @@ class DomainConfig:
             internal_extension_max_digits=settings.internal_extension_max_digits,
             own_numbers=settings.own_number_list,
             recordings_dir=settings.recordings_dir,
-            public_url=settings.public_url,
+            recording_url=recording_url,
             recording_max_bytes=settings.recording_max_bytes,
             credential_key=settings.signing_key(),
             auth_code_ttl_s=settings.auth_code_ttl_s,

@@ -4,60 +4,33 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from piccolo.columns import Column
-from piccolo.columns.combination import Or, Where, WhereRaw
-
-from crm.db import for_update, lock_keys, rows_by_key, transaction
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import NotFound, ValidationFailed
-from crm.domain.pagination import (
-    Page,
-    PageRequest,
-    page_request,
-    updated_after,
-    updated_at_cursor,
-    updated_at_page,
-)
-from crm.domain.phone_numbers import (
-    CONTACT_KINDS,
-    PhoneInput,
-    phones_by_owner,
-    prepare_phones,
-    replace_phones,
-)
-from crm.domain.phones import is_internal_extension
+from crm.domain.pagination import Page, page_of, page_request, updated_at_cursor
+from crm.domain.phone_normalization import is_internal_extension
+from crm.domain.phone_numbers import CONTACT_KINDS, PhoneInput, prepare_phones
 from crm.domain.references import existing_user
 from crm.domain.search import contact_search_text, contains_pattern
-from crm.domain.unset import UNSET, Maybe, given, is_set
+from crm.domain.unset import UNSET, Maybe, given_fields, is_set
 from crm.domain.validation import clean_email, clean_moment, clean_text, now, parse_id
+from crm.queries import contacts as queries
+from crm.queries import phone_numbers
+from crm.queries.rows import save
+from crm.queries.transactions import lock_keys, transaction
 from crm.tables import Contact, PhoneNumber
 
 MAX_SEARCH_LENGTH = 200
 EMPTY_CONTACT = "a contact needs a name, an email or a phone number"
 
-# The fields that make a contact someone, by their names in the API.
-_IDENTIFYING_FIELDS = {
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "email": "email",
-    "phones": "phones",
-}
-
-# The company's name is a subquery, so the filter needs no join, and a renamed
-# company is found by its new name at once.
-_TEXT_MATCH = (
-    "crm_contact.search_text LIKE {} ESCAPE '\\'"
-    " OR crm_contact.company IN"
-    " (SELECT id FROM crm_company WHERE crm_company.search_text LIKE {} ESCAPE '\\')"
-)
+# The fields that make a contact someone.
+_IDENTIFYING_FIELDS = ("first_name", "last_name", "email", "phones")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,19 +75,18 @@ class ContactService:
     async def get(self, contact_id: str | uuid.UUID, *, lock: bool = False) -> Contact:
         """The contact; with `lock`, its row stays locked until the caller's transaction ends."""
         cid = parse_id(contact_id, entity="contact")
-        query = Contact.objects().where(Contact.id == cid)
-        contact = await (for_update(query) if lock else query).first()
+        contact = await queries.by_id(cid, lock=lock)
         if contact is None:
             raise NotFound(f"no contact with id {contact_id}", field="id")
         return contact
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Contact]:
         """Contacts by id, for DataLoaders; an empty list costs no query."""
-        return await rows_by_key(Contact, Contact.id, ids)
+        return await queries.by_ids(ids)
 
     async def phones_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[PhoneNumber]]:
         """The numbers of each contact, in their given order."""
-        return await phones_by_owner(PhoneNumber.contact, ids)
+        return await phone_numbers.phones_by_owner(PhoneNumber.contact, ids)
 
     async def list(
         self,
@@ -125,25 +97,19 @@ class ContactService:
     ) -> Page[Contact]:
         """Contacts in (updated_at, id) order, so that `updated_since` and cursors sync."""
         filter = filter or ContactFilter()
-        request = self._page_request(limit, cursor)
-        query = Contact.objects()
+        request = page_request(limit, cursor, self._config)
         text = clean_text(filter.text, field="text", max_length=MAX_SEARCH_LENGTH)
-        if text is not None:
-            pattern = contains_pattern(text)
-            query = query.where(WhereRaw(_TEXT_MATCH, pattern, pattern))
-        if filter.owner_id is not None:
-            query = query.where(
-                Contact.owner == parse_id(filter.owner_id, field="ownerId", entity="user")
-            )
-        if filter.company_id is not None:
-            query = query.where(
-                Contact.company == parse_id(filter.company_id, field="companyId", entity="company")
-            )
-        if filter.updated_since is not None:
-            since = clean_moment(filter.updated_since, field="updatedSince")
-            query = query.where(Contact.updated_at >= since)
-        return await updated_at_page(
-            query, request, updated_at=Contact.updated_at, id_column=Contact.id
+        owner, company, since = filter.owner_id, filter.company_id, filter.updated_since
+        return await queries.page(
+            request,
+            pattern=contains_pattern(text) if text is not None else None,
+            owner=parse_id(owner, field="owner_id", entity="user") if owner is not None else None,
+            company=(
+                parse_id(company, field="company_id", entity="company")
+                if company is not None
+                else None
+            ),
+            since=clean_moment(since, field="updated_since") if since is not None else None,
         )
 
     async def pages_by_company(
@@ -153,28 +119,11 @@ class ContactService:
         limit: int | None = None,
         cursor: str | None = None,
     ) -> dict[uuid.UUID, Page[Contact]]:
-        """One page of contacts for each company, in (updated_at, id) order, in two queries.
-
-        A window function numbers each company's contacts, so a page of companies
-        with their contacts costs the same whatever the number of companies.
-        """
-        request = self._page_request(limit, cursor)
-        if not company_ids:
-            return {}
-        ids = await self._ranked_ids(list(company_ids), request)
-        rows = await Contact.objects().where(Contact.id.is_in(ids)) if ids else []
-        grouped: dict[uuid.UUID, list[Contact]] = defaultdict(list)
-        for row in sorted(rows, key=lambda row: (row.updated_at, str(row.id))):
-            grouped[row.company].append(row)
-        pages: dict[uuid.UUID, Page[Contact]] = {}
-        for company_id in company_ids:
-            found = grouped.get(company_id, [])
-            items = found[: request.limit]
-            more = len(found) > request.limit
-            pages[company_id] = Page(
-                items=items, next_cursor=updated_at_cursor(items[-1]) if more else None
-            )
-        return pages
+        """One page of contacts for each company, in (updated_at, id) order; the same two
+        queries whatever the number of companies."""
+        request = page_request(limit, cursor, self._config)
+        found = await queries.first_of_companies(company_ids, request)
+        return {cid: page_of(rows, request.limit, updated_at_cursor) for cid, rows in found.items()}
 
     async def create(
         self, data: ContactInput, *, match_existing: bool = False
@@ -185,7 +134,7 @@ class ContactService:
         contact = Contact()
         phones = self._apply(contact, data)
         if not (contact.first_name or contact.last_name or contact.email or phones):
-            raise ValidationFailed(EMPTY_CONTACT, field="firstName")
+            raise ValidationFailed(EMPTY_CONTACT, field="first_name")
         async with transaction():
             if match_existing:
                 # Two retries of one create may arrive together: the second waits
@@ -195,9 +144,9 @@ class ContactService:
                 if existing is not None:
                     return existing, False
             await self._link(contact, data)
-            await contact.save()
+            await save(contact)
             if phones:
-                await replace_phones(PhoneNumber.contact, contact.id, phones)
+                await phone_numbers.replace_phones(PhoneNumber.contact, contact.id, phones)
         return contact, True
 
     async def update(self, contact_id: str | uuid.UUID, data: ContactInput) -> Contact:
@@ -210,28 +159,19 @@ class ContactService:
             await self._refuse_emptying(contact, phones, data)
             await self._link(contact, data)
             contact.updated_at = now()
-            columns = [Contact.updated_at, Contact.search_text, *given(data, _COLUMNS_OF_INPUT)]
-            await contact.save(columns=columns)
+            await queries.save_changes(contact, given_fields(data))
             if phones is not None:
-                await replace_phones(PhoneNumber.contact, contact.id, phones)
+                await phone_numbers.replace_phones(PhoneNumber.contact, contact.id, phones)
         return contact
 
     async def delete(self, contact_id: str | uuid.UUID) -> uuid.UUID:
         """Delete a contact and its numbers, and record the deletion for sync."""
         async with transaction():
             contact = await self.get(contact_id, lock=True)
-            await PhoneNumber.delete().where(PhoneNumber.contact == contact.id)
-            await Contact.delete().where(Contact.id == contact.id)
+            await phone_numbers.replace_phones(PhoneNumber.contact, contact.id, [])
+            await queries.delete(contact.id)
             await record_deletion(DeletedKind.CONTACT, contact.id, now())
         return contact.id
-
-    def _page_request(self, limit: int | None, cursor: str | None) -> PageRequest:
-        return page_request(
-            limit,
-            cursor,
-            default=self._config.page_size_default,
-            maximum=self._config.page_size_max,
-        )
 
     def _apply(self, contact: Contact, data: ContactInput) -> builtins.list[PhoneNumber] | None:
         """Check and copy the plain fields; return the checked numbers when given.
@@ -240,31 +180,31 @@ class ContactService:
         """
         if is_set(data.first_name):
             contact.first_name = (
-                clean_text(data.first_name, field="firstName", max_length=100) or ""
+                clean_text(data.first_name, field="first_name", max_length=100) or ""
             )
         if is_set(data.last_name):
-            contact.last_name = clean_text(data.last_name, field="lastName", max_length=100) or ""
+            contact.last_name = clean_text(data.last_name, field="last_name", max_length=100) or ""
         if is_set(data.email):
             contact.email = clean_email(data.email)
         if is_set(data.job_title):
-            contact.job_title = clean_text(data.job_title, field="jobTitle", max_length=200)
+            contact.job_title = clean_text(data.job_title, field="job_title", max_length=200)
         if is_set(data.notes):
             contact.notes = clean_text(data.notes, field="notes", max_length=10_000)
         contact.search_text = contact_search_text(
             contact.first_name, contact.last_name, contact.email
         )
         if is_set(data.owner_id) and data.owner_id is not None:
-            parse_id(data.owner_id, field="ownerId", entity="user")
+            parse_id(data.owner_id, field="owner_id", entity="user")
         company_id_given = is_set(data.company_id) and data.company_id is not None
         if company_id_given:
-            parse_id(data.company_id, field="companyId", entity="company")  # type: ignore[arg-type]
+            parse_id(data.company_id, field="company_id", entity="company")  # type: ignore[arg-type]
         if is_set(data.company_name):
             name = clean_text(
-                data.company_name, field="companyName", max_length=MAX_COMPANY_NAME_LENGTH
+                data.company_name, field="company_name", max_length=MAX_COMPANY_NAME_LENGTH
             )
             if name is not None and company_id_given:
                 raise ValidationFailed(
-                    "give companyId or companyName, not both", field="companyName"
+                    "give companyId or companyName, not both", field="company_name"
                 )
         if not is_set(data.phones):
             return None
@@ -278,18 +218,20 @@ class ContactService:
         """Refuse an update that leaves no name, email or number, as a create would; the
         error names the first of those fields the update gives.
         """
-        cleared = given(data, _IDENTIFYING_FIELDS)
+        cleared = [name for name in given_fields(data) if name in _IDENTIFYING_FIELDS]
         if not cleared or contact.first_name or contact.last_name or contact.email:
             return
         if phones is None:
-            phones = await PhoneNumber.objects().where(PhoneNumber.contact == contact.id).limit(1)
-        if not phones:
+            has_phones = await phone_numbers.any_of_contact(contact.id)
+        else:
+            has_phones = bool(phones)
+        if not has_phones:
             raise ValidationFailed(EMPTY_CONTACT, field=cleared[0])
 
     async def _link(self, contact: Contact, data: ContactInput) -> None:
         """Point the contact at its owner and company, which must exist (or be created by name)."""
         if is_set(data.company_id) and data.company_id is not None:
-            company = await self._companies.get(data.company_id, field="companyId")
+            company = await self._companies.get(data.company_id, field="company_id")
             contact.company = company.id
         elif is_set(data.company_name) and (data.company_name or "").strip():
             company = await self._companies.find_or_create(data.company_name or "")
@@ -310,69 +252,15 @@ class ContactService:
         nationals = [
             phone.national for phone in self._matchable(phones) if not phone.e164 and phone.national
         ]
-        by_phone: Where | Or | None = None
-        if e164s:
-            by_phone = PhoneNumber.e164.is_in(e164s)
-        if nationals:
-            national = PhoneNumber.national.is_in(nationals)
-            by_phone = national if by_phone is None else by_phone | national
-        if by_phone is not None:
-            owners = PhoneNumber.select(PhoneNumber.contact).where(
-                PhoneNumber.contact.is_not_null() & by_phone
-            )
-            found: Contact | None = (
-                await Contact.objects()
-                .where(Contact.id.is_in(owners))
-                .order_by(Contact.created_at, Contact.id)
-                .first()
-            )
-            if found is not None:
-                return found
-        if email is None:
-            return None
-        result: Contact | None = (
-            await Contact.objects()
-            .where(Contact.email == email)
-            .order_by(Contact.created_at, Contact.id)
-            .first()
-        )
-        return result
+        found = await queries.oldest_with_numbers(e164s, nationals)
+        if found is not None or email is None:
+            return found
+        return await queries.oldest_with_email(email)
 
     def _matchable(self, phones: builtins.list[PhoneNumber]) -> builtins.list[PhoneNumber]:
         """The numbers a duplicate check may match on: all but internal extensions."""
         most = self._config.internal_extension_max_digits
         return [p for p in phones if not is_internal_extension(p.e164, p.national, most)]
-
-    async def _ranked_ids(
-        self, company_ids: builtins.list[uuid.UUID], request: PageRequest
-    ) -> builtins.list[uuid.UUID]:
-        """The ids of the first `limit + 1` contacts of each company after the cursor."""
-        placeholders = ", ".join("{}" for _ in company_ids)
-        where = f"company IN ({placeholders})"
-        args: builtins.list[object] = list(company_ids)
-        position = updated_after(request)
-        if position is not None:
-            where += " AND (updated_at > {} OR (updated_at = {} AND id > {}))"
-            args += [position[0], position[0], position[1]]
-        sql = (
-            "SELECT id FROM (SELECT id, row_number() OVER"  # noqa: S608 (placeholders only)
-            f" (PARTITION BY company ORDER BY updated_at, id) AS n FROM crm_contact WHERE {where})"
-            " AS ranked WHERE n <= {}"
-        )
-        rows = await Contact.raw(sql, *args, request.limit + 1)
-        return [uuid.UUID(str(row["id"])) for row in rows]
-
-
-_COLUMNS_OF_INPUT: dict[str, Column] = {
-    "first_name": Contact.first_name,
-    "last_name": Contact.last_name,
-    "email": Contact.email,
-    "job_title": Contact.job_title,
-    "notes": Contact.notes,
-    "company_id": Contact.company,
-    "company_name": Contact.company,
-    "owner_id": Contact.owner,
-}
 
 
 def _identity_keys(phones: list[PhoneNumber], email: str | None) -> list[str]:

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from crm.db import fetch, first_row, select_sql
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import ALL_SCOPES, Scope
-from crm.domain.validation import clean_text, is_unique_violation, now
+from crm.domain.validation import clean_text, now
+from crm.queries import credentials as queries
+from crm.queries.rows import save
+from crm.queries.transactions import transaction
 from crm.tables import ApiKey, AuthorizationCode, OAuthClient, RefreshToken, TokenRevocation
 
 DEFAULT_SCOPES: frozenset[str] = frozenset({Scope.RINGOTEL, Scope.READ, Scope.WRITE})
@@ -32,19 +34,6 @@ DEFAULT_SCOPES: frozenset[str] = frozenset({Scope.RINGOTEL, Scope.READ, Scope.WR
 CLIENT_ID_PREFIX = "crmc_"
 API_KEY_PREFIX = "crmk_"
 _PKCE_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
-
-# Checked on every request, so written as constant statements rather than built anew.
-_ACTIVE_CLIENT = select_sql(OAuthClient, "client_id = {} AND revoked_at IS NULL")
-_ACTIVE_API_KEY = select_sql(ApiKey, "key_id = {} AND revoked_at IS NULL")
-_TOKEN_STANDING = " ".join(
-    (
-        "SELECT",
-        "EXISTS (SELECT 1 FROM crm_token_revocation WHERE token_id IN ({}, {})) AS revoked,",
-        "EXISTS (SELECT 1 FROM crm_oauth_client WHERE client_id = {} AND revoked_at IS NULL)",
-        "AS client_active,",
-        "(SELECT is_active FROM crm_user WHERE id = {}) AS user_active",
-    )
-)
 
 
 class GrantRefused(Exception):
@@ -135,12 +124,12 @@ class CredentialService:
             redirect_uris="\n".join(dict.fromkeys(uris)),
             scopes=format_scopes(granted),
         )
-        await row.save()
+        await save(row)
         return row, secret
 
     async def client(self, client_id: str) -> OAuthClient | None:
         """The active client with this id, or `None`."""
-        return await first_row(OAuthClient, _ACTIVE_CLIENT, client_id)
+        return await queries.active_client(client_id)
 
     async def authenticate_client(self, client_id: str, secret: str) -> OAuthClient | None:
         """The active client with this id and secret, or `None`; the same work either way."""
@@ -151,17 +140,17 @@ class CredentialService:
         return row
 
     async def revoke_client(self, client_id: str) -> OAuthClient:
-        """End a client at once: its secret, its refresh tokens and its access tokens."""
-        row = await OAuthClient.objects().where(OAuthClient.client_id == client_id).first()
+        """End a client at once: its secret, its refresh tokens and its access tokens, all
+        together or (on a failure) none."""
+        row = await queries.client_by_id(client_id)
         if row is None:
             raise NotFound(f"no client with id {client_id!r}", field="client_id")
         stamp = now()
-        if row.revoked_at is None:
-            row.revoked_at = stamp
-            await row.save([OAuthClient.revoked_at])
-        await RefreshToken.update({RefreshToken.revoked_at: stamp}).where(
-            (RefreshToken.client == row.id) & RefreshToken.revoked_at.is_null()
-        )
+        async with transaction():
+            if row.revoked_at is None:
+                row.revoked_at = stamp
+                await save(row, [OAuthClient.revoked_at])
+            await queries.revoke_client_tokens(row.id, stamp)
         return row
 
     # API keys
@@ -182,7 +171,7 @@ class CredentialService:
             secret_hash=self.hash(secret),
             scopes=format_scopes(granted),
         )
-        await row.save()
+        await save(row)
         return row, f"{API_KEY_PREFIX}{key_id}_{secret}"
 
     async def authenticate_api_key(self, key: str) -> ApiKey | None:
@@ -190,7 +179,7 @@ class CredentialService:
         key_id, _, secret = key.removeprefix(API_KEY_PREFIX).partition("_")
         row = None
         if key.startswith(API_KEY_PREFIX) and key_id and secret:
-            row = await first_row(ApiKey, _ACTIVE_API_KEY, key_id)
+            row = await queries.active_api_key(key_id)
         stored = row.secret_hash if row is not None else self.hash(secrets.token_hex(8))
         if not self._matches(secret, stored) or row is None:
             return None
@@ -199,12 +188,12 @@ class CredentialService:
     async def revoke_api_key(self, key_or_id: str) -> ApiKey:
         """End an API key at once; given its key id or the whole key."""
         key_id = key_or_id.strip().removeprefix(API_KEY_PREFIX).partition("_")[0]
-        row = await ApiKey.objects().where(ApiKey.key_id == key_id).first()
+        row = await queries.api_key_by_id(key_id)
         if row is None:
             raise NotFound(f"no API key with id {key_id!r}", field="key_id")
         if row.revoked_at is None:
             row.revoked_at = now()
-            await row.save([ApiKey.revoked_at])
+            await save(row, [ApiKey.revoked_at])
         return row
 
     # Authorization codes
@@ -219,7 +208,7 @@ class CredentialService:
     ) -> str:
         """A short-lived one-time code for the authorization-code grant."""
         code = secrets.token_urlsafe(32)
-        await AuthorizationCode(
+        row = AuthorizationCode(
             code_hash=self.hash(code),
             client=client.id,
             user=user_id,
@@ -227,7 +216,8 @@ class CredentialService:
             scopes=format_scopes(scopes),
             code_challenge=code_challenge,
             expires_at=now() + self._code_ttl,
-        ).save()
+        )
+        await save(row)
         return code
 
     async def exchange_code(
@@ -237,19 +227,10 @@ class CredentialService:
 
         A second use of a code revokes what the first use issued (RFC 6749 §4.1.2).
         """
-        row = (
-            await AuthorizationCode.objects()
-            .where(AuthorizationCode.code_hash == self.hash(code))
-            .first()
-        )
+        row = await queries.code_by_hash(self.hash(code))
         if row is None or row.client != client.id:
             raise GrantRefused("the code is invalid")
-        claimed = (
-            await AuthorizationCode.update({AuthorizationCode.used_at: now()})
-            .where((AuthorizationCode.id == row.id) & AuthorizationCode.used_at.is_null())
-            .returning(AuthorizationCode.id)
-        )
-        if not claimed:
+        if not await queries.claim_code(row.id, now()):
             await self.revoke_family(row.id)
             raise GrantRefused("the code was already used")
         if _expired(row.expires_at):
@@ -270,23 +251,22 @@ class CredentialService:
     async def issue_refresh_token(self, client: OAuthClient, grant: Grant) -> str:
         """A new refresh token in the grant's family."""
         token = secrets.token_urlsafe(32)
-        await RefreshToken(
+        row = RefreshToken(
             token_hash=self.hash(token),
             family=grant.family,
             client=client.id,
             user=grant.user_id,
             scopes=format_scopes(grant.scopes),
             expires_at=now() + self._refresh_ttl,
-        ).save()
+        )
+        await save(row)
         return token
 
     async def rotate_refresh_token(
         self, client: OAuthClient, token: str, scopes: frozenset[str] | None
     ) -> tuple[Grant, str]:
         """Use a refresh token once and get its successor; reuse revokes the whole family."""
-        row = (
-            await RefreshToken.objects().where(RefreshToken.token_hash == self.hash(token)).first()
-        )
+        row = await queries.refresh_token_by_hash(self.hash(token))
         if row is None or row.client != client.id:
             raise GrantRefused("the refresh token is invalid")
         if row.revoked_at is not None:
@@ -297,12 +277,7 @@ class CredentialService:
             if not scopes <= granted:
                 raise ScopeRefused("scope exceeds what was granted")
             granted = scopes
-        claimed = (
-            await RefreshToken.update({RefreshToken.used_at: now()})
-            .where((RefreshToken.id == row.id) & RefreshToken.used_at.is_null())
-            .returning(RefreshToken.id)
-        )
-        if not claimed:
+        if not await queries.claim_refresh_token(row.id, now()):
             await self.revoke_family(row.family)  # a replayed token: someone has a copy
             raise GrantRefused("the refresh token was already used")
         if _expired(row.expires_at):
@@ -312,33 +287,26 @@ class CredentialService:
 
     async def revoke_refresh_token(self, client: OAuthClient, token: str) -> bool:
         """Revoke the family of one of this client's refresh tokens (RFC 7009)."""
-        row = (
-            await RefreshToken.objects().where(RefreshToken.token_hash == self.hash(token)).first()
-        )
+        row = await queries.refresh_token_by_hash(self.hash(token))
         if row is None or row.client != client.id:
             return False
         await self.revoke_family(row.family)
         return True
 
     async def revoke_family(self, family: uuid.UUID) -> None:
-        """Revoke every refresh token of a family and the access tokens it issued."""
+        """Revoke every refresh token of a family and the access tokens it issued, all
+        together or (on a failure) none."""
         stamp = now()
-        await RefreshToken.update({RefreshToken.revoked_at: stamp}).where(
-            (RefreshToken.family == family) & RefreshToken.revoked_at.is_null()
-        )
-        await self.revoke_token_id(str(family), stamp + self._refresh_ttl)
+        async with transaction():
+            await queries.revoke_family_tokens(family, stamp)
+            await self.revoke_token_id(str(family), stamp + self._refresh_ttl)
 
     # Access-token revocations
 
     async def revoke_token_id(self, token_id: str, expires_at: datetime) -> None:
         """Refuse access tokens with this `jti` (or family) until `expires_at`."""
-        if await TokenRevocation.exists().where(TokenRevocation.token_id == token_id):
-            return
-        try:
-            await TokenRevocation(token_id=token_id, expires_at=expires_at).save()
-        except Exception as exc:
-            if not is_unique_violation(exc):  # another worker revoked it first: fine
-                raise
+        # Another worker may revoke it at the same time: the first revocation stands.
+        await queries.add_revocation(TokenRevocation(token_id=token_id, expires_at=expires_at))
 
     async def token_refusal(
         self, token_id: str, family: str | None, client_id: str, user_id: uuid.UUID | None
@@ -349,22 +317,20 @@ class CredentialService:
         the user it acts for is deactivated or gone: all read in one round trip, since
         every request made with a token asks.
         """
-        records = await fetch(_TOKEN_STANDING, token_id, family or token_id, client_id, user_id)
-        standing = records[0]
-        if standing["revoked"]:
+        revoked, client_active, user_active = await queries.token_standing(
+            token_id, family or token_id, client_id, user_id
+        )
+        if revoked:
             return "the token was revoked"
-        if not standing["client_active"]:
+        if not client_active:
             return "the token's client was revoked"
-        if user_id is not None and not standing["user_active"]:
+        if user_id is not None and not user_active:
             return "the token's user is no longer active"
         return None
 
     async def purge_expired(self) -> None:
         """Drop revocations, codes and refresh tokens that can no longer be used."""
-        stamp = now()
-        await TokenRevocation.delete().where(TokenRevocation.expires_at < stamp)
-        await AuthorizationCode.delete().where(AuthorizationCode.expires_at < stamp)
-        await RefreshToken.delete().where(RefreshToken.expires_at < stamp)
+        await queries.purge_expired(now())
 
 
 def _expired(moment: datetime) -> bool:

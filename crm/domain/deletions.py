@@ -12,8 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from crm.domain.config import DomainConfig
-from crm.domain.pagination import Page, page_request, updated_at_page
+from crm.domain.pagination import Page, page_request
 from crm.domain.validation import clean_moment
+from crm.queries import deletions as queries
 from crm.tables import Deletion
 
 
@@ -26,7 +27,7 @@ class DeletedKind(StrEnum):
 
 async def record_deletion(kind: DeletedKind, record_id: uuid.UUID, at: datetime) -> None:
     """Remember that a record was deleted; call it inside the deleting transaction."""
-    await Deletion.insert(Deletion(id=record_id, kind=kind.value, deleted_at=at))
+    await queries.record(kind.value, record_id, at)
 
 
 class DeletionService:
@@ -39,14 +40,5 @@ class DeletionService:
         self, since: datetime, *, limit: int | None = None, cursor: str | None = None
     ) -> Page[Deletion]:
         """Deletions at or after `since`, oldest first, paged like the lists they complete."""
-        request = page_request(
-            limit,
-            cursor,
-            default=self._config.page_size_default,
-            maximum=self._config.page_size_max,
-        )
-        start = clean_moment(since, field="since")
-        query = Deletion.objects().where(Deletion.deleted_at >= start)
-        return await updated_at_page(
-            query, request, updated_at=Deletion.deleted_at, id_column=Deletion.id
-        )
+        request = page_request(limit, cursor, self._config)
+        return await queries.page_since(clean_moment(since, field="since"), request)

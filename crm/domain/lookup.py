@@ -1,7 +1,7 @@
 """Caller identification: who is on the line, for a number in any format.
 
 Every stored number of every contact and company takes part. Matching goes in
-tiers, each an index seek on a key `crm.domain.phones.normalize` derives the same
+tiers, each an index seek on a key `crm.domain.phone_normalization.normalize` derives the same
 way for writes and lookups: the exact E.164 form; the national significant
 number (for input without a country code, and for stored numbers whose country
 was never known); the trailing digits, as a last resort when one side's country
@@ -17,26 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from crm.db import fetch, row_from, select_list
 from crm.domain.config import DomainConfig
-from crm.domain.phones import (
+from crm.domain.phone_normalization import (
     SUFFIX_DIGITS,
     NormalizedPhone,
     is_internal_extension,
     normalize,
     readings,
 )
+from crm.queries import lookup as queries
+from crm.queries.lookup import MAX_ROWS
+from crm.queries.rows import row_from
 from crm.tables import Company, Contact, PhoneNumber
 
 EntityKind = Literal["contact", "company"]
 MatchTier = Literal["e164", "national", "suffix"]
 RowT = TypeVar("RowT", Contact, Company, PhoneNumber)
 
-MAX_CANDIDATES = 1000
-"""Most stored numbers one lookup reads; a real number is shared by far fewer."""
-MAX_ROWS = 4 * MAX_CANDIDATES
-"""Most rows the lookup statement returns: a matched number comes once per number of its
-contact. When a lookup reaches it, the contacts' numbers are left to be read apart."""
 
 _TIER_RANK: dict[MatchTier, int] = {"e164": 0, "national": 1, "suffix": 2}
 _PREFERRED_KINDS = frozenset({"mobile", "work"})
@@ -114,67 +111,6 @@ class _Candidate:
     """Epoch seconds of a contact's most recent call on this very number, `-inf` when none."""
 
 
-# The matched numbers with their owners (a contact's company too), each owner's latest
-# call (and a contact's latest call on the matched line), and every number of a matched
-# contact (one row per such number), in one round trip: the rows are rebuilt from the
-# `contact__`/`company__`/`phone__` columns.
-_MATCH_SELECT = " ".join(
-    (
-        "SELECT p.id, p.contact, p.company, p.kind, p.number, p.e164, p.national, p.extension,",
-        "(SELECT max(a.started_at) FROM crm_activity a WHERE a.contact = p.contact)",
-        "AS contact_last_call,",
-        "(SELECT max(a.started_at) FROM crm_activity a WHERE a.company = p.company)",
-        "AS company_last_call,",
-        "(SELECT max(a.started_at) FROM crm_activity a",
-        "WHERE a.contact = p.contact AND a.party_e164 = p.e164) AS contact_line_call,",
-        select_list(Contact, "contact") + ",",
-        select_list(Company, "company") + ",",
-        select_list(PhoneNumber, "phone"),
-        "FROM crm_phone_number p",
-        "LEFT JOIN crm_contact contact ON contact.id = p.contact",
-        "LEFT JOIN crm_company company ON company.id = COALESCE(p.company, contact.company)",
-        "LEFT JOIN crm_phone_number phone ON phone.contact = p.contact",
-    )
-)
-
-
-# A company's contacts for a call from its main line that none of them shares: the one
-# who called from that line last first, then by latest call, then the latest changed.
-LINE_STAFF = " ".join(
-    (
-        "SELECT",
-        select_list(Contact, "c") + ",",
-        "(SELECT max(a.started_at) FROM crm_activity a",
-        "WHERE a.contact = c.id AND a.party_e164 = {}) AS line_call,",
-        "(SELECT max(a.started_at) FROM crm_activity a WHERE a.contact = c.id) AS last_call",
-        "FROM crm_contact c WHERE c.company = {}",
-        "ORDER BY line_call DESC NULLS LAST, last_call DESC NULLS LAST,",
-        "c.updated_at DESC, c.id LIMIT {}",
-    )
-)
-
-
-def match_statement(key: LookupKey) -> tuple[str, list[Any]]:
-    """The one SQL statement a lookup runs: an OR of index seeks, one per tier.
-
-    Written once for both engines (Piccolo turns `{}` into `$n` or `?`); a test
-    EXPLAINs it to prove every branch is an index seek.
-    """
-    branches: list[str] = []
-    args: list[Any] = []
-    nationals = list(dict.fromkeys(key.national + key.national_unplaced))
-    for column, values in (("e164", list(key.e164)), ("national", nationals)):
-        if values:
-            branches.append(f"p.{column} IN ({', '.join('{}' for _ in values)})")
-            args.extend(values)
-    if key.suffix is not None:
-        branches.append("p.suffix = {}")
-        args.append(key.suffix[-SUFFIX_DIGITS:])
-    # Only fixed fragments are joined here; every value is a bound parameter.
-    sql = f"{_MATCH_SELECT} WHERE {' OR '.join(branches)} LIMIT {MAX_ROWS}"
-    return sql, args
-
-
 WITHHELD_CALLER_IDS = frozenset(
     {"anonymous", "private", "restricted", "unknown", "unavailable", "withheld", "blocked"}
 )
@@ -221,8 +157,7 @@ class LookupService:
         key = self.key(phone)
         if key is None:
             return LookupResult([], {})
-        sql, args = match_statement(key)
-        rows = await fetch(sql, *args)
+        rows = await queries.matches(key)
         complete = len(rows) < MAX_ROWS
         seen: set[object] = set()
         kept: list[tuple[Mapping[str, Any], _Candidate]] = []
@@ -268,7 +203,7 @@ class LookupService:
         one with the most recent call, then the most recently changed; at most `limit`."""
         if limit <= 0:
             return []
-        rows = await fetch(LINE_STAFF, line_e164, company_id, limit)
+        rows = await queries.line_staff(company_id, line_e164, limit)
         return [contact for row in rows if (contact := _rebuild(Contact, row, "c")) is not None]
 
     def _is_internal_extension(self, number: NormalizedPhone) -> bool:
@@ -391,7 +326,7 @@ def _rank(
                 continue
             seen.add(contact.id)
             company = companies.get(contact.company) if contact.company else None
-            matches.append(_contact_match(c, contact, company, main_line=False))
+            matches.append(_match(c, contact, company, main_line=False))
             continue
         company = companies.get(c.company_id or _NIL)
         if company is None or company.id in seen:
@@ -399,26 +334,14 @@ def _rank(
         seen.add(company.id)
         members = main_members.get(c.phone_id, [])
         main_line = bool(members) or c.kind == _MAIN_KIND
-        matches.append(
-            PhoneMatch(
-                entity="company",
-                contact=None,
-                company=company,
-                match=c.tier,
-                number=c.number,
-                kind=c.kind,
-                main_line=main_line,
-                shared=bool(members),
-                e164=c.e164,
-            )
-        )
+        matches.append(_match(c, None, company, main_line=main_line, shared=bool(members)))
         # The one who called from the line most recently is most likely on it now.
         for member in sorted(members, key=lambda m: (-m.line_call, -m.last_call, order(m)[6:])):
             contact = contacts[member.contact_id or _NIL]
             if contact.id in seen:
                 continue
             seen.add(contact.id)
-            matches.append(_contact_match(member, contact, company, main_line=True))
+            matches.append(_match(member, contact, company, main_line=True))
     return matches
 
 
@@ -430,17 +353,24 @@ def _same_number(a: _Candidate, b: _Candidate) -> bool:
     return a.national is not None and a.national == b.national
 
 
-def _contact_match(
-    c: _Candidate, contact: Contact, company: Company | None, *, main_line: bool
+def _match(
+    c: _Candidate,
+    contact: Contact | None,
+    company: Company | None,
+    *,
+    main_line: bool,
+    shared: bool = False,
 ) -> PhoneMatch:
+    """The match of a contact, or (without one) of a company, for candidate `c`."""
     return PhoneMatch(
-        entity="contact",
+        entity="contact" if contact is not None else "company",
         contact=contact,
         company=company,
         match=c.tier,
         number=c.number,
         kind=c.kind,
         main_line=main_line,
+        shared=shared,
         e164=c.e164,
     )
 

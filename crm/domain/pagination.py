@@ -10,14 +10,12 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from piccolo.columns import Column
-from piccolo.columns.combination import Or
-from piccolo.query.methods.objects import Objects
-
+from crm.domain.config import DomainConfig
 from crm.domain.errors import ValidationFailed
 from crm.domain.validation import utc_moment
 
@@ -87,62 +85,31 @@ def cursor_position(after: tuple[str, str]) -> tuple[datetime, uuid.UUID]:
         raise ValidationFailed(NOT_A_CURSOR, field="cursor") from None
 
 
-def page_request(
-    limit: int | None, cursor: str | None, *, default: int, maximum: int
-) -> PageRequest:
+def page_request(limit: int | None, cursor: str | None, config: DomainConfig) -> PageRequest:
     """Check a client's `limit` and `cursor`: under 1 is an error, over the cap is capped."""
     if limit is None:
-        limit = default
+        limit = config.page_size_default
     if limit < 1:
         raise ValidationFailed("must be at least 1", field="limit")
     return PageRequest(
-        limit=min(limit, maximum),
+        limit=min(limit, config.page_size_max),
         after=decode_cursor(cursor) if cursor else None,
     )
 
 
-def sort_key_text(value: datetime | str) -> str:
-    """The text form of a sort key that cursors carry."""
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def updated_after(request: PageRequest) -> tuple[datetime, uuid.UUID] | None:
-    """The (updated_at, id) position a cursor of an `updated_at`-ordered list holds."""
+def position_after(request: PageRequest) -> tuple[datetime, uuid.UUID] | None:
+    """The (time, id) position a cursor of a time-ordered list holds; `None` on page one."""
     if request.after is None:
         return None
     return cursor_position(request.after)
 
 
-def after_position(
-    sort_column: Column, id_column: Column, position: tuple[datetime, uuid.UUID]
-) -> Or:
-    """Rows strictly after `position` in (sort column, id) order: the keyset condition."""
-    at, row_id = position
-    return (sort_column > at) | ((sort_column == at) & (id_column > row_id))
-
-
-async def updated_at_page(
-    query: Objects[Any],
-    request: PageRequest,
-    *,
-    updated_at: Column,
-    id_column: Column,
-) -> Page[Any]:
-    """One page of `query` in (updated_at, id) order, starting after the request's cursor;
-    `updated_at` may be another time column, such as a deletion's time.
-
-    Ascending `updated_at` order makes the list an incremental sync: a client keeps
-    the last cursor (or `updated_at`) it saw and asks again later for what changed.
-    """
-    position = updated_after(request)
-    if position is not None:
-        query = query.where(after_position(updated_at, id_column, position))
-    query = query.order_by(updated_at, id_column).limit(request.limit + 1)
-    rows = list(await query)
-    more = len(rows) > request.limit
-    rows = rows[: request.limit]
-    cursor = updated_at_cursor(rows[-1], updated_at._meta.name) if more and rows else None
-    return Page(items=rows, next_cursor=cursor)
+def page_of(rows: Sequence[T], limit: int, cursor_of: Callable[[T], str]) -> Page[T]:
+    """The first `limit` of `rows` (fetched one beyond), with the cursor that resumes after
+    the last of them when more follow."""
+    items = list(rows[:limit])
+    more = len(rows) > limit and bool(items)
+    return Page(items=items, next_cursor=cursor_of(items[-1]) if more else None)
 
 
 def updated_at_cursor(row: Any, attribute: str = "updated_at") -> str:

@@ -1,22 +1,18 @@
-"""The phone numbers of contacts and companies: checked, normalized and written in one place.
+"""The phone numbers of contacts and companies: kinds, and the check of a given list.
 
 Both owners keep their numbers as `PhoneNumber` rows; a given list replaces the
-owner's numbers wholesale, in the order given, inside the caller's transaction.
+owner's numbers wholesale (`crm.queries.phone_numbers`), in the order given, inside
+the caller's transaction.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
-from piccolo.columns import ForeignKey
 
 from crm.domain.errors import ValidationFailed
-from crm.domain.phones import normalize_stored
+from crm.domain.phone_normalization import normalize_stored
 from crm.domain.validation import not_null
 from crm.tables import PhoneNumber
 
@@ -84,38 +80,6 @@ def prepare_phones(
             )
         )
     return rows
-
-
-async def replace_phones(
-    owner: ForeignKey[Any], owner_id: uuid.UUID, rows: list[PhoneNumber]
-) -> None:
-    """Make `rows` the numbers of the owner; run it inside the owner's write transaction.
-
-    `owner` is `PhoneNumber.contact` or `PhoneNumber.company`.
-    """
-    await PhoneNumber.delete().where(owner == owner_id)
-    if not rows:
-        return
-    for row in rows:
-        setattr(row, owner._meta.name, owner_id)
-    await PhoneNumber.insert(*rows)
-
-
-async def phones_by_owner(
-    owner: ForeignKey[Any], owner_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[PhoneNumber]]:
-    """The numbers of each owner, in their given order; an empty list costs no query."""
-    if not owner_ids:
-        return {}
-    rows = await (
-        PhoneNumber.objects()
-        .where(owner.is_in(list(owner_ids)))
-        .order_by(owner, PhoneNumber.position)
-    )
-    found: dict[uuid.UUID, list[PhoneNumber]] = defaultdict(list)
-    for row in rows:
-        found[getattr(row, owner._meta.name)].append(row)
-    return {owner_id: found.get(owner_id, []) for owner_id in owner_ids}
 
 
 def _kind(value: PhoneKind | str | None, allowed: frozenset[PhoneKind], *, field: str) -> PhoneKind:

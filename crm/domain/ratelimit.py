@@ -25,28 +25,13 @@ subject, never a secret.
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from crm.db import fetch
+from crm.queries import ratelimit as queries
 
 SUBJECT_MAX_LENGTH = 100
 ADDRESS_MAX_LENGTH = 64
-
-_COUNT = (
-    "INSERT INTO crm_rate_limit (id, key, window_no, failures) VALUES {} "
-    "ON CONFLICT (key) DO UPDATE SET "
-    "failures = CASE WHEN crm_rate_limit.window_no = excluded.window_no "
-    "THEN crm_rate_limit.failures + 1 ELSE 1 END, "
-    "window_no = excluded.window_no "
-    "RETURNING key, failures"
-)
-_GIVE_BACK = (
-    "UPDATE crm_rate_limit SET failures = failures - 1 "
-    "WHERE key IN ({}, {}, {}) AND window_no = {} AND failures > 0"
-)
-_READ = "SELECT key, failures FROM crm_rate_limit WHERE key IN ({}, {}, {}) AND window_no = {}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +100,13 @@ class RateLimiter:
     async def succeeded(self, kind: str, address: str, subject: str) -> None:
         """Give back an `attempt` whose credentials were right: it was no failure."""
         attempt = self.attempt_of(kind, address, subject)
-        await fetch(_GIVE_BACK, *attempt.keys, self._window())
+        await queries.give_back(attempt.keys, self._window())
 
     async def check(self, kind: str, address: str, subject: str) -> Verdict:
         """Whether a request may be evaluated, from the counts so far (one read)."""
         attempt = self.attempt_of(kind, address, subject)
-        records = await fetch(_READ, *attempt.keys, self._window())
-        return self._verdict(attempt, _counts(records), pending=0)
+        counts = await queries.failures(attempt.keys, self._window())
+        return self._verdict(attempt, counts, pending=0)
 
     async def fail(self, kind: str, address: str, subject: str) -> Verdict:
         """Count one failure of a request `check` allowed; the verdict for the next one."""
@@ -130,12 +115,7 @@ class RateLimiter:
 
     async def _count(self, attempt: Attempt) -> dict[str, int]:
         """Add one to each key's count in this window, atomically; the new counts."""
-        window = self._window()
-        rows = ", ".join(["({}, {}, {}, 1)"] * len(attempt.keys))
-        args: list[object] = []
-        for key in attempt.keys:
-            args += [uuid.uuid4(), key, window]
-        return _counts(await fetch(_COUNT.format(rows), *args))
+        return await queries.count_failure(attempt.keys, self._window())
 
     def refused(self) -> Verdict:
         """The verdict of a request refused without counting (the headers of a 429)."""
@@ -152,7 +132,3 @@ class RateLimiter:
         if under_attack and pair + pending > 0:
             remaining = 0
         return Verdict(allowed, self.max_failures, remaining, self.retry_after(), self.window_s)
-
-
-def _counts(records: Sequence[Mapping[str, object]]) -> dict[str, int]:
-    return {str(record["key"]): int(str(record["failures"])) for record in records}

@@ -14,7 +14,6 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
-from crm.db import for_update, rows_by_key, transaction
 from crm.domain.audio import (
     MARKUP_SCAN_BYTES,
     SNIFF_BYTES,
@@ -27,7 +26,10 @@ from crm.domain.config import DomainConfig
 from crm.domain.errors import NotFound, TooLarge, ValidationFailed
 from crm.domain.storage import RecordingStorage
 from crm.domain.validation import now, parse_id
-from crm.tables import Activity, Recording
+from crm.queries import activities, recordings
+from crm.queries.rows import save
+from crm.queries.transactions import transaction
+from crm.tables import Recording
 
 
 class RecordingService:
@@ -42,20 +44,20 @@ class RecordingService:
         return self._config.recording_max_bytes
 
     def download_url(self, activity_id: uuid.UUID | str) -> str:
-        """Where people and tools fetch a call's recording."""
-        return f"{self._config.public_url}/ringotel/v1/activities/{activity_id}/recording"
+        """Where people and tools fetch a call's recording: the app serves it there."""
+        return self._config.recording_url.format(activity_id=activity_id)
 
     async def for_activity(self, activity_id: str | uuid.UUID) -> Recording:
         """The recording of a call; NOT_FOUND when the call or its recording is unknown."""
         aid = parse_id(activity_id, entity="activity")
-        row = await Recording.objects().where(Recording.activity == aid).first()
+        row = await recordings.of_activity(aid)
         if row is None:
             raise NotFound(f"activity {activity_id} has no recording", field="id")
         return row
 
     async def by_activities(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Recording]:
         """Recordings keyed by their activity's id, for DataLoaders."""
-        return await rows_by_key(Recording, Recording.activity, ids)
+        return await recordings.by_activities(ids)
 
     def read(self, recording: Recording, start: int, end: int) -> AsyncIterator[bytes]:
         """The bytes `start`..`end` (inclusive) of a recording, in chunks."""
@@ -75,8 +77,8 @@ class RecordingService:
         leaves no file and no row.
         """
         aid = parse_id(activity_id, entity="activity")
-        if not await Activity.exists().where(Activity.id == aid):
-            raise NotFound(f"no activity with id {activity_id}", field="activityId")
+        if not await activities.exists(aid):
+            raise NotFound(f"no activity with id {activity_id}", field="activity_id")
         if expected_size is not None and expected_size > self.max_bytes:
             raise self._too_large()
 
@@ -123,10 +125,9 @@ class RecordingService:
             key = f"{aid}/{uuid.uuid4().hex}{fmt.extension}"
             async with transaction():
                 # Lock the call, so two uploads for it replace one another in turn.
-                locked = await for_update(Activity.objects().where(Activity.id == aid)).first()
-                if locked is None:
-                    raise NotFound(f"no activity with id {activity_id}", field="activityId")
-                row = await Recording.objects().where(Recording.activity == aid).first()
+                if await activities.by_id(aid, lock=True) is None:
+                    raise NotFound(f"no activity with id {activity_id}", field="activity_id")
+                row = await recordings.of_activity(aid)
                 if row is None:
                     row = Recording(activity=aid)
                 else:
@@ -136,7 +137,7 @@ class RecordingService:
                 row.sha256 = digest.hexdigest()
                 row.storage_key = key
                 row.created_at = now()
-                await row.save()
+                await save(row)
                 await self._storage.place(pending, key)
         except BaseException:
             self._storage.discard(pending)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 LIKE_ESCAPE = "\\"
-"""The escape character every `LIKE ... ESCAPE` in the services declares."""
+"""The escape character every `LIKE ... ESCAPE` of the queries declares."""
 
 
 def fold(text: str) -> str:

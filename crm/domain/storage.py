@@ -47,8 +47,6 @@ class RecordingStorage(Protocol):
     async def delete(self, key: str) -> None:
         """Remove the file at `key`; a missing one is fine."""
 
-    async def exists(self, key: str) -> bool: ...
-
     def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes `start` to `end` inclusive, in chunks."""
 
@@ -113,9 +111,6 @@ class FilesystemStorage:
     async def delete(self, key: str) -> None:
         path = self.path_for(key)
         await asyncio.to_thread(path.unlink, missing_ok=True)
-
-    async def exists(self, key: str) -> bool:
-        return await asyncio.to_thread(self.path_for(key).is_file)
 
     async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
         path = self.path_for(key)

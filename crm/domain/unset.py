@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import fields
 from enum import Enum
-from typing import Literal, TypeAlias, TypeGuard, TypeVar, Union
+from typing import Any, Literal, TypeAlias, TypeGuard, TypeVar, Union
 
 T = TypeVar("T")
-V = TypeVar("V")
 
 
 class _Unset(Enum):
@@ -30,15 +29,10 @@ def is_set(value: T | Literal[_Unset.UNSET]) -> TypeGuard[T]:
     return value is not UNSET
 
 
-def given(data: object, targets: Mapping[str, V]) -> list[V]:
-    """The targets of the fields of `data` that are set, each once, in the mapping's order.
+def given_fields(data: Any) -> list[str]:
+    """The names of the fields of the dataclass `data` that are set, in declaration order.
 
     An update writes the columns of the fields it was given and no other, so that
     another update of other fields at the same time keeps its changes.
     """
-    found: list[V] = []
-    for name, target in targets.items():
-        # By identity: columns overload `==` to build a query condition.
-        if is_set(getattr(data, name)) and all(target is not seen for seen in found):
-            found.append(target)
-    return found
+    return [field.name for field in fields(data) if is_set(getattr(data, field.name))]

@@ -5,24 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from crm.db import rows_by_key
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, NotFound, ValidationFailed
-from crm.domain.pagination import NOT_A_CURSOR, Page, encode_cursor, page_request
+from crm.domain.pagination import NOT_A_CURSOR, Page, page_request
 from crm.domain.passwords import Passwords
-from crm.domain.phones import normalize_stored
+from crm.domain.phone_normalization import normalize_stored
 from crm.domain.unset import UNSET, Maybe, is_set
-from crm.domain.validation import (
-    ascii_digits,
-    clean_email,
-    clean_text,
-    is_unique_violation,
-    not_null,
-    now,
-    parse_id,
-)
+from crm.domain.validation import ascii_digits, clean_email, clean_text, not_null, now, parse_id
+from crm.queries import users as queries
+from crm.queries.driver_errors import driver_errors_translated
+from crm.queries.rows import save
 from crm.tables import User
 
 MAX_EXTENSION_LENGTH = 16
@@ -53,14 +46,14 @@ class UserService:
 
     async def get(self, user_id: str | uuid.UUID) -> User:
         uid = parse_id(user_id, entity="user")
-        user = await User.objects().where(User.id == uid).first()
+        user = await queries.by_id(uid)
         if user is None:
             raise NotFound(f"no user with id {user_id}", field="id")
         return user
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
         """Users by id, for DataLoaders; an empty list costs no query."""
-        return await rows_by_key(User, User.id, ids)
+        return await queries.by_ids(ids)
 
     async def by_email(self, email: str) -> User | None:
         """The user with this address (in any of its forms); `None` for no address at all."""
@@ -70,7 +63,7 @@ class UserService:
             return None  # no user has an address that could not be stored
         if cleaned is None:
             return None
-        return await User.objects().where(User.email == cleaned).first()
+        return await queries.by_email(cleaned)
 
     async def list(
         self,
@@ -80,26 +73,14 @@ class UserService:
         cursor: str | None = None,
     ) -> Page[User]:
         """Users ordered by id, optionally only the active (or inactive) ones."""
-        request = page_request(
-            limit,
-            cursor,
-            default=self._config.page_size_default,
-            maximum=self._config.page_size_max,
-        )
-        query = User.objects().order_by(User.id).limit(request.limit + 1)
-        if active is not None:
-            query = query.where(User.is_active == active)
+        request = page_request(limit, cursor, self._config)
+        after_id = None
         if request.after is not None:
             try:
                 after_id = uuid.UUID(request.after[1])
             except ValueError:
                 raise ValidationFailed(NOT_A_CURSOR, field="cursor") from None
-            query = query.where(User.id > after_id)
-        rows = list(await query)
-        more = len(rows) > request.limit
-        rows = rows[: request.limit]
-        next_cursor = encode_cursor("", str(rows[-1].id)) if more and rows else None
-        return Page(items=rows, next_cursor=next_cursor)
+        return await queries.page(request, after_id, active=active)
 
     async def create(self, data: UserInput) -> User:
         if not is_set(data.email):
@@ -110,12 +91,7 @@ class UserService:
         self._apply(user, data)
         user.password_hash = await self._passwords.hash(not_null(data.password, field="password"))
         await self._refuse_duplicates(user, None)
-        try:
-            await user.save()
-        except Exception as exc:
-            if is_unique_violation(exc):
-                await self._refuse_duplicates(user, None)
-            raise
+        await self._save(user, None)
         return user
 
     async def update(self, user_id: str | uuid.UUID, data: UserInput) -> User:
@@ -127,29 +103,28 @@ class UserService:
             )
         await self._refuse_duplicates(user, user.id)
         user.updated_at = now()
-        try:
-            await user.save()
-        except Exception as exc:
-            if is_unique_violation(exc):  # another write got there between check and save
-                await self._refuse_duplicates(user, user.id)
-            raise
+        await self._save(user, user.id)
         return user
+
+    async def _save(self, user: User, own_id: uuid.UUID | None) -> None:
+        """Write the user; a duplicate another write stored between check and save is
+        refused as the check refuses it, naming the field."""
+        try:
+            with driver_errors_translated():
+                await save(user)
+        except Conflict:
+            await self._refuse_duplicates(user, own_id)
+            raise
 
     async def _refuse_duplicates(self, user: User, own_id: uuid.UUID | None) -> None:
         """CONFLICT naming the field when another user has this email, or (both active)
         this extension: calls to a shared extension could not tell whose they are."""
-
-        async def taken(condition: Any) -> bool:
-            if own_id is not None:
-                condition = condition & (User.id != own_id)
-            return bool(await User.exists().where(condition))
-
-        if await taken(User.email == user.email):
+        if await queries.email_taken(user.email, other_than=own_id):
             raise Conflict(f"a user with email {user.email} exists", field="email")
         if (
             user.extension is not None
             and user.is_active
-            and await taken((User.extension == user.extension) & User.is_active.eq(True))
+            and await queries.extension_taken(user.extension, other_than=own_id)
         ):
             raise Conflict(
                 f"an active user already has extension {user.extension}", field="extension"
@@ -171,9 +146,9 @@ class UserService:
         if is_set(data.email):
             user.email = clean_email(data.email, required=True)
         if is_set(data.first_name):
-            user.first_name = clean_text(data.first_name, field="firstName", max_length=100) or ""
+            user.first_name = clean_text(data.first_name, field="first_name", max_length=100) or ""
         if is_set(data.last_name):
-            user.last_name = clean_text(data.last_name, field="lastName", max_length=100) or ""
+            user.last_name = clean_text(data.last_name, field="last_name", max_length=100) or ""
         if is_set(data.phone):
             phone = clean_text(data.phone, field="phone", max_length=64)
             user.phone = phone
@@ -188,9 +163,9 @@ class UserService:
                 raise ValidationFailed("must be digits 0-9 only", field="extension")
             user.extension = ext
         if is_set(data.is_active):
-            user.is_active = not_null(data.is_active, field="isActive")
+            user.is_active = not_null(data.is_active, field="is_active")
         if is_set(data.is_admin):
-            user.is_admin = not_null(data.is_admin, field="isAdmin")
+            user.is_admin = not_null(data.is_admin, field="is_admin")
 
 
 def sign_in_subject(email: str) -> str:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 import uuid
 from datetime import UTC, datetime
 from typing import TypeVar
-
-import asyncpg
 
 from crm.domain.errors import NotFound, ValidationFailed
 
@@ -48,7 +45,13 @@ def clean_text(
         return None
     if len(text) > max_length:
         raise ValidationFailed(f"must be at most {max_length} characters", field=field)
-    if "\x00" in text:  # PostgreSQL cannot store it; no real text holds one
+    return refuse_nul(text, field=field)
+
+
+def refuse_nul(text: str, *, field: str) -> str:
+    """`text`, refused when it holds a NUL character: PostgreSQL cannot store one, and no
+    real text holds one. Every text a client gives goes through here."""
+    if "\x00" in text:
         raise ValidationFailed("must not contain a NUL character", field=field)
     return text
 
@@ -85,6 +88,13 @@ def not_null(value: T | None, *, field: str) -> T:
     if value is None:
         raise ValidationFailed("must not be null (leave it out to keep it)", field=field)
     return value
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored time in UTC; a time without an offset is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def utc_moment(value: datetime, *, field: str) -> datetime:
@@ -130,10 +140,3 @@ def clean_url(value: str | None, *, field: str) -> str | None:
 def now() -> datetime:
     """The current time in UTC; every timestamp the CRM writes comes from here."""
     return datetime.now(UTC)
-
-
-def is_unique_violation(exc: BaseException) -> bool:
-    """Whether a database error says a unique constraint refused the write."""
-    if isinstance(exc, asyncpg.UniqueViolationError):
-        return True
-    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)

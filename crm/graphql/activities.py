@@ -12,12 +12,12 @@ import strawberry
 from crm.domain.activities import (
     ActivityFilter,
     ActivityInput,
-    as_utc,
     duration_of,
     ring_duration_of,
     talk_duration_of,
 )
 from crm.domain.call_status import ActivityStatus, CallDirection
+from crm.domain.validation import as_utc
 from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
 from crm.graphql.loaders import Soon, resolve_row_soon

@@ -8,8 +8,7 @@ from datetime import datetime
 
 import strawberry
 
-from crm.domain.companies import CompanyFilter as CompanyFilterData
-from crm.domain.companies import CompanyInput
+from crm.domain.companies import CompanyFilter, CompanyInput
 from crm.graphql.contacts import ContactType
 from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
@@ -92,8 +91,8 @@ class UpdateCompanyInput:
     )
 
 
-@strawberry.input
-class CompanyFilter:
+@strawberry.input(name="CompanyFilter")
+class CompanyFilterInput:
     text: str | None = strawberry.field(default=None, description="Part of the name.")
     updated_since: datetime | None = strawberry.field(
         default=None, description="Only companies changed at or after this moment."
@@ -123,11 +122,11 @@ class CompanyQuery:
     async def companies(
         self,
         info: Info,
-        filter: CompanyFilter | None = None,
+        filter: CompanyFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CompanyType]:
-        data = CompanyFilterData(**vars(filter)) if filter is not None else None
+        data = CompanyFilter(**vars(filter)) if filter is not None else None
         page = await info.context.services.companies.list(data, limit=first, cursor=after)
         return connection(page, CompanyType.from_row)
 

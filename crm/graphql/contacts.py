@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from crm.domain.contacts import ContactFilter as ContactFilterData
-from crm.domain.contacts import ContactInput
+from crm.domain.contacts import ContactFilter, ContactInput
 from crm.graphql.activities import ActivityType
 from crm.graphql.context import Info
 from crm.graphql.inputs import fields_of
@@ -127,8 +126,8 @@ class UpdateContactInput(CreateContactInput):
     """The fields to change; those left out stay as they are."""
 
 
-@strawberry.input
-class ContactFilter:
+@strawberry.input(name="ContactFilter")
+class ContactFilterInput:
     text: str | None = strawberry.field(
         default=None,
         description="Part of the first, last or full name, the email or the company's name.",
@@ -169,11 +168,11 @@ class ContactQuery:
     async def contacts(
         self,
         info: Info,
-        filter: ContactFilter | None = None,
+        filter: ContactFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ContactType]:
-        data = ContactFilterData(**vars(filter)) if filter is not None else None
+        data = ContactFilter(**vars(filter)) if filter is not None else None
         page = await info.context.services.contacts.list(data, limit=first, cursor=after)
         return connection(page, ContactType.from_row)
 

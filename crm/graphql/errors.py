@@ -27,8 +27,9 @@ from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from crm.db import is_database_unavailable
 from crm.domain.errors import DomainError, ErrorCode
+from crm.engine import is_database_unavailable
+from crm.graphql.field_names import named_for_graphql
 from crm.graphql.limits import LimitCode
 
 
@@ -132,7 +133,8 @@ def coded(
 
 
 class CrmMaskErrors(MaskErrors):
-    """Masks unexpected errors; a database outage becomes the UNAVAILABLE code."""
+    """Masks unexpected errors; a database outage becomes the UNAVAILABLE code; a domain
+    error names its field as the schema does."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=should_mask, error_message="Internal error.")
@@ -145,7 +147,8 @@ class CrmMaskErrors(MaskErrors):
             document, schema = context.graphql_document, context.schema._schema
             before = isinstance(result, PreExecutionError)  # parsed, but did not validate
             result.errors = [
-                coded(error, document, schema, before_execution=before) for error in result.errors
+                coded(named_for_graphql(error), document, schema, before_execution=before)
+                for error in result.errors
             ]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:

@@ -11,7 +11,7 @@ from crm.domain.unset import UNSET, Maybe
 T = TypeVar("T")
 
 
-def given(value: T | UnsetType) -> Maybe[T]:
+def maybe(value: T | UnsetType) -> Maybe[T]:
     """A field the client left out stays unset; `null` stays `None`."""
     if isinstance(value, UnsetType):
         return UNSET
@@ -20,4 +20,4 @@ def given(value: T | UnsetType) -> Maybe[T]:
 
 def fields_of(data: object, names: tuple[str, ...]) -> dict[str, Any]:
     """The given fields of a Strawberry input, for a domain input dataclass."""
-    return {name: given(getattr(data, name)) for name in names}
+    return {name: maybe(getattr(data, name)) for name in names}

@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 from strawberry.file_uploads import Upload
 
-from crm.domain.activities import as_utc
 from crm.domain.services import Services
+from crm.domain.validation import as_utc
 from crm.graphql.context import Info
 from crm.graphql.permissions import CanWrite
 from crm.tables import Recording as RecordingRow

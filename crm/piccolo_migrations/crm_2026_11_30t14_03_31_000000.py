@@ -1,15 +1,26 @@
 """Fill `search_text` for the contacts and companies that existed before the column.
 
-The folding is Python's (see crm.domain.search), so the rows are read, folded and
+The folding is Python's (as crm.domain.search folds), so the rows are read, folded and
 written back here, in batches; the column was added by the previous migration, whose
-steps run before any raw step of its own.
+steps run before any raw step of its own. The folding is frozen here as it was when this
+migration was written, so that a later change to the live code cannot change what it does.
 """
+
+import unicodedata
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.finder import engine_finder
 from piccolo.querystring import QueryString
 
-from crm.domain.search import contact_search_text, fold
+
+def fold(text):
+    """`text` in the form that compares without case."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def contact_search_text(first_name, last_name, email):
+    """What a contact's text filter matches: the full name, then the email."""
+    return fold(f"{first_name} {last_name}\n{email or ''}")
 
 ID = "2026-11-30T14:03:31:000000"
 VERSION = "1.38.0"

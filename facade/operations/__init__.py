@@ -32,6 +32,7 @@ from crm.domain.errors import (
     ValidationFailed,
 )
 from crm.graphql.context import Context
+from crm.graphql.field_names import named_for_graphql
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -130,10 +131,12 @@ def as_domain_error(error: GraphQLError) -> Exception:
     refused (a variable of the wrong type) is the client's input, so a validation
     error; anything else is unexpected and stays as it was raised.
     """
+    error = named_for_graphql(error)
     original = error.original_error
-    if isinstance(original, DomainError):
-        return original
     extensions = error.extensions or {}
+    if isinstance(original, DomainError):
+        field = extensions.get("field")
+        return original.naming(field if isinstance(field, str) else None)
     code = extensions.get("code")
     if isinstance(code, str) and code in ErrorCode.__members__:
         cls = _ERROR_CLASSES[ErrorCode(code)]

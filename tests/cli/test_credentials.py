@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from litestar import Litestar
 
 from crm.cli import main
-from crm.db import bind_tables
+from crm.engine import bind_tables
 from crm.tables import ApiKey, OAuthClient
 
 USERS = {"query": "{ users { nodes { id } } }"}

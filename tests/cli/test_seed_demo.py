@@ -10,7 +10,7 @@ import phonenumbers
 from click.testing import CliRunner, Result
 
 from crm.cli import main
-from crm.db import bind_tables, make_engine
+from crm.engine import bind_tables, make_engine
 from crm.tables import Company, Contact, PhoneNumber, User
 from tests.conftest import DATABASE_URL
 

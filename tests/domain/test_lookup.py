@@ -10,7 +10,7 @@ from crm.domain.activities import ActivityInput, ActivityService
 from crm.domain.config import DomainConfig
 from crm.domain.errors import ValidationFailed
 from crm.domain.lookup import LookupService
-from crm.domain.phones import normalize
+from crm.domain.phone_normalization import normalize
 from crm.tables import Activity, Contact, PhoneNumber
 from tests.phone_rows import add_call, add_company, add_contact, who
 

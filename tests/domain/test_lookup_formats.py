@@ -15,7 +15,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from crm.domain.config import DomainConfig
 from crm.domain.lookup import LookupService
-from crm.domain.phones import normalize
+from crm.domain.phone_normalization import normalize
 from crm.tables import Contact, PhoneNumber
 
 REGIONS = [

@@ -10,10 +10,11 @@ from typing import Any
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
-from crm.db import current_engine
 from crm.domain.config import DomainConfig
-from crm.domain.lookup import LINE_STAFF, LookupService, match_statement
-from crm.domain.phones import normalize
+from crm.domain.lookup import LookupService
+from crm.domain.phone_normalization import normalize
+from crm.engine import current_engine
+from crm.queries.lookup import LINE_STAFF, match_statement
 from crm.tables import Activity, Company, Contact, PhoneNumber
 from tests.conftest import IS_POSTGRES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm.domain.errors import ValidationFailed
-from crm.domain.phones import normalize, readings
+from crm.domain.phone_normalization import normalize, readings
 
 # (as written, default region, E.164 it means or None, national digits, extension)
 CASES = [

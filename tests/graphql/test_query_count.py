@@ -12,12 +12,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from crm.db import current_engine
 from crm.domain.companies import CompanyInput
 from crm.domain.contacts import ContactInput
 from crm.domain.phone_numbers import PhoneInput, PhoneKind
 from crm.domain.services import Services
 from crm.domain.users import UserInput
+from crm.engine import current_engine
 from tests.graphql_client import gql
 
 CONTACTS_PAGE = """

@@ -13,7 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from crm.domain.validation import is_unique_violation
+from crm.queries.driver_errors import is_unique_violation
 from crm.tables import Activity, Contact, User
 from tests.graphql_client import gql, gql_errors
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from piccolo.querystring import QueryString
 
-from crm.db import close_engine, make_engine, open_engine
+from crm.engine import close_engine, make_engine, open_engine
 from tests.conftest import DATABASE_URL, IS_POSTGRES
 
 

@@ -22,6 +22,16 @@ async def test_calls_logged_before_party_e164_get_their_line_after_migrating(
             "in": ("inbound", "(415) 555-0100", "+1 212 555 0199", "+14155550100"),
             "out": ("outbound", "+1 212 555 0199", "0044 20 7946 0018", "+442079460018"),
             "hidden": ("inbound", "anonymous", "+1 212 555 0199", None),
+            # Read as the migration read them when it was written (its code is frozen).
+            "tel": ("inbound", "tel:+14155550100", "100", "+14155550100"),
+            "encoded-plus": ("inbound", "%2B14155550100", "100", "+14155550100"),
+            "extension": ("inbound", "+1 (650) 253-0000 x 99", "100", "+16502530000"),
+            "idd-011": ("outbound", "100", "011 44 20 7946 0018", "+442079460018"),
+            "idd-00": ("outbound", "100", "00390612345678", "+390612345678"),
+            "no-plus": ("outbound", "100", "861012345678", "+861012345678"),
+            "local-only": ("inbound", "5550100", "100", None),
+            "letters": ("inbound", "1-800-FLOWERS", "100", None),
+            "too-short": ("outbound", "100", "12345", None),
         }
         for call_id, (direction, caller, called, _) in calls.items():
             await run_sql(

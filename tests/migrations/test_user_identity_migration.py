@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from crm.domain.validation import is_unique_violation
+from crm.queries.driver_errors import is_unique_violation
 from tests.migrations.old_databases import database_before, migrate, run_sql
 
 BEFORE = "2026-11-30T16:35:20:000000"

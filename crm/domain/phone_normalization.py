@@ -59,9 +59,13 @@ class NormalizedPhone:
     """Whether the input itself said which country (``+``, ``00``, ``011``, or a
     leading country code with no ``+``), rather than the default region."""
 
-    @property
-    def digits(self) -> str:
-        return self.national
+
+def restore_plus(text: str) -> str:
+    """`text` with a leading `%2B` turned back into the `+` it was before it was URL-encoded
+    twice on the way; every reader of a number undoes it here."""
+    if text[:3].upper() == "%2B":
+        return "+" + text[3:].strip()
+    return text
 
 
 def _digits(text: str) -> str:
@@ -101,8 +105,7 @@ def _clean(raw: str, field: str) -> tuple[str, str, str | None]:
     body = body.strip()
     if body[:4].lower() == "tel:":  # RFC 3966, as phone systems and vCards write it
         body = body[4:]
-    if body[:3].upper() == "%2B":  # a `+` that was URL-encoded twice
-        body = "+" + body[3:]
+    body = restore_plus(body)
     if _NOT_A_NUMBER.search(body):
         raise ValidationFailed(f"{raw!r} is not a phone number", field=field)
     digits = _digits(body)

@@ -1,0 +1,61 @@
+"""Write transactions, and the locks a read-check-write takes inside one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, TypeVar, cast
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.objects import Objects
+from piccolo.query.methods.select import Select
+from piccolo.querystring import QueryString
+
+from crm.engine import current_engine
+
+Q = TypeVar("Q", bound="Objects[Any] | Select[Any]")
+
+
+def transaction() -> AbstractAsyncContextManager[Any]:
+    """A write transaction: everything inside commits together or not at all.
+
+    On SQLite it takes the write lock at the start (``BEGIN IMMEDIATE``), so two
+    writers queue instead of failing when one tries to upgrade a read lock.
+    """
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    result: AbstractAsyncContextManager[Any] = engine.transaction()
+    return result
+
+
+def for_update(query: Q) -> Q:
+    """`query` locking the rows it reads until the current write transaction ends.
+
+    A read-check-write then sees the row as the previous writer left it. PostgreSQL
+    locks the rows (``FOR NO KEY UPDATE``); SQLite's ``transaction()`` already admits one
+    writer at a time, and has no row locks.
+    """
+    if isinstance(current_engine(), PostgresEngine):
+        # NO KEY UPDATE: the keys never change, so rows that refer to a locked one
+        # (a call logged against a contact) can still be written meanwhile.
+        return cast(Q, query.lock_rows("NO KEY UPDATE"))
+    return query
+
+
+async def lock_keys(keys: Iterable[str]) -> None:
+    """Hold a lock on each key until the current write transaction ends.
+
+    Writers that must see each other's rows before deciding (find-or-create) take
+    the locks of the values they look up first. PostgreSQL takes an advisory lock per
+    key, in sorted order so that two writers never wait on each other in a cycle;
+    SQLite needs none, since ``transaction()`` already admits one writer at a time.
+    """
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine):
+        return
+    for key in sorted(set(keys)):
+        await engine.run_querystring(
+            QueryString("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
+        )
