@@ -12,7 +12,7 @@ import pytest
 from crm.domain.audio import MARKUP_SCAN_BYTES, holds_markup
 from crm.settings import Settings
 from crm.tables import Activity, Recording
-from facade.recordings import RECORDING_POLICY
+from facade.ringotel.recordings import RECORDING_POLICY
 from tests import audio_samples
 
 PAGES = [
