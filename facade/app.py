@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
 from strawberry.http.ides import get_graphql_ide_html
@@ -17,6 +18,7 @@ from crm.domain.config import DomainConfig
 from crm.domain.principal import Scope
 from crm.domain.services import Services
 from crm.engine import bind_tables, close_engine, make_engine, open_engine, ping
+from crm.graphql.limits import Budgets, budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
 from facade.allow import AllowMiddleware
@@ -32,10 +34,9 @@ from facade.graphql import graphql_controller
 from facade.health import health, ready
 from facade.logs import redact_server_logs
 from facade.operations import Operations
-from facade.ringotel.controllers import hook_handlers
-from facade.ringotel.integration import integration_json, integration_logo
-from facade.ringotel.recordings import PATH as RECORDING_PATH
-from facade.ringotel.table import HOOKS
+from facade.ringotel.integration import hook_entries, integration_json, integration_logo
+from facade.ringotel.recordings import RECORDING_URL
+from facade.ringotel.table import OPERATIONS, ringotel_router
 from facade.security_headers import SecurityHeaders, trusted_page_policy
 
 OAUTH_SCOPES = {
@@ -91,10 +92,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     redact_server_logs()
     engine = make_engine(settings.database_url)
-    recording_url = settings.public_url + RECORDING_PATH
+    recording_url = settings.public_url + RECORDING_URL
     services = Services(DomainConfig.from_settings(settings, recording_url=recording_url))
     signer = TokenSigner(settings)
-    operations = Operations(schema)  # parsed and validated once, here
+    operations = Operations(schema, OPERATIONS)  # parsed and validated once, here
+    hook_entries()  # the hooks' declarations fit together, or the app does not start
+    limits = budgets(settings)
+
+    def provide_services() -> Services:
+        return services
+
+    def provide_operations() -> Operations:
+        return operations
+
+    def provide_budgets() -> Budgets:
+        return limits
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -118,11 +130,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ready,
             graphql_controller(settings),
             OAuthController,
-            *hook_handlers(HOOKS, operations),
+            ringotel_router(),
             integration_json,
             integration_logo,
         ],
         lifespan=[lifespan],
+        dependencies={
+            "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
+            "operations": Provide(provide_operations, use_cache=True, sync_to_thread=False),
+            "budgets": Provide(provide_budgets, use_cache=True, sync_to_thread=False),
+        },
         state=State(
             {"settings": settings, "engine": engine, "services": services, "signer": signer}
         ),

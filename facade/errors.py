@@ -45,7 +45,9 @@ def status_for(code: ErrorCode) -> int:
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return Response(exc.to_dict(), status_code=status_for(exc.code))
+    """The error's body under its status; a 503 says when to retry, as the catch-all's does."""
+    headers = {"Retry-After": "5"} if exc.code is ErrorCode.UNAVAILABLE else None
+    return Response(exc.to_dict(), status_code=status_for(exc.code), headers=headers)
 
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:

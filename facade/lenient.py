@@ -4,19 +4,30 @@ Ringotel's framework does not say how it encodes values, so each reader accepts
 every reasonable form (contract, section 4) and returns `None` for "absent": an
 empty string, `null`, or a placeholder Ringotel left unfilled (`$name$`). A value
 that cannot be understood raises `ValidationFailed` naming the field.
+
+Each reader also has a type (`Text`, `Phone`, `Timestamp`, ...): an `Annotated` JSON
+scalar that carries the reader and the OpenAPI schema of what it understands. A request
+body declared with them (a `LenientBody`) accepts any JSON scalar in each field and
+reads it on arrival, so a handler sees only values it can use.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, TypeVar, get_type_hints
+
+import msgspec
 
 from crm.domain.call_status import ActivityStatus, direction_named, status_named
 from crm.domain.errors import ValidationFailed
 from crm.domain.phone_normalization import restore_plus
 from crm.domain.validation import clean_moment, refuse_nul
 
+_T = TypeVar("_T")
 _PLACEHOLDER = re.compile(r"^\$[^$\s][^$]*\$$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _MAX_INT32 = 2**31 - 1
@@ -141,3 +152,90 @@ def status(value: Any, field: str) -> str | None:
         known = ", ".join(sorted(status.name for status in ActivityStatus))
         raise ValidationFailed(f"{value!r} is not a call status ({known})", field=field)
     return found.name
+
+
+def moment(value: Any, field: str) -> str | None:
+    """`timestamp` in the form GraphQL variables take it: ISO 8601 text."""
+    read = timestamp(value, field)
+    return None if read is None else read.isoformat()
+
+
+def required(value: _T | None, field: str) -> _T:
+    """`value`, which the request must carry: absent, it is refused by name."""
+    if value is None:
+        raise ValidationFailed("is required", field=field)
+    return value
+
+
+# --- the types ----------------------------------------------------------------------
+
+Scalar = str | int | float | bool | None
+"""What a lenient field holds: any JSON scalar as sent, and after reading the value read."""
+
+Reader = Callable[[Any, str], Scalar]
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """The reader a lenient type's value goes through."""
+
+    reader: Reader
+
+
+class Required:
+    """Marks a body field the request must carry (absent, it is refused by name)."""
+
+
+REQUIRED = Required()
+
+_JSON_TEXT = {"type": "string"}
+_JSON_NUMBER = {"type": "number"}
+_JSON_NULL = {"type": "null"}
+_JSON_SECONDS = {
+    "type": "number",
+    "minimum": -0.5,  # rounds to 0
+    "exclusiveMaximum": 2**31 - 0.5,  # rounds past GraphQL's Int
+    "description": "Seconds; fractions are rounded.",
+}
+
+
+def _accepts(*types: dict[str, Any]) -> msgspec.Meta:
+    """The OpenAPI schema of a lenient value: `anyOf` the JSON types its reader understands,
+    never `oneOf`, which an integer, matching both `integer` and `number`, would fail.
+    Booleans, arrays and objects are refused (422 or 400)."""
+    return msgspec.Meta(extra_json_schema={"extra": {"one_of": None, "any_of": list(types)}})
+
+
+Text = Annotated[Scalar, Reads(text), _accepts(_JSON_TEXT, _JSON_NUMBER, _JSON_NULL)]
+Phone = Annotated[Scalar, Reads(phone), _accepts(_JSON_TEXT, _JSON_NUMBER, _JSON_NULL)]
+Timestamp = Annotated[Scalar, Reads(moment), _accepts(_JSON_TEXT, _JSON_NUMBER, _JSON_NULL)]
+Duration = Annotated[Scalar, Reads(duration), _accepts(_JSON_SECONDS, _JSON_TEXT, _JSON_NULL)]
+Direction = Annotated[Scalar, Reads(direction), _accepts(_JSON_TEXT, _JSON_NUMBER, _JSON_NULL)]
+Status = Annotated[Scalar, Reads(status), _accepts(_JSON_TEXT, _JSON_NUMBER, _JSON_NULL)]
+
+
+class LenientBody(msgspec.Struct, kw_only=True):
+    """A request body of lenient fields, each read by its type's reader as it arrives.
+
+    A value no reader understands is refused naming its field (422); a `Required` field
+    left absent is refused the same way.
+    """
+
+    def __post_init__(self) -> None:
+        for name, (reader, is_required) in _field_readers(type(self)).items():
+            value = reader(getattr(self, name), name)
+            if value is None and is_required:
+                raise ValidationFailed("is required", field=name)
+            setattr(self, name, value)
+
+
+@cache
+def _field_readers(body: type[LenientBody]) -> dict[str, tuple[Reader, bool]]:
+    """Each field's reader and whether it is required, from its declared type."""
+    readers: dict[str, tuple[Reader, bool]] = {}
+    for name, hint in get_type_hints(body, include_extras=True).items():
+        metadata = getattr(hint, "__metadata__", ())
+        reads = [m.reader for m in metadata if isinstance(m, Reads)]
+        if reads:
+            readers[name] = (reads[0], any(isinstance(m, Required) for m in metadata))
+    return readers

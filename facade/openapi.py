@@ -1,17 +1,14 @@
-"""What the OpenAPI document says beyond the handlers' types: errors, open routes, lenient values.
+"""What the OpenAPI document says beyond the handlers' types: errors and open routes.
 
 Litestar writes the document from the handlers; this module holds the declarations
 it cannot infer: our error body for every status a route may answer (not Litestar's
-default 400 schema), `security: []` on the routes that need no credentials, and the
-schema of a value the lenient readers accept (any of the JSON types they understand,
-never `oneOf`, which an integer, matching both `integer` and `number`, would fail).
+default 400 schema) and `security: []` on the routes that need no credentials. (The
+schema of a lenient value travels with its type, in `facade.lenient`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 from litestar.enums import ParamType
@@ -25,8 +22,6 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-
-from facade import lenient
 
 
 class ErrorBody(msgspec.Struct):
@@ -108,42 +103,6 @@ class OpenOperation(Operation):
 
     def __post_init__(self) -> None:
         self.security = []
-
-
-_TEXT = {"type": "string"}
-_NUMBER = {"type": "number"}
-_NULL = {"type": "null"}
-_SECONDS = {
-    "type": "number",
-    "minimum": -0.5,  # rounds to 0
-    "exclusiveMaximum": 2**31 - 0.5,  # rounds past GraphQL's Int
-    "description": "Seconds; fractions are rounded.",
-}
-
-READER_SCHEMAS: dict[Callable[[Any, str], Any], list[dict[str, Any]]] = {
-    lenient.text: [_TEXT, _NUMBER, _NULL],
-    lenient.phone: [_TEXT, _NUMBER, _NULL],
-    lenient.timestamp: [_TEXT, _NUMBER, _NULL],
-    lenient.duration: [_SECONDS, _TEXT, _NULL],
-    lenient.count: [_TEXT, _NUMBER, _NULL],
-    lenient.direction: [_TEXT, _NUMBER, _NULL],
-    lenient.status: [_TEXT, _NUMBER, _NULL],
-}
-"""The JSON types each lenient reader understands. Booleans, arrays and objects are refused
-(422 or 400); within these types a value may still mean nothing (a phone number with no
-digits, an unknown status), which the reader answers 422 naming the field."""
-
-
-def lenient_schema(reader: Callable[[Any, str], Any], description: str) -> msgspec.Meta:
-    """The declaration of a body field read by `reader`: `anyOf` the types it understands."""
-    any_of = READER_SCHEMAS.get(reader, [_TEXT, _NUMBER, _NULL])
-    return msgspec.Meta(
-        description=description,
-        extra_json_schema={
-            "description": description,
-            "extra": {"one_of": None, "any_of": list(any_of)},
-        },
-    )
 
 
 _NO_NUL = "^[^\\u0000]*$"

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
+from crm.graphql.core_schema import core_schema
 from crm.graphql.limits import Budget, measure
 from crm.graphql.schema import schema
 from crm.tables import Company, Contact
@@ -37,7 +38,7 @@ def cost_of(query: str, budget: Budget) -> str | None:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    error = measure(schema._schema, operations, fragments, {}, budget)
+    error = measure(core_schema(schema), operations, fragments, {}, budget)
     return error.message if error else None
 
 

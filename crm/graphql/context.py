@@ -21,13 +21,26 @@ class Context(BaseContext, kw_only=True):
     loaders: Loaders
     budget: Budget | None = None
     """What the request may ask for (see `crm.graphql.limits`); None: the default budget."""
+    prepared: bool = False
+    """The request runs one of the REST facade's prepared operations (documents fixed and
+    checked at start-up), never a document a client sent; the permission classes read it."""
 
 
 def new_context(
-    services: Services, principal: Principal | None, budget: Budget | None = None
+    services: Services,
+    principal: Principal | None,
+    budget: Budget | None = None,
+    *,
+    prepared: bool = False,
 ) -> Context:
     """A context with fresh DataLoaders, so no cached row outlives its request."""
-    return Context(services=services, principal=principal, loaders=Loaders(services), budget=budget)
+    return Context(
+        services=services,
+        principal=principal,
+        loaders=Loaders(services),
+        budget=budget,
+        prepared=prepared,
+    )
 
 
 if TYPE_CHECKING:

@@ -1,4 +1,9 @@
-"""Permission classes: one rule per scope, reading the principal from the context."""
+"""Permission classes: one rule per scope, reading the principal from the context.
+
+The `ringotel` scope stands for the reads and writes of the REST facade's prepared
+operations, and for nothing else: a credential made for Ringotel alone
+(`--scope ringotel`) runs every hook, and no GraphQL document of its own.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,17 @@ class _RequiresScope(BasePermission):
     error_extensions = {"code": ErrorCode.FORBIDDEN.value}  # noqa: RUF012 (read-only)
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        principal = info.context.principal
-        return principal is not None and principal.has(self.scope)
+        context = info.context
+        principal = context.principal
+        if principal is None:
+            return False
+        if principal.has(self.scope):
+            return True
+        return context.prepared and self.scope in HOOK_SCOPES and principal.has(Scope.RINGOTEL)
+
+
+HOOK_SCOPES = frozenset({Scope.READ, Scope.WRITE})
+"""What the `ringotel` scope allows within the facade's prepared operations."""
 
 
 class CanRead(_RequiresScope):

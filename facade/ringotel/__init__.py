@@ -1,2 +1,2 @@
-"""The Ringotel REST facade: one declarative route table, from which both the
-Litestar routes and the integration JSON that describes them are generated."""
+"""The Ringotel REST facade: one module per CRM object holding its routes, and the
+integration JSON generated from their declarations."""

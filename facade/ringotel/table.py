@@ -1,30 +1,54 @@
-"""The route table: every hook of the facade, in the order of Ringotel's workflow."""
+"""The route table: every Ringotel route in the order of Ringotel's workflow, the
+operations they run, and the router that serves them."""
 
 from __future__ import annotations
 
-from facade.ringotel.activities import (
-    ASSIGN_ACTIVITY,
-    CREATE_ACTIVITY,
-    UPDATE_ACTIVITY,
-    UPDATE_ACTIVITY_STATUS,
-)
-from facade.ringotel.companies import ORGANIZATIONS
-from facade.ringotel.contacts import CONTACTS, CREATE_CONTACT, FIND_CONTACT, UPDATE_CONTACT
-from facade.ringotel.hooks import Hook
-from facade.ringotel.recordings import DOWNLOAD_RECORDING, UPLOAD_RECORDING
-from facade.ringotel.users import USERS
+from litestar import Router
+from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
 
-HOOKS: tuple[Hook, ...] = (
-    USERS,
-    CONTACTS,
-    ORGANIZATIONS,
-    FIND_CONTACT,
-    CREATE_CONTACT,
-    UPDATE_CONTACT,
-    CREATE_ACTIVITY,
-    ASSIGN_ACTIVITY,
-    UPDATE_ACTIVITY,
-    UPDATE_ACTIVITY_STATUS,
-    UPLOAD_RECORDING,
-    DOWNLOAD_RECORDING,
+from facade.operations import Operation
+from facade.ringotel import activities, companies, contacts, recordings, users
+from facade.ringotel.client import hook_client
+from facade.ringotel.hooks import before_hook
+
+ROUTES: tuple[HTTPRouteHandler, ...] = (
+    users.users,
+    contacts.contacts,
+    companies.organizations,
+    contacts.find_contact,
+    contacts.create_contact,
+    contacts.update_contact,
+    activities.create_activity,
+    activities.assign_activity,
+    activities.update_activity,
+    activities.update_activity_status,
+    recordings.upload_recording,
+    recordings.download_recording,
 )
+"""The integration JSON lists the published hooks in this order."""
+
+OPERATIONS: tuple[Operation, ...] = (
+    users.USERS_QUERY,
+    contacts.CONTACTS_QUERY,
+    companies.COMPANIES_QUERY,
+    contacts.FIND_CONTACT_QUERY,
+    contacts.CREATE_CONTACT_MUTATION,
+    contacts.CONTACT_PHONES_QUERY,
+    contacts.UPDATE_CONTACT_MUTATION,
+    activities.CREATE_ACTIVITY_MUTATION,
+    activities.ASSIGN_ACTIVITY_MUTATION,
+    activities.UPDATE_ACTIVITY_MUTATION,
+    activities.SET_ACTIVITY_STATUS_MUTATION,
+)
+"""Every operation the routes run, prepared when the app is built."""
+
+
+def ringotel_router() -> Router:
+    """The Ringotel routes, each given the GraphQL client of its request's caller."""
+    return Router(
+        path="/",
+        route_handlers=list(ROUTES),
+        dependencies={"graphql": Provide(hook_client)},
+        before_request=before_hook,
+    )

@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
 
-from facade.ringotel.hooks import Hook
-from facade.ringotel.table import HOOKS
+from facade.ringotel.integration import body_type
+from facade.ringotel.table import ROUTES
 
 ODD_VALUES: list[Any] = [
     "",
@@ -30,33 +32,48 @@ ODD_VALUES: list[Any] = [
     {"a": 1},
 ]
 
-GENERATED = [hook for hook in HOOKS if hook.handler is None]
+GRAPHQL_ROUTES = [r for r in ROUTES if "graphql" in r.parsed_fn_signature.parameters]
+"""The routes that read their values leniently and run GraphQL operations."""
 NO_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def _fill_path(path: str, value: str) -> str:
-    return re.sub(r"\{\w+\}", value, path)
+    return re.sub(r"\{[^}]+\}", value, path)
 
 
-@pytest.mark.parametrize("hook", GENERATED, ids=lambda h: h.name)
+def _inputs(route: HTTPRouteHandler) -> list[tuple[str, str]]:
+    """Each query parameter and body field the route reads, with where it is sent."""
+    inputs = [
+        (field.kwarg_definition.name, "query")
+        for field in route.parsed_fn_signature.parameters.values()
+        if isinstance(field.kwarg_definition, QueryParameter) and field.kwarg_definition.name
+    ]
+    body = body_type(route)
+    return inputs + [(name, "body") for name in (body.__struct_fields__ if body else ())]
+
+
+def _route(route: HTTPRouteHandler) -> tuple[str, str]:
+    [method] = route.http_methods
+    [path] = route.paths
+    return method, path
+
+
+@pytest.mark.parametrize("route", GRAPHQL_ROUTES, ids=lambda r: r.handler_name)
 async def test_an_odd_value_in_any_input_is_answered_without_a_server_error(
-    client: httpx.AsyncClient, hook: Hook
+    client: httpx.AsyncClient, route: HTTPRouteHandler
 ) -> None:
+    method, path = _route(route)
     failures: list[str] = []
-    for item in hook.inputs:
-        if item.where == "path":
-            continue
+    for name, where in _inputs(route):
         for value in ODD_VALUES:
-            if item.where == "query" and not isinstance(value, str):
+            if where == "query" and not isinstance(value, str):
                 continue
             request: dict[str, Any] = (
-                {"params": {item.name: value}}
-                if item.where == "query"
-                else {"json": {item.name: value}}
+                {"params": {name: value}} if where == "query" else {"json": {name: value}}
             )
-            response = await client.request(hook.method, _fill_path(hook.path, NO_ID), **request)
+            response = await client.request(method, _fill_path(path, NO_ID), **request)
             if response.status_code >= 500:
-                failures.append(f"{item.name}={value!r}: {response.status_code} {response.text}")
+                failures.append(f"{name}={value!r}: {response.status_code} {response.text}")
             elif response.status_code >= 400:
                 body = response.json()
                 assert body["error"], body
@@ -64,10 +81,13 @@ async def test_an_odd_value_in_any_input_is_answered_without_a_server_error(
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("hook", [h for h in GENERATED if "{" in h.path], ids=lambda h: h.name)
+@pytest.mark.parametrize(
+    "route", [r for r in GRAPHQL_ROUTES if "{" in _route(r)[1]], ids=lambda r: r.handler_name
+)
 @pytest.mark.parametrize("value", ["x", "%20", "..", "💥", "9" * 300])
 async def test_an_odd_path_id_is_a_404_or_a_named_field(
-    client: httpx.AsyncClient, hook: Hook, value: str
+    client: httpx.AsyncClient, route: HTTPRouteHandler, value: str
 ) -> None:
-    response = await client.request(hook.method, _fill_path(hook.path, value), json={})
+    method, path = _route(route)
+    response = await client.request(method, _fill_path(path, value), json={})
     assert response.status_code in {404, 422}, response.text

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from crm.cli import main
-from facade.ringotel.table import HOOKS
+from facade.ringotel.hooks import HOOK
+from facade.ringotel.table import ROUTES
 
 MODES = ["bearer", "basic", "oauth2"]
 
@@ -27,7 +28,7 @@ async def test_document_defaults_to_bearer_and_describes_every_hook(
     assert document["logo"] == "http://crm.test/ringotel/logo.svg"
     assert document["auth"] == {"type": "Bearer", "token": "$API key$"}
     assert document["properties"] == ["API key"]
-    assert list(document["API"]) == [hook.name for hook in HOOKS if hook.published]
+    assert list(document["API"]) == [r.opt[HOOK].name for r in ROUTES if HOOK in r.opt]
     for name, entry in document["API"].items():
         assert entry["request_path"].startswith("/ringotel/v1/"), name
         assert entry["request_method"] in {"GET", "POST", "PUT", "PATCH"}, name

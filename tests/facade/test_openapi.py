@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 import httpx
+from litestar.params import QueryParameter
 
 from crm.domain.principal import Scope
 from facade.auth.policy import Access, access_rule
-from facade.ringotel.table import HOOKS
+from facade.ringotel.integration import body_type
+from facade.ringotel.table import ROUTES
 
 
 async def openapi(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -35,20 +37,25 @@ async def test_every_hook_is_documented_with_its_parameters_and_body(
     client: httpx.AsyncClient,
 ) -> None:
     paths = (await openapi(client))["paths"]
-    for hook in HOOKS:
-        operation = paths[hook.path][hook.method.lower()]
-        generated = hook.handler is None
-        if generated:
-            assert operation["operationId"] == hook.name
+    for route in ROUTES:
+        [method] = route.http_methods
+        [path] = route.paths
+        operation = paths[path.replace(":str}", "}")][method.lower()]
+        name = route.operation_id
+        assert operation["operationId"] == name
         documented = {p["name"]: p for p in operation.get("parameters", [])}
-        for item in hook.inputs:
-            if item.where in {"path", "query"}:
-                assert item.name in documented, (hook.name, item.name)
-                if generated:
-                    assert documented[item.name].get("description"), (hook.name, item.name)
-        if generated and hook.request_body() is not None:
-            assert "requestBody" in operation, hook.name
-        assert str(hook.status) in operation["responses"], hook.name
+        signature = route.parsed_fn_signature.parameters
+        parameters = [n for n in signature if "{" + n + ":" in path] + [
+            f.kwarg_definition.name
+            for f in signature.values()
+            if isinstance(f.kwarg_definition, QueryParameter) and f.kwarg_definition.name
+        ]
+        for parameter in parameters:
+            assert parameter in documented, (name, parameter)
+            assert documented[parameter].get("description"), (name, parameter)
+        if body_type(route) is not None:
+            assert "requestBody" in operation, name
+        assert str(route.status_code) in operation["responses"], name
 
 
 async def test_docs_ui_is_served(client: httpx.AsyncClient) -> None:
@@ -142,17 +149,17 @@ async def test_suite_lenient_fields_accept_any_of_their_types_never_one_of(
 ) -> None:
     """An integer is both `integer` and `number`: under `oneOf` it would match two and fail."""
     document = await openapi(client)
-    for hook in HOOKS:
-        body = [i for i in hook.inputs if i.where == "body"]
-        if not body or hook.handler is not None:
+    for route in ROUTES:
+        body = body_type(route)
+        if body is None:
             continue
-        schema = document["components"]["schemas"][f"{hook.name}Request"]
-        for item in body:
-            field = schema["properties"][item.name]
-            assert "oneOf" not in field, (hook.name, item.name)
+        schema = document["components"]["schemas"][body.__name__]
+        for name in body.__struct_fields__:
+            field = schema["properties"][name]
+            assert "oneOf" not in field, (body.__name__, name)
             types = {alternative["type"] for alternative in field["anyOf"]}
-            assert types >= {"string", "number", "null"}, (hook.name, item.name)
-            assert "boolean" not in types, (hook.name, item.name)  # refused with 422
+            assert types >= {"string", "number", "null"}, (body.__name__, name)
+            assert "boolean" not in types, (body.__name__, name)  # refused with 422
 
 
 async def test_graphql_is_left_to_its_own_schema(client: httpx.AsyncClient) -> None:

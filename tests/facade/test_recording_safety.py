@@ -11,7 +11,7 @@ import pytest
 
 from crm.domain.audio import MARKUP_SCAN_BYTES, holds_markup
 from crm.settings import Settings
-from facade.recordings import RECORDING_POLICY
+from facade.ringotel.recordings import RECORDING_POLICY
 from tests import audio_samples
 from tests.facade.recording_uploads import (
     assert_nothing_stored,

@@ -10,10 +10,11 @@ import httpx
 from asgi_lifespan import LifespanManager
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
+from crm.graphql.core_schema import core_schema
 from crm.graphql.limits import Budget, budgets, check_shape, measure
 from crm.graphql.schema import schema
 from facade.app import create_app
-from facade.operations import read_documents
+from facade.ringotel.table import OPERATIONS
 from tests.conftest import full_access_key, make_settings
 from tests.graphql.crm_records import create_company, create_contact
 from tests.graphql_client import gql, gql_errors
@@ -273,12 +274,13 @@ def test_limits_default_budget_is_the_settings_defaults(tmp_path: Path) -> None:
 
 
 def test_limits_every_facade_operation_fits_the_default_budget() -> None:
-    # The REST facade runs its prepared documents without these limits; sent to /graphql
-    # (at the default page size), each would be let through as well.
-    for name, text in read_documents().items():
+    # The REST facade runs its prepared documents under these limits (its cost bounded by
+    # the page-size cap); sent to /graphql (at the default page size), each would be let
+    # through as well.
+    for name, text in ((op.name, op.document) for op in OPERATIONS):
         document = parse(text)
         definitions = document.definitions
         operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
         fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
         assert check_shape(text, Budget()) is None, name
-        assert measure(schema._schema, operations, fragments, {}, Budget()) is None, name
+        assert measure(core_schema(schema), operations, fragments, {}, Budget()) is None, name
