@@ -13,14 +13,7 @@ from facade import lenient
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
 from facade.ringotel.hooks import Fills, hook, hook_responses, read_id
-from facade.ringotel.paging import (
-    Cursor,
-    Limit,
-    NextCursor,
-    UpdatedSince,
-    next_cursor,
-    page_variables,
-)
+from facade.ringotel.paging import Cursor, Limit, NextCursor, UpdatedSince, page_of, page_variables
 from facade.ringotel.phone_kinds import LANDLINE_KINDS, MOBILE, first_number, phone_inputs
 
 PATH = "/ringotel/v1/contacts"
@@ -151,6 +144,10 @@ def contact_fields(node: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def contact_record(node: Mapping[str, Any]) -> ContactRecord:
+    return ContactRecord(**contact_fields(node))
+
+
 def with_main_line_staff(matches: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """A company's main line that no contact shares stands for the company's staff, who
     follow its match as main-line matches (Ringotel reads only contacts, so the company
@@ -257,9 +254,7 @@ async def contacts(
     updated_since: UpdatedSince = None,
 ) -> ContactsPage:
     data = await graphql.run(CONTACTS_QUERY, page_variables(limit, cursor, updated_since))
-    page = data["contacts"]
-    records = [ContactRecord(**contact_fields(node)) for node in page["nodes"]]
-    return ContactsPage(records, next_cursor(page))
+    return page_of(ContactsPage, data["contacts"], contact_record)
 
 
 @get(
