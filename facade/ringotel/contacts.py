@@ -18,24 +18,26 @@ from facade.ringotel.phone_kinds import LANDLINE_KINDS, MOBILE, first_number, ph
 
 PATH = "/ringotel/v1/contacts"
 
-CONTACT_FIELDS = """
-  id firstName lastName email jobTitle updatedAt
-  company { id name }
-  phones { number e164 kind }
+CONTACT_FRAGMENT = """
+    fragment RingotelContact on Contact {
+      id firstName lastName email jobTitle updatedAt
+      company { id name }
+      phones { number e164 kind }
+    }
 """
+"""What Contacts and FindContact read of a contact (`ContactRecord`)."""
 
 CONTACTS_QUERY = Operation(
     "RingotelContacts",
     """
     query RingotelContacts($first: Int, $after: String, $filter: ContactFilter) {
       contacts(filter: $filter, first: $first, after: $after) {
-        nodes { ...ListedContact }
+        nodes { ...RingotelContact }
         pageInfo { endCursor hasNextPage }
       }
     }
-    fragment ListedContact on Contact {"""
-    + CONTACT_FIELDS
-    + "}",
+    """
+    + CONTACT_FRAGMENT,
 )
 
 FIND_CONTACT_QUERY = Operation(
@@ -45,13 +47,12 @@ FIND_CONTACT_QUERY = Operation(
     query RingotelFindContact($phone: String!) {
       lookupContacts(phone: $phone) {
         entity match mainLine number
-        contact { ...FoundContact }
-        staff(first: 25) { ...FoundContact }
+        contact { ...RingotelContact }
+        staff(first: 25) { ...RingotelContact }
       }
     }
-    fragment FoundContact on Contact {"""
-    + CONTACT_FIELDS
-    + "}",
+    """
+    + CONTACT_FRAGMENT,
 )
 
 CREATE_CONTACT_MUTATION = Operation(
