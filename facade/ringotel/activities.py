@@ -11,7 +11,7 @@ from litestar.params import Body, Parameter
 from facade import lenient
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
-from facade.ringotel.hooks import Fills, hook, hook_responses, read_id
+from facade.ringotel.hooks import Fills, created_or_found, hook, hook_responses, read_id
 
 PATH = "/ringotel/v1/activities"
 
@@ -147,9 +147,7 @@ async def create_activity(
     body = data or CreateActivityRequest()
     variables = {"input": create_activity_input(body)}
     answer = (await graphql.run(CREATE_ACTIVITY_MUTATION, variables))["createActivity"]
-    return Response(
-        ActivityId(answer["activity"]["id"]), status_code=201 if answer["created"] else 200
-    )
+    return created_or_found(ActivityId(answer["activity"]["id"]), answer["created"])
 
 
 # --- AssignActivity ----------------------------------------------------------------

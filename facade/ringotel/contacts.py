@@ -12,7 +12,7 @@ from litestar.params import Body, Parameter, QueryParameter
 from facade import lenient
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
-from facade.ringotel.hooks import Fills, hook, hook_responses, read_id
+from facade.ringotel.hooks import Fills, created_or_found, hook, hook_responses, read_id
 from facade.ringotel.paging import Cursor, Limit, NextCursor, UpdatedSince, page_of, page_variables
 from facade.ringotel.phone_kinds import LANDLINE_KINDS, MOBILE, first_number, phone_inputs
 
@@ -299,12 +299,9 @@ async def create_contact(
     graphql: HookClient, data: Annotated[CreateContactRequest | None, ContactBody] = None
 ) -> Response[ContactId]:
     body = data or CreateContactRequest()
-    answer = (await graphql.run(CREATE_CONTACT_MUTATION, {"input": contact_input(body)}))[
-        "createContact"
-    ]
-    return Response(
-        ContactId(answer["contact"]["id"]), status_code=201 if answer["created"] else 200
-    )
+    variables = {"input": contact_input(body)}
+    answer = (await graphql.run(CREATE_CONTACT_MUTATION, variables))["createContact"]
+    return created_or_found(ContactId(answer["contact"]["id"]), answer["created"])
 
 
 @patch(
