@@ -12,7 +12,14 @@ from litestar.params import Body, Parameter, QueryParameter
 from facade import lenient
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
-from facade.ringotel.hooks import Fills, created_or_found, hook, hook_responses, read_id
+from facade.ringotel.hooks import (
+    Fills,
+    created_or_found,
+    hook,
+    hook_responses,
+    present,
+    read_id,
+)
 from facade.ringotel.paging import Cursor, Limit, NextCursor, UpdatedSince, page_of, page_variables
 from facade.ringotel.phone_kinds import LANDLINE_KINDS, MOBILE, first_number, phone_inputs
 
@@ -227,7 +234,7 @@ def contact_input(
         "jobTitle": body.job_title,
         "ownerId": body.user_id,
     }
-    values: dict[str, Any] = {name: value for name, value in sent.items() if value is not None}
+    values = present(sent)
     phones = phone_inputs(body.phone, body.mobile, current_phones)
     if phones is not None:
         values["phones"] = phones

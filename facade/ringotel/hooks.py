@@ -73,6 +73,11 @@ def created_or_found(answer: T, created: bool) -> Response[T]:
     return Response(answer, status_code=201 if created else 200)
 
 
+def present(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` without the absent ones: an input leaves out what was not sent."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def read_id(value: str, name: str) -> str:
     """A record id from the path: `$name$` left unfilled is refused by name."""
     return lenient.required(lenient.text(value, name), name)
