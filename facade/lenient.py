@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from functools import cache
 from typing import Annotated, Any, TypeVar, get_type_hints
 
@@ -133,24 +134,28 @@ def count(value: Any, field: str) -> int | None:
 
 def direction(value: Any, field: str) -> str | None:
     """`inbound`/`outbound` or a synonym (`in`, `incoming`, `out`, `outgoing`), any case."""
-    word = text(value, field)
-    if word is None:
-        return None
-    found = direction_named(word)
-    if found is None:
-        raise ValidationFailed(f"{value!r} is not inbound or outbound", field=field)
-    return found.name
+    return _named(value, field, direction_named, "inbound or outbound")
+
+
+_STATUSES = ", ".join(sorted(status.name for status in ActivityStatus))
 
 
 def status(value: Any, field: str) -> str | None:
     """A call status, in any case and with the usual synonyms (`no-answer`, `canceled`, ...)."""
+    return _named(value, field, status_named, f"a call status ({_STATUSES})")
+
+
+def _named(
+    value: Any, field: str, named: Callable[[str], Enum | None], expected: str
+) -> str | None:
+    """The name of the member `value` stands for in the domain's synonym table `named`;
+    a word the table does not know is refused, saying what was `expected`."""
     word = text(value, field)
     if word is None:
         return None
-    found = status_named(word)
+    found = named(word)
     if found is None:
-        known = ", ".join(sorted(status.name for status in ActivityStatus))
-        raise ValidationFailed(f"{value!r} is not a call status ({known})", field=field)
+        raise ValidationFailed(f"{value!r} is not {expected}", field=field)
     return found.name
 
 
@@ -224,9 +229,7 @@ class LenientBody(msgspec.Struct, kw_only=True):
     def __post_init__(self) -> None:
         for name, (reader, is_required) in _field_readers(type(self)).items():
             value = reader(getattr(self, name), name)
-            if value is None and is_required:
-                raise ValidationFailed("is required", field=name)
-            setattr(self, name, value)
+            setattr(self, name, required(value, name) if is_required else value)
 
 
 @cache

@@ -11,7 +11,14 @@ from litestar.params import Body, Parameter
 from facade import lenient
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
-from facade.ringotel.hooks import Fills, hook, hook_responses, read_id
+from facade.ringotel.hooks import (
+    Fills,
+    created_or_found,
+    hook,
+    hook_responses,
+    present,
+    read_id,
+)
 
 PATH = "/ringotel/v1/activities"
 
@@ -68,11 +75,6 @@ STATUS_DESCRIPTION = (
     "ringing, answered, completed, missed, busy, failed, cancelled or voicemail (any case; "
     "synonyms such as no-answer or canceled are understood)."
 )
-
-
-def present(values: dict[str, Any]) -> dict[str, Any]:
-    """`values` without the absent ones: an input leaves out what was not sent."""
-    return {name: value for name, value in values.items() if value is not None}
 
 
 # --- CreateActivity ----------------------------------------------------------------
@@ -147,9 +149,7 @@ async def create_activity(
     body = data or CreateActivityRequest()
     variables = {"input": create_activity_input(body)}
     answer = (await graphql.run(CREATE_ACTIVITY_MUTATION, variables))["createActivity"]
-    return Response(
-        ActivityId(answer["activity"]["id"]), status_code=201 if answer["created"] else 200
-    )
+    return created_or_found(ActivityId(answer["activity"]["id"]), answer["created"])
 
 
 # --- AssignActivity ----------------------------------------------------------------

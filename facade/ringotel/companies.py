@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import msgspec
@@ -10,14 +11,7 @@ from litestar import get
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
 from facade.ringotel.hooks import Fills, hook, hook_responses
-from facade.ringotel.paging import (
-    Cursor,
-    Limit,
-    NextCursor,
-    UpdatedSince,
-    next_cursor,
-    page_variables,
-)
+from facade.ringotel.paging import Cursor, Limit, NextCursor, UpdatedSince, page_of, page_variables
 from facade.ringotel.phone_kinds import LANDLINE_KINDS, MOBILE, first_number
 
 COMPANIES_QUERY = Operation(
@@ -48,7 +42,7 @@ class CompaniesPage(msgspec.Struct):
     next_cursor: NextCursor = None
 
 
-def company_record(node: dict[str, Any]) -> CompanyRecord:
+def company_record(node: Mapping[str, Any]) -> CompanyRecord:
     return CompanyRecord(
         id=node["id"],
         name=node.get("name"),
@@ -73,5 +67,4 @@ async def organizations(
     updated_since: UpdatedSince = None,
 ) -> CompaniesPage:
     data = await graphql.run(COMPANIES_QUERY, page_variables(limit, cursor, updated_since))
-    page = data["companies"]
-    return CompaniesPage([company_record(node) for node in page["nodes"]], next_cursor(page))
+    return page_of(CompaniesPage, data["companies"], company_record)

@@ -12,37 +12,39 @@ from litestar.params import Body, Parameter, QueryParameter
 from facade import lenient
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
-from facade.ringotel.hooks import Fills, hook, hook_responses, read_id
-from facade.ringotel.paging import (
-    Cursor,
-    Limit,
-    NextCursor,
-    UpdatedSince,
-    next_cursor,
-    page_variables,
+from facade.ringotel.hooks import (
+    Fills,
+    created_or_found,
+    hook,
+    hook_responses,
+    present,
+    read_id,
 )
+from facade.ringotel.paging import Cursor, Limit, NextCursor, UpdatedSince, page_of, page_variables
 from facade.ringotel.phone_kinds import LANDLINE_KINDS, MOBILE, first_number, phone_inputs
 
 PATH = "/ringotel/v1/contacts"
 
-CONTACT_FIELDS = """
-  id firstName lastName email jobTitle updatedAt
-  company { id name }
-  phones { number e164 kind }
+CONTACT_FRAGMENT = """
+    fragment RingotelContact on Contact {
+      id firstName lastName email jobTitle updatedAt
+      company { id name }
+      phones { number e164 kind }
+    }
 """
+"""What Contacts and FindContact read of a contact (`ContactRecord`)."""
 
 CONTACTS_QUERY = Operation(
     "RingotelContacts",
     """
     query RingotelContacts($first: Int, $after: String, $filter: ContactFilter) {
       contacts(filter: $filter, first: $first, after: $after) {
-        nodes { ...ListedContact }
+        nodes { ...RingotelContact }
         pageInfo { endCursor hasNextPage }
       }
     }
-    fragment ListedContact on Contact {"""
-    + CONTACT_FIELDS
-    + "}",
+    """
+    + CONTACT_FRAGMENT,
 )
 
 FIND_CONTACT_QUERY = Operation(
@@ -52,13 +54,12 @@ FIND_CONTACT_QUERY = Operation(
     query RingotelFindContact($phone: String!) {
       lookupContacts(phone: $phone) {
         entity match mainLine number
-        contact { ...FoundContact }
-        staff(first: 25) { ...FoundContact }
+        contact { ...RingotelContact }
+        staff(first: 25) { ...RingotelContact }
       }
     }
-    fragment FoundContact on Contact {"""
-    + CONTACT_FIELDS
-    + "}",
+    """
+    + CONTACT_FRAGMENT,
 )
 
 CREATE_CONTACT_MUTATION = Operation(
@@ -151,6 +152,10 @@ def contact_fields(node: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def contact_record(node: Mapping[str, Any]) -> ContactRecord:
+    return ContactRecord(**contact_fields(node))
+
+
 def with_main_line_staff(matches: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """A company's main line that no contact shares stands for the company's staff, who
     follow its match as main-line matches (Ringotel reads only contacts, so the company
@@ -229,7 +234,7 @@ def contact_input(
         "jobTitle": body.job_title,
         "ownerId": body.user_id,
     }
-    values: dict[str, Any] = {name: value for name, value in sent.items() if value is not None}
+    values = present(sent)
     phones = phone_inputs(body.phone, body.mobile, current_phones)
     if phones is not None:
         values["phones"] = phones
@@ -257,9 +262,7 @@ async def contacts(
     updated_since: UpdatedSince = None,
 ) -> ContactsPage:
     data = await graphql.run(CONTACTS_QUERY, page_variables(limit, cursor, updated_since))
-    page = data["contacts"]
-    records = [ContactRecord(**contact_fields(node)) for node in page["nodes"]]
-    return ContactsPage(records, next_cursor(page))
+    return page_of(ContactsPage, data["contacts"], contact_record)
 
 
 @get(
@@ -303,12 +306,9 @@ async def create_contact(
     graphql: HookClient, data: Annotated[CreateContactRequest | None, ContactBody] = None
 ) -> Response[ContactId]:
     body = data or CreateContactRequest()
-    answer = (await graphql.run(CREATE_CONTACT_MUTATION, {"input": contact_input(body)}))[
-        "createContact"
-    ]
-    return Response(
-        ContactId(answer["contact"]["id"]), status_code=201 if answer["created"] else 200
-    )
+    variables = {"input": contact_input(body)}
+    answer = (await graphql.run(CREATE_CONTACT_MUTATION, variables))["createContact"]
+    return created_or_found(ContactId(answer["contact"]["id"]), answer["created"])
 
 
 @patch(

@@ -11,10 +11,10 @@ OpenAPI document is from the same types.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.exceptions import ClientException, SerializationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
@@ -62,6 +62,20 @@ def hook_responses(*, has_body: bool, found: type | None = None) -> dict[int, Re
             generate_examples=False,
         )
     return responses
+
+
+T = TypeVar("T")
+
+
+def created_or_found(answer: T, created: bool) -> Response[T]:
+    """A create's answer: 201 when it created the record, 200 when it found the record
+    already there (the `found` of `hook_responses`)."""
+    return Response(answer, status_code=201 if created else 200)
+
+
+def present(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` without the absent ones: an input leaves out what was not sent."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def read_id(value: str, name: str) -> str:

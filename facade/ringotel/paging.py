@@ -3,8 +3,8 @@ the page every list hook answers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar.params import QueryParameter
@@ -60,3 +60,16 @@ def next_cursor(connection: Mapping[str, Any]) -> str | None:
     """The cursor of the page after this one; `None` on the last page."""
     info = connection.get("pageInfo") or {}
     return info.get("endCursor") if info.get("hasNextPage") else None
+
+
+RecordT = TypeVar("RecordT")
+PageT = TypeVar("PageT")
+
+
+def page_of(
+    page: Callable[[list[RecordT], str | None], PageT],
+    connection: Mapping[str, Any],
+    record: Callable[[Mapping[str, Any]], RecordT],
+) -> PageT:
+    """The `page` answer of a GraphQL connection, each of its nodes made a record by `record`."""
+    return page([record(node) for node in connection["nodes"]], next_cursor(connection))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import msgspec
@@ -10,7 +11,7 @@ from litestar import get
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
 from facade.ringotel.hooks import Fills, hook, hook_responses
-from facade.ringotel.paging import Cursor, Limit, NextCursor, next_cursor, page_variables
+from facade.ringotel.paging import Cursor, Limit, NextCursor, page_of, page_variables
 
 USERS_QUERY = Operation(
     "RingotelUsers",
@@ -41,7 +42,7 @@ class UsersPage(msgspec.Struct):
     next_cursor: NextCursor = None
 
 
-def user_record(node: dict[str, Any]) -> UserRecord:
+def user_record(node: Mapping[str, Any]) -> UserRecord:
     return UserRecord(
         id=node["id"],
         firstname=node.get("firstName"),
@@ -62,5 +63,4 @@ def user_record(node: dict[str, Any]) -> UserRecord:
 )
 async def users(graphql: HookClient, limit: Limit = None, cursor: Cursor = None) -> UsersPage:
     data = await graphql.run(USERS_QUERY, page_variables(limit, cursor))
-    page = data["users"]
-    return UsersPage([user_record(node) for node in page["nodes"]], next_cursor(page))
+    return page_of(UsersPage, data["users"], user_record)
