@@ -59,6 +59,22 @@ async def create_company(client: httpx.AsyncClient, **fields: Any) -> dict[str, 
     return company
 
 
+async def update_contact(
+    client: httpx.AsyncClient, contact_id: str, **fields: Any
+) -> dict[str, Any]:
+    data = await gql(client, UPDATE_CONTACT, {"id": contact_id, "input": fields})
+    contact: dict[str, Any] = data["updateContact"]
+    return contact
+
+
+async def update_company(
+    client: httpx.AsyncClient, company_id: str, **fields: Any
+) -> dict[str, Any]:
+    data = await gql(client, UPDATE_COMPANY, {"id": company_id, "input": fields})
+    company: dict[str, Any] = data["updateCompany"]
+    return company
+
+
 async def create_user(client: httpx.AsyncClient, email: str = "owner@example.com") -> str:
     data = await gql(
         client,

@@ -18,6 +18,7 @@ from tests.graphql.crm_records import (
     create_contact,
     create_user,
     snapshot,
+    update_contact,
 )
 from tests.graphql.crm_records import UPDATE_CONTACT as UPDATE
 from tests.graphql_client import gql, gql_errors
@@ -193,12 +194,7 @@ async def test_update_changes_given_fields_and_moves_updated_at(
         jobTitle="Buyer",
         phones=[{"number": "+1 212 555 0123"}],
     )
-    data = await gql(
-        client,
-        UPDATE,
-        {"id": created["id"], "input": {"lastName": "Smith", "jobTitle": None}},
-    )
-    updated = data["updateContact"]
+    updated = await update_contact(client, created["id"], lastName="Smith", jobTitle=None)
     assert (updated["firstName"], updated["lastName"], updated["jobTitle"]) == (
         "Ann",
         "Smith",
@@ -217,20 +213,12 @@ async def test_update_with_phones_replaces_all_numbers(client: httpx.AsyncClient
         firstName="Ann",
         phones=[{"number": "+1 212 555 0123"}, {"number": "+1 212 555 0199", "kind": "HOME"}],
     )
-    data = await gql(
-        client,
-        UPDATE,
-        {
-            "id": created["id"],
-            "input": {"phones": [{"number": "+61 2 9876 5432", "kind": "MOBILE"}]},
-        },
+    updated = await update_contact(
+        client, created["id"], phones=[{"number": "+61 2 9876 5432", "kind": "MOBILE"}]
     )
-    assert [(p["e164"], p["kind"]) for p in data["updateContact"]["phones"]] == [
-        ("+61298765432", "MOBILE")
-    ]
+    assert [(p["e164"], p["kind"]) for p in updated["phones"]] == [("+61298765432", "MOBILE")]
     assert await PhoneNumber.count() == 1
-    data = await gql(client, UPDATE, {"id": created["id"], "input": {"phones": []}})
-    assert data["updateContact"]["phones"] == []
+    assert (await update_contact(client, created["id"], phones=[]))["phones"] == []
     assert await PhoneNumber.count() == 0
 
 
@@ -238,22 +226,22 @@ async def test_update_company_id_null_or_empty_company_name_clears_the_company(
     client: httpx.AsyncClient,
 ) -> None:
     created = await create_contact(client, firstName="Ann", companyName="Acme")
-    data = await gql(client, UPDATE, {"id": created["id"], "input": {"companyId": None}})
-    assert data["updateContact"]["company"] is None
-    data = await gql(client, UPDATE, {"id": created["id"], "input": {"companyName": "Initech"}})
-    assert data["updateContact"]["company"]["name"] == "Initech"
-    data = await gql(client, UPDATE, {"id": created["id"], "input": {"companyName": ""}})
-    assert data["updateContact"]["company"] is None
+    updated = await update_contact(client, created["id"], companyId=None)
+    assert updated["company"] is None
+    updated = await update_contact(client, created["id"], companyName="Initech")
+    assert updated["company"]["name"] == "Initech"
+    updated = await update_contact(client, created["id"], companyName="")
+    assert updated["company"] is None
     assert await Company.count() == 2
 
 
 async def test_update_owner_sets_and_clears_it(client: httpx.AsyncClient) -> None:
     owner = await create_user(client)
     created = await create_contact(client, firstName="Ann")
-    data = await gql(client, UPDATE, {"id": created["id"], "input": {"ownerId": owner}})
-    assert data["updateContact"]["owner"]["id"] == owner
-    data = await gql(client, UPDATE, {"id": created["id"], "input": {"ownerId": None}})
-    assert data["updateContact"]["owner"] is None
+    updated = await update_contact(client, created["id"], ownerId=owner)
+    assert updated["owner"]["id"] == owner
+    updated = await update_contact(client, created["id"], ownerId=None)
+    assert updated["owner"] is None
 
 
 async def test_delete_contact_deletes_its_numbers_and_keeps_its_company(
@@ -403,6 +391,6 @@ async def test_update_may_clear_the_name_while_a_number_remains(
     client: httpx.AsyncClient,
 ) -> None:
     created = await create_contact(client, firstName="Ann", phones=[{"number": "+1 212 555 0123"}])
-    data = await gql(client, UPDATE, {"id": created["id"], "input": {"firstName": None}})
-    assert data["updateContact"]["firstName"] == ""
-    assert len(data["updateContact"]["phones"]) == 1
+    updated = await update_contact(client, created["id"], firstName=None)
+    assert updated["firstName"] == ""
+    assert len(updated["phones"]) == 1

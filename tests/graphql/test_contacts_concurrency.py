@@ -16,6 +16,7 @@ from tests.graphql.crm_records import (
     UPDATE_CONTACT,
     create_contact,
     create_user,
+    update_contact,
 )
 from tests.graphql_client import gql
 
@@ -97,9 +98,7 @@ async def test_simultaneous_updates_of_different_fields_all_stay(
         {"ownerId": owner},
         {"phones": [{"number": "+44 20 7946 0018", "kind": "MOBILE"}]},
     ]
-    await asyncio.gather(
-        *(gql(client, UPDATE_CONTACT, {"id": created["id"], "input": c}) for c in changes)
-    )
+    await asyncio.gather(*(update_contact(client, created["id"], **c) for c in changes))
     contact = (await gql(client, GET_CONTACT, {"id": created["id"]}))["contact"]
     assert (contact["firstName"], contact["lastName"], contact["email"]) == (
         "Anne",
