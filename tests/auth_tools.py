@@ -91,6 +91,23 @@ def authorize_url(client_id: str, **params: str | None) -> str:
     return "/oauth/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
+async def exchange_code(
+    http: httpx.AsyncClient, code: str, client: tuple[str, str], **extra: str
+) -> httpx.Response:
+    """The token endpoint's answer to an authorization code, the client signing in with Basic
+    auth; `extra` adds form fields (a PKCE `code_verifier`)."""
+    return await http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": OAUTH_REDIRECT_URI,
+            **extra,
+        },
+        auth=httpx.BasicAuth(*client),
+    )
+
+
 async def sign_in_form(browser: httpx.AsyncClient, url: str) -> dict[str, str]:
     """Open the authorization page at `url` as a browser would (its cookie is set); the
     form's hidden fields."""

@@ -18,7 +18,7 @@ from crm.domain.validation import now
 from crm.settings import Settings
 from crm.tables import AuthorizationCode
 from facade.auth import csrf
-from tests.auth_tools import authorize_url, hidden_fields, sign_in
+from tests.auth_tools import authorize_url, exchange_code, hidden_fields, sign_in
 from tests.conftest import OAUTH_REDIRECT_URI, make_settings
 
 EMAIL = "ann@example.com"
@@ -161,11 +161,7 @@ async def test_admin_scope_is_dropped_for_a_user_who_is_not_admin(
         anonymous, authorize_url(oauth_client[0], scope="ringotel admin"), EMAIL, PASSWORD
     )
     code = query_of(answer)["code"][0]
-    token = await anonymous.post(
-        "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": OAUTH_REDIRECT_URI},
-        auth=httpx.BasicAuth(*oauth_client),
-    )
+    token = await exchange_code(anonymous, code, oauth_client)
     assert token.json()["scope"] == "ringotel"
 
 
@@ -177,11 +173,7 @@ async def test_expired_code_is_refused(
     await AuthorizationCode.update(
         {AuthorizationCode.expires_at: now() - timedelta(seconds=1)}, force=True
     )
-    token = await anonymous.post(
-        "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": OAUTH_REDIRECT_URI},
-        auth=httpx.BasicAuth(*oauth_client),
-    )
+    token = await exchange_code(anonymous, code, oauth_client)
     assert token.status_code == 400
     assert token.json() == {"error": "invalid_grant", "error_description": "the code has expired"}
 
@@ -197,16 +189,7 @@ async def test_pkce_code_challenge_is_checked_with_s256(
         code_challenge_method="S256",
     )
     code = query_of(await sign_in(anonymous, url, EMAIL, PASSWORD))["code"][0]
-    token = await anonymous.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": OAUTH_REDIRECT_URI,
-            "code_verifier": verifier,
-        },
-        auth=httpx.BasicAuth(*oauth_client),
-    )
+    token = await exchange_code(anonymous, code, oauth_client, code_verifier=verifier)
     assert token.status_code == 200, token.text
     assert token.headers["cache-control"] == "no-store"
 
