@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from crm.tables import Company, Contact, PhoneNumber, User
-from tests.graphql_client import gql
+from tests.graphql_client import gql, gql_errors
 
 CONTACT_FIELDS = """
   id firstName lastName email jobTitle notes createdAt updatedAt
@@ -93,3 +93,13 @@ async def snapshot() -> dict[str, list[dict[str, Any]]]:
         "contact": await Contact.select().order_by(Contact.id),
         "phone": await PhoneNumber.select().order_by(PhoneNumber.id),
     }
+
+
+async def assert_refused_unchanged(
+    client: httpx.AsyncClient, document: str, variables: dict[str, Any], code: str, field: str
+) -> None:
+    """`document` fails with `code` naming `field`, and every table stays as it was."""
+    before = await snapshot()
+    errors = await gql_errors(client, document, variables)
+    assert errors[0]["extensions"] == {"code": code, "field": field}
+    assert await snapshot() == before

@@ -14,10 +14,10 @@ from crm.tables import Company, Contact, PhoneNumber
 from tests.graphql.crm_records import (
     CONTACT_FIELDS,
     CREATE_CONTACT,
+    assert_refused_unchanged,
     create_company,
     create_contact,
     create_user,
-    snapshot,
     update_contact,
 )
 from tests.graphql.crm_records import UPDATE_CONTACT as UPDATE
@@ -325,10 +325,7 @@ async def test_bad_contact_input_on_create_names_the_field_and_writes_nothing(
     client: httpx.AsyncClient, payload: dict[str, Any], code: str, field: str
 ) -> None:
     await create_contact(client, firstName="Existing", phones=[{"number": "+1 415 555 0100"}])
-    before = await snapshot()
-    errors = await gql_errors(client, CREATE_CONTACT, {"input": payload})
-    assert errors[0]["extensions"] == {"code": code, "field": field}
-    assert await snapshot() == before
+    await assert_refused_unchanged(client, CREATE_CONTACT, {"input": payload}, code, field)
 
 
 @pytest.mark.parametrize(("payload", "code", "field"), BAD_CONTACT_INPUT)
@@ -338,10 +335,9 @@ async def test_bad_contact_input_on_update_names_the_field_and_changes_nothing(
     created = await create_contact(
         client, firstName="Existing", companyName="Acme", phones=[{"number": "+1 415 555 0100"}]
     )
-    before = await snapshot()
-    errors = await gql_errors(client, UPDATE, {"id": created["id"], "input": payload})
-    assert errors[0]["extensions"] == {"code": code, "field": field}
-    assert await snapshot() == before
+    await assert_refused_unchanged(
+        client, UPDATE, {"id": created["id"], "input": payload}, code, field
+    )
 
 
 async def test_a_failure_after_creating_the_named_company_undoes_it(
@@ -381,10 +377,9 @@ async def test_update_that_would_leave_no_name_email_or_number_names_the_field_a
     client: httpx.AsyncClient, contact: dict[str, Any], change: dict[str, Any], field: str
 ) -> None:
     created = await create_contact(client, **contact)
-    before = await snapshot()
-    errors = await gql_errors(client, UPDATE, {"id": created["id"], "input": change})
-    assert errors[0]["extensions"] == {"code": "VALIDATION", "field": field}
-    assert await snapshot() == before
+    await assert_refused_unchanged(
+        client, UPDATE, {"id": created["id"], "input": change}, "VALIDATION", field
+    )
 
 
 async def test_update_may_clear_the_name_while_a_number_remains(
