@@ -53,6 +53,13 @@ async def create_contact(client: httpx.AsyncClient, **fields: Any) -> dict[str, 
     return contact
 
 
+async def create_matching(client: httpx.AsyncClient, contact: dict[str, Any]) -> dict[str, Any]:
+    """`createContact` with `matchExisting`: `created` and the new or the matched contact."""
+    data = await gql(client, CREATE_CONTACT, {"input": contact, "match": True})
+    result: dict[str, Any] = data["createContact"]
+    return result
+
+
 async def create_company(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     data = await gql(client, CREATE_COMPANY, {"input": fields})
     company: dict[str, Any] = data["createCompany"]

@@ -17,6 +17,7 @@ from tests.graphql.crm_records import (
     assert_refused_unchanged,
     create_company,
     create_contact,
+    create_matching,
     create_user,
     update_contact,
 )
@@ -124,17 +125,12 @@ async def test_match_existing_returns_the_contact_with_the_same_number_in_anothe
     client: httpx.AsyncClient,
 ) -> None:
     existing = await create_contact(client, firstName="Ann", phones=[{"number": "+1 212-555-0123"}])
-    data = await gql(
-        client,
-        CREATE_CONTACT,
-        {
-            "input": {"firstName": "Someone", "phones": [{"number": "(212) 555 0123"}]},
-            "match": True,
-        },
+    result = await create_matching(
+        client, {"firstName": "Someone", "phones": [{"number": "(212) 555 0123"}]}
     )
-    assert data["createContact"]["created"] is False
-    assert data["createContact"]["contact"]["id"] == existing["id"]
-    assert data["createContact"]["contact"]["firstName"] == "Ann"
+    assert result["created"] is False
+    assert result["contact"]["id"] == existing["id"]
+    assert result["contact"]["firstName"] == "Ann"
     assert await Contact.count() == 1
     assert await PhoneNumber.count() == 1
 
@@ -143,37 +139,24 @@ async def test_match_existing_compares_national_digits_when_a_number_has_no_coun
     client: httpx.AsyncClient,
 ) -> None:
     existing = await create_contact(client, firstName="Ann", phones=[{"number": "123-4567"}])
-    data = await gql(
-        client,
-        CREATE_CONTACT,
-        {"input": {"phones": [{"number": "1234567"}]}, "match": True},
-    )
-    assert data["createContact"] == {"created": False, "contact": existing}
+    result = await create_matching(client, {"phones": [{"number": "1234567"}]})
+    assert result == {"created": False, "contact": existing}
 
 
 async def test_match_existing_finds_the_email_in_any_case(client: httpx.AsyncClient) -> None:
     existing = await create_contact(client, firstName="Ann", email="ann@example.com")
-    data = await gql(
-        client,
-        CREATE_CONTACT,
-        {
-            "input": {"email": "ANN@example.com", "phones": [{"number": "+49 30 901820"}]},
-            "match": True,
-        },
+    result = await create_matching(
+        client, {"email": "ANN@example.com", "phones": [{"number": "+49 30 901820"}]}
     )
-    assert data["createContact"]["created"] is False
-    assert data["createContact"]["contact"]["id"] == existing["id"]
+    assert result["created"] is False
+    assert result["contact"]["id"] == existing["id"]
     assert await PhoneNumber.count() == 0
 
 
 async def test_match_existing_creates_when_nothing_matches(client: httpx.AsyncClient) -> None:
     await create_contact(client, firstName="Ann", email="ann@example.com")
-    data = await gql(
-        client,
-        CREATE_CONTACT,
-        {"input": {"firstName": "Bob", "email": "bob@example.com"}, "match": True},
-    )
-    assert data["createContact"]["created"] is True
+    result = await create_matching(client, {"firstName": "Bob", "email": "bob@example.com"})
+    assert result["created"] is True
     assert await Contact.count() == 2
 
 
