@@ -47,39 +47,42 @@ mutation Update($id: ID!, $input: UpdateCompanyInput!) {{
 """
 
 
+async def _record(
+    client: httpx.AsyncClient, document: str, variables: dict[str, Any], field: str
+) -> dict[str, Any]:
+    """The record a mutation that must succeed answers under `field`."""
+    record: dict[str, Any] = (await gql(client, document, variables))[field]
+    return record
+
+
 async def create_contact(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    data = await gql(client, CREATE_CONTACT, {"input": fields})
-    contact: dict[str, Any] = data["createContact"]["contact"]
+    result = await _record(client, CREATE_CONTACT, {"input": fields}, "createContact")
+    contact: dict[str, Any] = result["contact"]
     return contact
 
 
 async def create_matching(client: httpx.AsyncClient, contact: dict[str, Any]) -> dict[str, Any]:
     """`createContact` with `matchExisting`: `created` and the new or the matched contact."""
-    data = await gql(client, CREATE_CONTACT, {"input": contact, "match": True})
-    result: dict[str, Any] = data["createContact"]
-    return result
+    variables = {"input": contact, "match": True}
+    return await _record(client, CREATE_CONTACT, variables, "createContact")
 
 
 async def create_company(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    data = await gql(client, CREATE_COMPANY, {"input": fields})
-    company: dict[str, Any] = data["createCompany"]
-    return company
+    return await _record(client, CREATE_COMPANY, {"input": fields}, "createCompany")
 
 
 async def update_contact(
     client: httpx.AsyncClient, contact_id: str, **fields: Any
 ) -> dict[str, Any]:
-    data = await gql(client, UPDATE_CONTACT, {"id": contact_id, "input": fields})
-    contact: dict[str, Any] = data["updateContact"]
-    return contact
+    variables = {"id": contact_id, "input": fields}
+    return await _record(client, UPDATE_CONTACT, variables, "updateContact")
 
 
 async def update_company(
     client: httpx.AsyncClient, company_id: str, **fields: Any
 ) -> dict[str, Any]:
-    data = await gql(client, UPDATE_COMPANY, {"id": company_id, "input": fields})
-    company: dict[str, Any] = data["updateCompany"]
-    return company
+    variables = {"id": company_id, "input": fields}
+    return await _record(client, UPDATE_COMPANY, variables, "updateCompany")
 
 
 async def create_user(client: httpx.AsyncClient, email: str = "owner@example.com") -> str:
