@@ -91,6 +91,44 @@ def authorize_url(client_id: str, **params: str | None) -> str:
     return "/oauth/authorize?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
+def from_address(app: Litestar, address: str, **headers: str) -> httpx.AsyncClient:
+    """A client whose TCP peer is `address` (the app's lifespan must be running)."""
+    asgi_app: Any = app
+    transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://crm.test", headers=headers)
+
+
+async def token_response(http: httpx.AsyncClient, client_id: str, secret: str) -> httpx.Response:
+    """The answer to a client-credentials grant with this id and secret."""
+    return await http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=httpx.BasicAuth(client_id, secret),
+    )
+
+
+async def client_credentials(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
+    """The status of a client-credentials grant with this id and secret."""
+    return (await token_response(http, client_id, secret)).status_code
+
+
+async def exchange_code(
+    http: httpx.AsyncClient, code: str, client: tuple[str, str], **extra: str
+) -> httpx.Response:
+    """The token endpoint's answer to an authorization code, the client signing in with Basic
+    auth; `extra` adds form fields (a PKCE `code_verifier`)."""
+    return await http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": OAUTH_REDIRECT_URI,
+            **extra,
+        },
+        auth=httpx.BasicAuth(*client),
+    )
+
+
 async def sign_in_form(browser: httpx.AsyncClient, url: str) -> dict[str, str]:
     """Open the authorization page at `url` as a browser would (its cookie is set); the
     form's hidden fields."""

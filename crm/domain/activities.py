@@ -15,13 +15,13 @@ from datetime import datetime
 
 from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
 from crm.domain.config import DomainConfig
-from crm.domain.errors import Conflict, NotFound, ValidationFailed
+from crm.domain.errors import Conflict, ValidationFailed
 from crm.domain.lookup import LookupService
 from crm.domain.pagination import Page, page_of, page_request
 from crm.domain.phone_normalization import normalize
 from crm.domain.references import existing_company, existing_user
 from crm.domain.unset import UNSET, Maybe, is_set
-from crm.domain.validation import as_utc, clean_moment, clean_text, not_null, now, parse_id
+from crm.domain.validation import as_utc, clean_moment, clean_text, found, not_null, now, parse_id
 from crm.queries import activities as queries
 from crm.queries import contacts, users
 from crm.queries.rows import save
@@ -114,11 +114,8 @@ class ActivityService:
         self._lookup = lookup
 
     async def get(self, activity_id: str | uuid.UUID) -> Activity:
-        aid = parse_id(activity_id, entity="activity")
-        row = await queries.by_id(aid)
-        if row is None:
-            raise NotFound(f"no activity with id {activity_id}", field="id")
-        return row
+        row = await queries.by_id(parse_id(activity_id, entity="activity"))
+        return found(row, activity_id, entity="activity")
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Activity]:
         """Activities by id, for DataLoaders; an empty list costs no query."""
@@ -236,10 +233,7 @@ class ActivityService:
         return row
 
     async def _locked(self, aid: uuid.UUID) -> Activity:
-        row = await queries.by_id(aid, lock=True)
-        if row is None:
-            raise NotFound(f"no activity with id {aid}", field="id")
-        return row
+        return found(await queries.by_id(aid, lock=True), aid, entity="activity")
 
     async def _fill(self, row: Activity, data: ActivityInput, *, only_missing: bool) -> None:
         """Copy the given fields onto `row` (only into empty ones with `only_missing`)."""
@@ -425,7 +419,4 @@ def _number(value: str | None, *, field: str) -> str | None:
 
 async def _contact(value: str | uuid.UUID, *, field: str) -> Contact:
     cid = parse_id(value, field=field, entity="contact")
-    contact = await contacts.by_id(cid)
-    if contact is None:
-        raise NotFound(f"no contact with id {value}", field=field)
-    return contact
+    return found(await contacts.by_id(cid), value, entity="contact", field=field)

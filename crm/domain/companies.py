@@ -10,13 +10,13 @@ from datetime import datetime
 
 from crm.domain.config import DomainConfig
 from crm.domain.deletions import DeletedKind, record_deletion
-from crm.domain.errors import NotFound, ValidationFailed
+from crm.domain.errors import ValidationFailed
 from crm.domain.pagination import Page, page_request
 from crm.domain.phone_numbers import COMPANY_KINDS, PhoneInput, prepare_phones
 from crm.domain.references import existing_user
 from crm.domain.search import contains_pattern, fold
 from crm.domain.unset import UNSET, Maybe, given_fields, is_set
-from crm.domain.validation import clean_moment, clean_text, clean_url, now, parse_id
+from crm.domain.validation import clean_moment, clean_text, clean_url, found, now, parse_id
 from crm.queries import companies as queries
 from crm.queries import contacts, phone_numbers
 from crm.queries.rows import save
@@ -63,9 +63,7 @@ class CompanyService:
         """The company; with `lock`, its row stays locked until the caller's transaction ends."""
         cid = parse_id(company_id, field=field, entity="company")
         company = await queries.by_id(cid, lock=lock)
-        if company is None:
-            raise NotFound(f"no company with id {company_id}", field=field)
-        return company
+        return found(company, company_id, entity="company", field=field)
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Company]:
         """Companies by id, for DataLoaders; an empty list costs no query."""

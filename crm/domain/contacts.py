@@ -12,14 +12,14 @@ from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.deletions import DeletedKind, record_deletion
-from crm.domain.errors import NotFound, ValidationFailed
+from crm.domain.errors import ValidationFailed
 from crm.domain.pagination import Page, page_of, page_request, updated_at_cursor
 from crm.domain.phone_normalization import is_internal_extension
 from crm.domain.phone_numbers import CONTACT_KINDS, PhoneInput, prepare_phones
 from crm.domain.references import existing_user
 from crm.domain.search import contact_search_text, contains_pattern
 from crm.domain.unset import UNSET, Maybe, given_fields, is_set
-from crm.domain.validation import clean_email, clean_moment, clean_text, now, parse_id
+from crm.domain.validation import clean_email, clean_moment, clean_text, found, now, parse_id
 from crm.queries import contacts as queries
 from crm.queries import phone_numbers
 from crm.queries.rows import save
@@ -74,11 +74,8 @@ class ContactService:
 
     async def get(self, contact_id: str | uuid.UUID, *, lock: bool = False) -> Contact:
         """The contact; with `lock`, its row stays locked until the caller's transaction ends."""
-        cid = parse_id(contact_id, entity="contact")
-        contact = await queries.by_id(cid, lock=lock)
-        if contact is None:
-            raise NotFound(f"no contact with id {contact_id}", field="id")
-        return contact
+        contact = await queries.by_id(parse_id(contact_id, entity="contact"), lock=lock)
+        return found(contact, contact_id, entity="contact")
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Contact]:
         """Contacts by id, for DataLoaders; an empty list costs no query."""

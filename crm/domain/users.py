@@ -7,12 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crm.domain.config import DomainConfig
-from crm.domain.errors import Conflict, NotFound, ValidationFailed
+from crm.domain.errors import Conflict, ValidationFailed
 from crm.domain.pagination import NOT_A_CURSOR, Page, page_request
 from crm.domain.passwords import Passwords
 from crm.domain.phone_normalization import normalize_stored
 from crm.domain.unset import UNSET, Maybe, is_set
-from crm.domain.validation import ascii_digits, clean_email, clean_text, not_null, now, parse_id
+from crm.domain.validation import (
+    ascii_digits,
+    clean_email,
+    clean_text,
+    found,
+    not_null,
+    now,
+    parse_id,
+)
 from crm.queries import users as queries
 from crm.queries.driver_errors import driver_errors_translated
 from crm.queries.rows import save
@@ -45,11 +53,8 @@ class UserService:
         self._passwords = passwords
 
     async def get(self, user_id: str | uuid.UUID) -> User:
-        uid = parse_id(user_id, entity="user")
-        user = await queries.by_id(uid)
-        if user is None:
-            raise NotFound(f"no user with id {user_id}", field="id")
-        return user
+        user = await queries.by_id(parse_id(user_id, entity="user"))
+        return found(user, user_id, entity="user")
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
         """Users by id, for DataLoaders; an empty list costs no query."""

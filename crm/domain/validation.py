@@ -34,6 +34,13 @@ def parse_id(value: str | uuid.UUID, *, field: str = "id", entity: str = "record
         raise NotFound(f"no {entity} with id {value!r}", field=field) from None
 
 
+def found(row: T | None, value: str | uuid.UUID, *, entity: str, field: str = "id") -> T:
+    """`row`, or NOT_FOUND naming the id asked for when the lookup found nothing."""
+    if row is None:
+        raise NotFound(f"no {entity} with id {value}", field=field)
+    return row
+
+
 def clean_text(
     value: str | None, *, field: str, max_length: int, required: bool = False
 ) -> str | None:

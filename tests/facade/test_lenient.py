@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,15 @@ import pytest
 
 from crm.domain.errors import ValidationFailed
 from facade import lenient
+
+
+def refusal(read: Callable[[Any, str], object], value: Any, field: str) -> ValidationFailed:
+    """The error `read` raises for `value`, checked to name `field`."""
+    with pytest.raises(ValidationFailed) as caught:
+        read(value, field)
+    assert caught.value.field == field
+    return caught.value
+
 
 ABSENT = ["", "   ", None, "$phone$", "$API key$", " $call_end$ "]
 
@@ -48,9 +58,7 @@ def test_text_trims_and_accepts_numbers(value: Any, expected: str) -> None:
 
 @pytest.mark.parametrize("value", [True, [1], {"a": 1}, "nul\x00byte"])
 def test_text_refuses_non_scalars_and_nul_naming_the_field(value: Any) -> None:
-    with pytest.raises(ValidationFailed) as caught:
-        lenient.text(value, "firstname")
-    assert caught.value.field == "firstname"
+    refusal(lenient.text, value, "firstname")
 
 
 @pytest.mark.parametrize(
@@ -100,9 +108,7 @@ def test_timestamp_reads_epoch_ms_epoch_s_and_iso8601_as_utc(
 
 @pytest.mark.parametrize("value", ["yesterday", "30/11/2026", True, [1], 10**20, "1e400"])
 def test_timestamp_refuses_what_is_no_time(value: Any) -> None:
-    with pytest.raises(ValidationFailed) as caught:
-        lenient.timestamp(value, "call_start")
-    assert caught.value.field == "call_start"
+    refusal(lenient.timestamp, value, "call_start")
 
 
 @pytest.mark.parametrize(
@@ -115,9 +121,7 @@ def test_duration_reads_numbers_and_numeric_strings(value: Any, expected: int) -
 
 @pytest.mark.parametrize("value", ["1m5s", "-3", -1, True, 2**40, {"s": 1}])
 def test_duration_refuses_negative_huge_and_non_numbers(value: Any) -> None:
-    with pytest.raises(ValidationFailed) as caught:
-        lenient.duration(value, "call_duration")
-    assert caught.value.field == "call_duration"
+    refusal(lenient.duration, value, "call_duration")
 
 
 @pytest.mark.parametrize(
@@ -129,9 +133,7 @@ def test_count_reads_whole_numbers(value: Any, expected: int) -> None:
 
 @pytest.mark.parametrize("value", ["ten", "1.5", 1.5, True])
 def test_count_refuses_fractions_and_words(value: Any) -> None:
-    with pytest.raises(ValidationFailed) as caught:
-        lenient.count(value, "limit")
-    assert caught.value.field == "limit"
+    refusal(lenient.count, value, "limit")
 
 
 @pytest.mark.parametrize(
@@ -153,9 +155,7 @@ def test_direction_synonyms(value: str, expected: str) -> None:
 
 @pytest.mark.parametrize("value", ["sideways", "i", 1])
 def test_direction_refuses_unknown_words(value: Any) -> None:
-    with pytest.raises(ValidationFailed) as caught:
-        lenient.direction(value, "direction")
-    assert caught.value.field == "direction"
+    refusal(lenient.direction, value, "direction")
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,4 @@ def test_status_synonyms_in_any_case(value: str, expected: str) -> None:
 
 
 def test_status_refusal_names_the_field_and_the_known_statuses() -> None:
-    with pytest.raises(ValidationFailed) as caught:
-        lenient.status("exploded", "status")
-    assert caught.value.field == "status"
-    assert "COMPLETED" in caught.value.message
+    assert "COMPLETED" in refusal(lenient.status, "exploded", "status").message

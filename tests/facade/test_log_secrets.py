@@ -20,7 +20,7 @@ from crm.domain.users import UserInput
 from crm.graphql.schema import schema
 from facade.errors import unexpected_error_handler
 from facade.logs import REDACTED_QUERY
-from tests.auth_tools import authorize_url, sign_in_form
+from tests.auth_tools import authorize_url, exchange_code, sign_in_form
 from tests.conftest import OAUTH_REDIRECT_URI
 from tests.live_server import live_server
 
@@ -90,15 +90,7 @@ async def test_a_full_session_leaves_no_secret_in_the_server_log(
                 )
             )
             assert in_query.status_code in (400, 401)
-            tokens = await http.post(
-                "/oauth/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": OAUTH_REDIRECT_URI,
-                },
-                headers=basic(client_id, client_secret),
-            )
+            tokens = await exchange_code(http, code, (client_id, client_secret))
             assert tokens.status_code == 200, tokens.text
             leaked["access token"] = tokens.json()["access_token"]
             leaked["refresh token"] = tokens.json()["refresh_token"]

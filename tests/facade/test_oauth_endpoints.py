@@ -6,7 +6,6 @@ import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -18,7 +17,15 @@ from crm.domain.validation import now
 from crm.settings import Settings
 from crm.tables import AuthorizationCode
 from facade.auth import csrf
-from tests.auth_tools import authorize_url, hidden_fields, sign_in
+from tests.auth_tools import (
+    authorize_url,
+    client_credentials,
+    exchange_code,
+    from_address,
+    hidden_fields,
+    sign_in,
+    token_response,
+)
 from tests.conftest import OAUTH_REDIRECT_URI, make_settings
 
 EMAIL = "ann@example.com"
@@ -161,11 +168,7 @@ async def test_admin_scope_is_dropped_for_a_user_who_is_not_admin(
         anonymous, authorize_url(oauth_client[0], scope="ringotel admin"), EMAIL, PASSWORD
     )
     code = query_of(answer)["code"][0]
-    token = await anonymous.post(
-        "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": OAUTH_REDIRECT_URI},
-        auth=httpx.BasicAuth(*oauth_client),
-    )
+    token = await exchange_code(anonymous, code, oauth_client)
     assert token.json()["scope"] == "ringotel"
 
 
@@ -177,11 +180,7 @@ async def test_expired_code_is_refused(
     await AuthorizationCode.update(
         {AuthorizationCode.expires_at: now() - timedelta(seconds=1)}, force=True
     )
-    token = await anonymous.post(
-        "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": OAUTH_REDIRECT_URI},
-        auth=httpx.BasicAuth(*oauth_client),
-    )
+    token = await exchange_code(anonymous, code, oauth_client)
     assert token.status_code == 400
     assert token.json() == {"error": "invalid_grant", "error_description": "the code has expired"}
 
@@ -197,16 +196,7 @@ async def test_pkce_code_challenge_is_checked_with_s256(
         code_challenge_method="S256",
     )
     code = query_of(await sign_in(anonymous, url, EMAIL, PASSWORD))["code"][0]
-    token = await anonymous.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": OAUTH_REDIRECT_URI,
-            "code_verifier": verifier,
-        },
-        auth=httpx.BasicAuth(*oauth_client),
-    )
+    token = await exchange_code(anonymous, code, oauth_client, code_verifier=verifier)
     assert token.status_code == 200, token.text
     assert token.headers["cache-control"] == "no-store"
 
@@ -253,42 +243,22 @@ async def test_token_endpoint_errors_follow_rfc6749(
         assert response.headers["www-authenticate"].startswith("Basic")
 
 
-def from_address(app: Litestar, address: str) -> httpx.AsyncClient:
-    """A client whose requests come from `address` (the app's lifespan must be running)."""
-    asgi_app: Any = app
-    transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://crm.test")
-
-
-async def token_request(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
-    response = await http.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=httpx.BasicAuth(client_id, secret),
-    )
-    return response.status_code
-
-
 async def test_a_client_under_attack_refuses_addresses_that_failed_but_not_its_owner(
     app: Litestar, anonymous: httpx.AsyncClient, oauth_client: tuple[str, str]
 ) -> None:
     client_id, secret = oauth_client
     for attempt in range(MAX_FAILURES + 2):
         async with from_address(app, f"10.0.0.{attempt + 1}") as attacker:
-            assert await token_request(attacker, client_id, "wrong") == 401
+            assert await client_credentials(attacker, client_id, "wrong") == 401
     async with from_address(app, "10.0.0.1") as attacker:
-        blocked = await attacker.post(
-            "/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=httpx.BasicAuth(client_id, "wrong again"),
-        )
+        blocked = await token_response(attacker, client_id, "wrong again")
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
     assert blocked.headers["ratelimit-policy"] == f'"failures";q={MAX_FAILURES};w=300'
     assert blocked.headers["ratelimit"].startswith('"failures";r=0;t=')
     assert blocked.json()["error"] == "invalid_request"
     async with from_address(app, "10.9.9.9") as owner:
-        assert await token_request(owner, client_id, secret) == 200
+        assert await client_credentials(owner, client_id, secret) == 200
 
 
 async def test_failed_token_requests_are_rate_limited_per_address_for_every_client(
@@ -297,12 +267,12 @@ async def test_failed_token_requests_are_rate_limited_per_address_for_every_clie
     client_id, secret = oauth_client
     async with from_address(app, "10.1.1.1") as attacker:
         for attempt in range(MAX_FAILURES):
-            assert await token_request(attacker, f"crmc_guess{attempt}", "wrong") == 401
-        assert await token_request(attacker, client_id, "wrong") == 429
+            assert await client_credentials(attacker, f"crmc_guess{attempt}", "wrong") == 401
+        assert await client_credentials(attacker, client_id, "wrong") == 429
         # A generated secret cannot be guessed: the right one is never refused.
-        assert await token_request(attacker, client_id, secret) == 200
+        assert await client_credentials(attacker, client_id, secret) == 200
     async with from_address(app, "10.2.2.2") as honest:
-        assert await token_request(honest, client_id, secret) == 200
+        assert await client_credentials(honest, client_id, secret) == 200
 
 
 async def test_revoke_needs_client_authentication(

@@ -14,7 +14,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from litestar import Litestar
 
 from crm.domain.users import UserInput
-from tests.auth_tools import sign_in
+from tests.auth_tools import exchange_code, sign_in
 from tests.conftest import OAUTH_REDIRECT_URI
 
 BASE = "http://crm.test"
@@ -133,11 +133,7 @@ async def test_pkce_code_without_verifier_is_refused(
     url, _ = oauth.create_authorization_url(AUTHORIZE, code_verifier=generate_token(48))
     location = (await sign_in(anonymous, url, EMAIL, PASSWORD)).headers["location"]
     code = parse_qs(urlsplit(location).query)["code"][0]
-    response = await anonymous.post(
-        "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": OAUTH_REDIRECT_URI},
-        auth=httpx.BasicAuth(*oauth_client),
-    )
+    response = await exchange_code(anonymous, code, oauth_client)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
@@ -151,11 +147,7 @@ async def test_code_is_bound_to_its_redirect_uri_and_client(
     other, other_secret = await app.state.services.credentials.create_client(
         "other", [OAUTH_REDIRECT_URI]
     )
-    stolen = await anonymous.post(
-        "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": OAUTH_REDIRECT_URI},
-        auth=httpx.BasicAuth(other.client_id, other_secret),
-    )
+    stolen = await exchange_code(anonymous, code, (other.client_id, other_secret))
     assert stolen.status_code == 400
     assert stolen.json()["error"] == "invalid_grant"
     with pytest.raises(OAuthError) as wrong_uri:

@@ -16,7 +16,14 @@ from crm.domain.principal import ALL_SCOPES
 from crm.domain.users import UserInput
 from crm.settings import Settings
 from facade.app import create_app
-from tests.auth_tools import authorize_url, forge, sign_in_form
+from tests.auth_tools import (
+    authorize_url,
+    client_credentials,
+    forge,
+    from_address,
+    sign_in_form,
+    token_response,
+)
 from tests.conftest import make_settings
 from tests.live_server import live_server
 
@@ -32,31 +39,11 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, auth_max_failures=MAX_FAILURES)
 
 
-def from_address(app: Litestar, address: str, **headers: str) -> httpx.AsyncClient:
-    """A client whose TCP peer is `address` (the app's lifespan must be running)."""
-    asgi_app: Any = app
-    transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://crm.test", headers=headers)
-
-
 def browser_at(app: Litestar, address: str, cookies: httpx.Cookies) -> httpx.AsyncClient:
     """A browser at `address` holding `cookies` (a sign-in page's form token)."""
     browser = from_address(app, address)
     browser.cookies = cookies
     return browser
-
-
-async def token_response(http: httpx.AsyncClient, client_id: str, secret: str) -> httpx.Response:
-    """The answer to a client-credentials grant with this id and secret."""
-    return await http.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=httpx.BasicAuth(client_id, secret),
-    )
-
-
-async def client_credentials(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
-    return (await token_response(http, client_id, secret)).status_code
 
 
 async def ann_and_a_sign_in_form(

@@ -16,7 +16,7 @@ from crm.domain.services import Services
 from crm.domain.users import UserInput
 from tests import audio_samples
 from tests.graphql.crm_records import create_company, create_contact
-from tests.graphql.test_query_count import counted_queries
+from tests.graphql.query_counts import pages_and_query_counts
 from tests.graphql_client import every_page, gql, nodes
 
 BASE = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -119,21 +119,17 @@ async def test_contacts_with_their_calls_cost_the_same_queries_for_5_and_25(
     client: httpx.AsyncClient, app: Litestar, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await seed(app.state.services, 25)
-    counts = {}
-    for first in (5, 25):
-        with counted_queries(app, monkeypatch) as queries:
-            data = await gql(client, CONTACTS_WITH_CALLS, {"first": first})
-        nodes = data["contacts"]["nodes"]
-        assert len(nodes) == first
-        for node in nodes:
-            calls = node["activities"]["nodes"]
-            assert [call["callId"][-1] for call in calls] == ["2", "1"]
-            assert node["activities"]["pageInfo"]["hasNextPage"] is True
-            assert all(call["contact"]["id"] == node["id"] for call in calls)
-            assert calls[0]["recording"] is not None
-            assert calls[1]["recording"] is None
-            assert all(call["user"] == {"email": "agent@example.com"} for call in calls)
-        counts[first] = len(queries)
+    pages, counts = await pages_and_query_counts(
+        client, app, monkeypatch, CONTACTS_WITH_CALLS, "contacts", (5, 25)
+    )
+    for node in (node for page in pages.values() for node in page):
+        calls = node["activities"]["nodes"]
+        assert [call["callId"][-1] for call in calls] == ["2", "1"]
+        assert node["activities"]["pageInfo"]["hasNextPage"] is True
+        assert all(call["contact"]["id"] == node["id"] for call in calls)
+        assert calls[0]["recording"] is not None
+        assert calls[1]["recording"] is None
+        assert all(call["user"] == {"email": "agent@example.com"} for call in calls)
     assert counts[5] == counts[25], counts
     # contacts page, ranked call ids, calls, users, contacts, recordings
     assert 0 < counts[25] <= 7, counts

@@ -12,21 +12,16 @@ import httpx
 from crm.tables import Company, Contact, PhoneNumber
 from tests.graphql.crm_records import (
     CONTACT_FIELDS,
-    CREATE_CONTACT,
     UPDATE_CONTACT,
     create_contact,
+    create_matching,
     create_user,
+    update_contact,
 )
 from tests.graphql_client import gql
 
 RETRIES = 20
 GET_CONTACT = f"query($id: ID!) {{ contact(id: $id) {{ {CONTACT_FIELDS} }} }}"
-
-
-async def _create_matching(client: httpx.AsyncClient, contact: dict[str, Any]) -> dict[str, Any]:
-    data = await gql(client, CREATE_CONTACT, {"input": contact, "match": True})
-    result: dict[str, Any] = data["createContact"]
-    return result
 
 
 async def test_simultaneous_matching_creates_with_one_number_make_one_contact(
@@ -35,7 +30,7 @@ async def test_simultaneous_matching_creates_with_one_number_make_one_contact(
     notations = ["+1 212 555 0123", "(212) 555-0123", "1-212-555-0123", "+12125550123"]
     results = await asyncio.gather(
         *(
-            _create_matching(
+            create_matching(
                 client,
                 {"firstName": f"Caller {n}", "phones": [{"number": notations[n % 4]}]},
             )
@@ -54,7 +49,7 @@ async def test_simultaneous_matching_creates_with_one_email_make_one_contact(
 ) -> None:
     results = await asyncio.gather(
         *(
-            _create_matching(client, {"email": "Ann@Example.com" if n % 2 else "ann@example.com"})
+            create_matching(client, {"email": "Ann@Example.com" if n % 2 else "ann@example.com"})
             for n in range(RETRIES)
         )
     )
@@ -72,7 +67,7 @@ async def test_simultaneous_matching_creates_sharing_numbers_in_any_order_make_o
     numbers = [{"number": "+44 20 7946 0018"}, {"number": "+49 30 901820"}]
     results = await asyncio.gather(
         *(
-            _create_matching(client, {"phones": numbers if n % 2 else numbers[::-1]})
+            create_matching(client, {"phones": numbers if n % 2 else numbers[::-1]})
             for n in range(RETRIES)
         )
     )
@@ -97,9 +92,7 @@ async def test_simultaneous_updates_of_different_fields_all_stay(
         {"ownerId": owner},
         {"phones": [{"number": "+44 20 7946 0018", "kind": "MOBILE"}]},
     ]
-    await asyncio.gather(
-        *(gql(client, UPDATE_CONTACT, {"id": created["id"], "input": c}) for c in changes)
-    )
+    await asyncio.gather(*(update_contact(client, created["id"], **c) for c in changes))
     contact = (await gql(client, GET_CONTACT, {"id": created["id"]}))["contact"]
     assert (contact["firstName"], contact["lastName"], contact["email"]) == (
         "Anne",
@@ -137,7 +130,7 @@ async def test_simultaneous_contacts_naming_one_new_company_share_it(
 ) -> None:
     results = await asyncio.gather(
         *(
-            _create_matching(client, {"firstName": f"Person {n}", "companyName": "Brand New Ltd"})
+            create_matching(client, {"firstName": f"Person {n}", "companyName": "Brand New Ltd"})
             for n in range(RETRIES)
         )
     )

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 
 from tests.graphql.crm_records import (
-    UPDATE_COMPANY,
-    UPDATE_CONTACT,
     create_company,
     create_contact,
     create_user,
+    update_company,
+    update_contact,
 )
 from tests.graphql_client import every_page, gql, gql_errors, nodes
 
@@ -80,11 +80,7 @@ async def test_text_finds_a_renamed_company_s_contacts_by_the_new_name_only(
     client: httpx.AsyncClient,
 ) -> None:
     contact = await create_contact(client, firstName="Ann", companyName="Acme")
-    await gql(
-        client,
-        UPDATE_COMPANY,
-        {"id": contact["company"]["id"], "input": {"name": "Ölwerke Nord"}},
-    )
+    await update_company(client, contact["company"]["id"], name="Ölwerke Nord")
     assert await names(client, text="ÖLWERKE") == ["Ann"]
     assert await names(client, text="acme") == []
 
@@ -93,11 +89,7 @@ async def test_text_finds_a_contact_by_its_changed_name_and_email_only(
     client: httpx.AsyncClient,
 ) -> None:
     contact = await create_contact(client, firstName="Ann", email="ann@example.com")
-    await gql(
-        client,
-        UPDATE_CONTACT,
-        {"id": contact["id"], "input": {"firstName": "Ängla", "email": "ANGLA@example.com"}},
-    )
+    await update_contact(client, contact["id"], firstName="Ängla", email="ANGLA@example.com")
     assert await names(client, text="ÄNGLA") == ["Ängla"]
     assert await names(client, text="angla@") == ["Ängla"]
     assert await names(client, text="ann") == []

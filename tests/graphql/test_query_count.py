@@ -4,10 +4,6 @@ its size, counted on the engine the app really runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 import pytest
 from litestar import Litestar
@@ -17,8 +13,7 @@ from crm.domain.contacts import ContactInput
 from crm.domain.phone_numbers import PhoneInput, PhoneKind
 from crm.domain.services import Services
 from crm.domain.users import UserInput
-from crm.engine import current_engine
-from tests.graphql_client import gql
+from tests.graphql.query_counts import pages_and_query_counts
 
 CONTACTS_PAGE = """
 query($first: Int) {
@@ -41,25 +36,6 @@ query($first: Int) {
   }
 }
 """
-
-
-@contextmanager
-def counted_queries(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The SQL of every query the app's engine runs inside the block."""
-    engine = app.state.engine
-    assert current_engine() is engine  # the tables run on the engine we are counting
-    seen: list[str] = []
-    engine_class = type(engine)  # engines use __slots__: wrap the method on the class
-    run = engine_class.run_querystring
-
-    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        if self is engine:
-            seen.append(str(querystring))
-        return await run(self, querystring, *args, **kwargs)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(engine_class, "run_querystring", counting)
-        yield seen
 
 
 async def seed(services: Services, contacts: int) -> None:
@@ -100,15 +76,12 @@ async def test_a_page_of_contacts_with_relations_costs_the_same_queries_for_10_a
     client: httpx.AsyncClient, app: Litestar, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await seed(app.state.services, 100)
-    counts = {}
-    for first in (10, 100):
-        with counted_queries(app, monkeypatch) as queries:
-            data = await gql(client, CONTACTS_PAGE, {"first": first})
-        nodes = data["contacts"]["nodes"]
-        assert len(nodes) == first
+    pages, counts = await pages_and_query_counts(
+        client, app, monkeypatch, CONTACTS_PAGE, "contacts", (10, 100)
+    )
+    for nodes in pages.values():
         assert all(len(node["phones"]) == 2 and node["company"]["phones"] for node in nodes)
         assert all(node["owner"] and node["company"]["owner"] for node in nodes)
-        counts[first] = len(queries)
     assert counts[10] == counts[100], counts
     # the page, companies, contact owners, company owners, contact phones, company phones
     assert 0 < counts[100] <= 6, counts
@@ -118,13 +91,10 @@ async def test_a_page_of_companies_with_their_contacts_costs_the_same_queries_fo
     client: httpx.AsyncClient, app: Litestar, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await seed(app.state.services, 100)
-    counts = {}
-    for first in (5, 50):
-        with counted_queries(app, monkeypatch) as queries:
-            data = await gql(client, COMPANIES_PAGE, {"first": first})
-        nodes = data["companies"]["nodes"]
-        assert len(nodes) == first
+    pages, counts = await pages_and_query_counts(
+        client, app, monkeypatch, COMPANIES_PAGE, "companies", (5, 50)
+    )
+    for nodes in pages.values():
         assert all(len(node["contacts"]["nodes"]) == 2 for node in nodes)
-        counts[first] = len(queries)
     assert counts[5] == counts[50], counts
     assert 0 < counts[50] <= 6, counts
