@@ -18,7 +18,7 @@ from crm.domain.config import DomainConfig
 from crm.domain.principal import Scope
 from crm.domain.services import Services
 from crm.engine import bind_tables, close_engine, make_engine, open_engine, ping
-from crm.graphql.limits import Budgets, budgets
+from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
 from facade.allow import AllowMiddleware
@@ -102,12 +102,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_services() -> Services:
         return services
 
-    def provide_operations() -> Operations:
-        return operations
-
-    def provide_budgets() -> Budgets:
-        return limits
-
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         bind_tables(engine)
@@ -137,11 +131,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
-            "operations": Provide(provide_operations, use_cache=True, sync_to_thread=False),
-            "budgets": Provide(provide_budgets, use_cache=True, sync_to_thread=False),
         },
         state=State(
-            {"settings": settings, "engine": engine, "services": services, "signer": signer}
+            {
+                "settings": settings,
+                "engine": engine,
+                "services": services,
+                "signer": signer,
+                "operations": operations,
+                "budgets": limits,
+            }
         ),
         middleware=[
             *proxy_headers_middleware(settings),

@@ -6,6 +6,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from litestar import Request
+from litestar.datastructures import State
 
 from crm.domain.errors import (
     Conflict,
@@ -50,10 +51,15 @@ class HookClient:
             raise hook_error(failed.error, variables, self._record_id) from None
 
 
-async def hook_client(
-    request: Request[Any, Any, Any], services: Services, operations: Operations, budgets: Budgets
-) -> HookClient:
-    """The dependency every hook takes: its caller's context, marked as the facade's."""
+async def hook_client(request: Request[Any, Any, Any], state: State) -> HookClient:
+    """The dependency every hook takes: its caller's context, marked as the facade's.
+
+    What it needs is read from the app's state, not taken as dependencies of its own:
+    Litestar resolves sibling dependencies in a task group, about 0.2 ms per request.
+    """
+    services: Services = state.services
+    operations: Operations = state.operations
+    budgets: Budgets = state.budgets
     context = new_context(
         services, request_principal(request), budgets.for_prepared(), prepared=True
     )
