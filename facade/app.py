@@ -34,6 +34,7 @@ from facade.graphql import graphql_controller
 from facade.health import health, ready
 from facade.logs import redact_server_logs
 from facade.operations import Operations
+from facade.ringotel.client import HookCore
 from facade.ringotel.integration import hook_entries, integration_json, integration_logo
 from facade.ringotel.recordings import RECORDING_URL
 from facade.ringotel.table import OPERATIONS, ringotel_router
@@ -102,6 +103,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_services() -> Services:
         return services
 
+    hook_core = HookCore(services, operations, limits)
+
+    def provide_hook_core() -> HookCore:
+        return hook_core
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         bind_tables(engine)
@@ -131,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
+            "hook_core": Provide(provide_hook_core, use_cache=True, sync_to_thread=False),
         },
         state=State(
             {
@@ -138,8 +145,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "services": services,
                 "signer": signer,
-                "operations": operations,
-                "budgets": limits,
             }
         ),
         middleware=[
