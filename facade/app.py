@@ -18,7 +18,7 @@ from crm.domain.config import DomainConfig
 from crm.domain.principal import Scope
 from crm.domain.services import Services
 from crm.engine import bind_tables, close_engine, make_engine, open_engine, ping
-from crm.graphql.limits import Budgets, budgets
+from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings, load_settings
 from facade.allow import AllowMiddleware
@@ -34,6 +34,7 @@ from facade.graphql import graphql_controller
 from facade.health import health, ready
 from facade.logs import redact_server_logs
 from facade.operations import Operations
+from facade.ringotel.client import HookCore
 from facade.ringotel.integration import hook_entries, integration_json, integration_logo
 from facade.ringotel.recordings import RECORDING_URL
 from facade.ringotel.table import OPERATIONS, ringotel_router
@@ -102,11 +103,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_services() -> Services:
         return services
 
-    def provide_operations() -> Operations:
-        return operations
+    hook_core = HookCore(services, operations, limits)
 
-    def provide_budgets() -> Budgets:
-        return limits
+    def provide_hook_core() -> HookCore:
+        return hook_core
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -137,11 +137,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
-            "operations": Provide(provide_operations, use_cache=True, sync_to_thread=False),
-            "budgets": Provide(provide_budgets, use_cache=True, sync_to_thread=False),
+            "hook_core": Provide(provide_hook_core, use_cache=True, sync_to_thread=False),
         },
         state=State(
-            {"settings": settings, "engine": engine, "services": services, "signer": signer}
+            {
+                "settings": settings,
+                "engine": engine,
+                "services": services,
+                "signer": signer,
+            }
         ),
         middleware=[
             *proxy_headers_middleware(settings),

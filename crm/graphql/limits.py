@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -144,7 +145,13 @@ class Budgets:
         the size, depth and alias limits of a signed-in caller, no cost limit (the page-size
         cap bounds theirs, and a full page of contacts costs more than a client's document
         may) and no time limit (a hook is the contract's, not a client's choice of work)."""
-        return replace(self.signed_in, max_cost=sys.maxsize, timeout_s=None)
+        return _prepared_budget(self.signed_in)
+
+
+@lru_cache(maxsize=8)
+def _prepared_budget(signed_in: Budget) -> Budget:
+    """`Budgets.for_prepared`, made once per budget rather than on every hook's request."""
+    return replace(signed_in, max_cost=sys.maxsize, timeout_s=None)
 
 
 def budgets(settings: Settings) -> Budgets:
@@ -487,6 +494,75 @@ def measure(
     return None
 
 
+def measure_query(
+    schema: GraphQLSchema,
+    query: str,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    budget: Budget,
+) -> GraphQLError | None:
+    """`measure` of the operation `operation_name` of `query` (all of them without a name),
+    remembered for documents of ordinary length: a client sends the same few again and again.
+
+    The measurement depends on nothing but the document, the operation chosen, the budget
+    and the Int values of the operation's own variables (a page size may be one), so those
+    are the key, and a remembered measurement is the one the walk would make again.
+    """
+    document = _cached_parse(query)
+    operations = _operations(document, operation_name)
+    if len(query) > CACHED_SCAN_CHARACTERS:
+        return measure(schema, operations, _fragments(document), variables, budget)
+    defined = {
+        definition.variable.name.value
+        for operation in operations
+        for definition in operation.variable_definitions or ()
+    }
+    sizes = tuple(
+        sorted(
+            (name, value)
+            for name, value in variables.items()
+            if name in defined and isinstance(value, int) and not isinstance(value, bool)
+        )
+    )
+    error = _cached_measure(schema, query, operation_name, sizes, budget)
+    # A fresh error for each refusal: the request's error handling may annotate it.
+    if error is None:
+        return None
+    return GraphQLError(error.message, extensions=dict(error.extensions or {}))
+
+
+@lru_cache(maxsize=256)
+def _cached_measure(
+    schema: GraphQLSchema,
+    query: str,
+    operation_name: str | None,
+    sizes: tuple[tuple[str, int], ...],
+    budget: Budget,
+) -> GraphQLError | None:
+    document = _cached_parse(query)
+    return measure(
+        schema,
+        _operations(document, operation_name),
+        _fragments(document),
+        dict(sizes),
+        budget,
+    )
+
+
+def _operations(
+    document: DocumentNode, operation_name: str | None
+) -> list[OperationDefinitionNode]:
+    """The operations of `document` a request runs: the one named, or all of them."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        return [op for op in operations if op.name and op.name.value == operation_name]
+    return operations
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
 # --- the extensions ----------------------------------------------------------------
 
 
@@ -526,22 +602,15 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
             name = context.operation_name
-            if name:
-                operations = [op for op in operations if op.name and op.name.value == name]
-            error = measure(
-                core_schema(context.schema),
-                operations,
-                fragments,
-                context.variables or {},
-                self.budget(),
-            )
+            variables = context.variables or {}
+            schema = core_schema(context.schema)
+            budget = self.budget()
+            if context.query is not None and document is _cached_parse(context.query):
+                error = measure_query(schema, context.query, name, variables, budget)
+            else:  # a document not parsed here from the query's text
+                operations = _operations(document, name)
+                error = measure(schema, operations, _fragments(document), variables, budget)
             if error is not None:
                 context.pre_execution_errors = [error]  # so validation is not run
         yield
@@ -560,10 +629,16 @@ class QueryLimits(SchemaExtension):
 
 
 class CheckedValidationCache(ValidationCache):
-    """Strawberry's validation cache, skipped when `QueryLimits` has already refused."""
+    """Strawberry's validation cache, skipped when `QueryLimits` has already refused, and
+    for the facade's prepared operations (`Context.prepared`): their fixed documents were
+    validated when the app was built, and looking one up again hashes its whole tree."""
 
     def on_validate(self) -> Iterator[None]:
-        if self.execution_context.pre_execution_errors:
+        context = self.execution_context
+        if context.pre_execution_errors:
+            yield
+        elif getattr(context.context, "prepared", False) is True:
+            context.pre_execution_errors = []  # validated at start-up: nothing to run again
             yield
         else:
             yield from super().on_validate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
@@ -50,15 +51,30 @@ class HookClient:
             raise hook_error(failed.error, variables, self._record_id) from None
 
 
-async def hook_client(
-    request: Request[Any, Any, Any], services: Services, operations: Operations, budgets: Budgets
-) -> HookClient:
-    """The dependency every hook takes: its caller's context, marked as the facade's."""
+@dataclass(frozen=True, slots=True)
+class HookCore:
+    """What every hook's client is made of, built once with the app."""
+
+    services: Services
+    operations: Operations
+    budgets: Budgets
+
+
+async def hook_client(request: Request[Any, Any, Any], hook_core: HookCore) -> HookClient:
+    """The dependency every hook takes: its caller's context, marked as the facade's.
+
+    It takes one dependency, not services, operations and budgets apiece: Litestar
+    resolves sibling dependencies in a task group, about 0.2 ms per request.
+    """
     context = new_context(
-        services, request_principal(request), budgets.for_prepared(), prepared=True
+        hook_core.services,
+        request_principal(request),
+        hook_core.budgets.for_prepared(),
+        prepared=True,
     )
     path_params = list(request.path_params)
-    return HookClient(operations, context, path_params[0] if len(path_params) == 1 else None)
+    record_id = path_params[0] if len(path_params) == 1 else None
+    return HookClient(hook_core.operations, context, record_id)
 
 
 def hook_error(

@@ -65,6 +65,20 @@ async def test_limits_cost_reads_page_sizes_given_as_variables(client: httpx.Asy
     assert "CRM_GRAPHQL_MAX_COST" in error["message"]
 
 
+async def test_limits_remembered_measurement_is_per_page_size(client: httpx.AsyncClient) -> None:
+    """A document's measurement is remembered; the page sizes its variables give are part of
+    what is remembered, so neither answer is reused for the other."""
+    query = """
+    query Remembered($n: Int) { contacts(first: $n) { nodes { activities(first: $n) {
+        nodes { id } } } } }
+    """
+    for n in (500, 10, 500, 10):
+        if n == 10:
+            await gql(client, query, {"n": n})
+        else:
+            only_error(await gql_errors(client, query, {"n": n}), "QUERY_TOO_COMPLEX")
+
+
 async def test_limits_cost_counts_the_default_page_size_when_none_is_given(
     client: httpx.AsyncClient,
 ) -> None:
