@@ -72,18 +72,26 @@ async def drip(server: LiveServer, head: bytes, body: bytes = b"", every_s: floa
         except OSError:
             return  # the server closed the connection under us
 
+    async def read_until_closed() -> None:
+        # As the bytes come, as an HTTP client reads: the server closes right after its
+        # answer, so a byte the sender still writes can bring a reset after the answer
+        # (and `reader.read()` would throw away what it had read).
+        while chunk := await reader.read(65536):
+            answer.extend(chunk)
+
     sender = asyncio.create_task(send_slowly())
+    answer = bytearray()
     try:
-        answer = await asyncio.wait_for(reader.read(), GIVE_UP_S)  # until the server closes
+        await asyncio.wait_for(read_until_closed(), GIVE_UP_S)
         closed = True
     except TimeoutError:
-        answer, closed = b"", False
+        closed = False
     except ConnectionResetError:
-        answer, closed = b"", True
+        closed = True
     seconds = loop.time() - started
     sender.cancel()
     writer.close()
-    return Outcome(seconds, closed, answer, sent)
+    return Outcome(seconds, closed, bytes(answer), sent)
 
 
 async def healthy(server: LiveServer) -> None:
