@@ -8,7 +8,6 @@ module needs no GraphQL import.
 
 from __future__ import annotations
 
-import copy
 from enum import StrEnum
 from typing import Any
 
@@ -34,12 +33,6 @@ class DomainError(Exception):
         self.message = message
         self.field = field
         self.details = details
-
-    def naming(self, field: str | None) -> DomainError:
-        """This error naming `field` instead: the name a transport knows it by."""
-        renamed = copy.copy(self)
-        renamed.field = field
-        return renamed
 
     @property
     def extensions(self) -> dict[str, Any]:
