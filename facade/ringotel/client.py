@@ -88,7 +88,7 @@ def hook_error(
     """
     extensions = error.extensions or {}
     code = extensions.get("code")
-    field = graphql_field(error)
+    field = field_named_by(error)
     if field is not None:
         field = ringotel_name(field, variables, record_id)
     if isinstance(code, str) and code in ErrorCode.__members__:
@@ -99,7 +99,7 @@ def hook_error(
     return UnexpectedAnswer(f"{code or 'an error'} at {error.path}: {error.message}")
 
 
-def graphql_field(error: GraphQLError) -> str | None:
+def field_named_by(error: GraphQLError) -> str | None:
     """The GraphQL field an error names: the input field a coercion message points at
     (`... at 'input.duration'; ...`), else its `extensions.field`."""
     marker = " at '"

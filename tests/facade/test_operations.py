@@ -10,7 +10,7 @@ from crm.domain.errors import NotFound, ValidationFailed
 from crm.graphql.schema import schema
 from facade.operations import Operation, OperationDocumentError, Operations, prepare
 from facade.ringotel import activities, companies, contacts, recordings, users
-from facade.ringotel.client import UnexpectedAnswer, graphql_field, hook_error
+from facade.ringotel.client import UnexpectedAnswer, field_named_by, hook_error
 from facade.ringotel.table import OPERATIONS
 
 
@@ -62,7 +62,7 @@ def test_graphql_errors_become_the_domain_errors_they_stand_for() -> None:
         "Variable '$input' got invalid value 1e99 at 'input.duration'; Int cannot represent",
         extensions={"code": "VALIDATION", "field": "input"},
     )
-    assert graphql_field(coercion) == "duration"
+    assert field_named_by(coercion) == "duration"
     refused = hook_error(coercion, {})
     assert isinstance(refused, ValidationFailed)
     assert refused.field == "call_duration"
