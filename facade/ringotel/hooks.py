@@ -85,9 +85,8 @@ def read_id(value: str, name: str) -> str:
 
 async def before_hook(request: Request[Any, Any, Any]) -> None:
     """Refuse a query parameter the route reads (each a `QueryParameter`) that was sent
-    twice, and parse a JSON body
-    before Litestar reads it into the body type: nested deeper than the parser goes
-    (`[[[[...`), it is a 400 saying so, not a 500.
+    twice, and parse a JSON body before Litestar reads it into the body type: nested
+    deeper than the parser goes (`[[[[...`), it is a 400 saying so, not a 500.
 
     Other faults of a body (invalid UTF-8, not JSON) are left to Litestar, which answers 400.
     """
