@@ -113,11 +113,16 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 
 
 def _timeouts(settings: Settings) -> dict[str, Any]:
-    """uvicorn's options for slow clients: the idle timeout, and our header deadline
-    (`crm.serving`); the body timeout is the app's own (`facade.body_timeout`)."""
+    """uvicorn's options for slow and hostile clients: the idle timeout, our header deadline
+    (`crm.serving`) and the largest WebSocket message; the body timeout is the app's own
+    (`facade.body_timeout`)."""
     return {
         "timeout_keep_alive": settings.http_idle_timeout_s,
         "http": "crm.serving:HeaderDeadlineProtocol",
+        # GraphQL's WebSocket: the `websockets` (sans-I/O) implementation, which closes a socket
+        # sending a message larger than this (1009) before the app reads any of it.
+        "ws": "websockets-sansio",
+        "ws_max_size": settings.ws_max_message_bytes,
     }
 
 

@@ -37,8 +37,13 @@ def make_engine(database_url: str, *, log_queries: bool = False) -> Engine[Any]:
     parts = urlsplit(database_url)
     if parts.scheme not in ("postgresql", "postgres"):
         raise ValueError(f"unsupported database URL scheme {parts.scheme!r}")
-    config: dict[str, Any] = {"dsn": database_url.replace("postgres://", "postgresql://", 1)}
+    config: dict[str, Any] = {"dsn": database_dsn(database_url)}
     return PostgresEngine(config=config, log_queries=log_queries)
+
+
+def database_dsn(database_url: str) -> str:
+    """A PostgreSQL URL as asyncpg reads it (`postgres://` spelled `postgresql://`)."""
+    return database_url.replace("postgres://", "postgresql://", 1)
 
 
 def bind_tables(engine: Engine[Any]) -> None:

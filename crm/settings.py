@@ -110,6 +110,23 @@ class Settings(BaseSettings):
     graphql_public_introspection: bool = False
     """Answer GraphQL introspection (`__schema`, `__type`) to requests without credentials."""
 
+    events_queue_size: Annotated[int, Field(ge=1, le=100_000)] = 256
+    """Live events one subscriber may fall behind by; past it, its subscription ends with
+    an error (code UNAVAILABLE) instead of slowing the publishers."""
+
+    ws_max_connections: Annotated[int, Field(ge=1, le=100_000)] = 500
+    """Open GraphQL WebSockets one worker serves at once; more are closed at once (1013)."""
+
+    ws_max_subscriptions: Annotated[int, Field(ge=1, le=1000)] = 10
+    """Operations one GraphQL WebSocket may run at once; more are refused (an error with
+    code TOO_MANY_SUBSCRIPTIONS)."""
+
+    ws_init_timeout_s: Annotated[float, Field(ge=0.5, le=600)] = 10
+    """Seconds a GraphQL WebSocket has to send `connection_init`; then it is closed (4408)."""
+
+    ws_max_message_bytes: Annotated[int, Field(ge=1024, le=16 * 2**20)] = 256 * 1024
+    """The largest WebSocket message `crm serve` reads; a larger one closes the socket (1009)."""
+
     db_pool_min: Annotated[int, Field(ge=1, le=1000)] = 2
     """Smallest number of open PostgreSQL connections per process."""
 

@@ -15,11 +15,13 @@ from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, 
 from strawberry.http.ides import get_graphql_ide_html
 
 from crm.domain.config import DomainConfig
+from crm.domain.events import EventBus, InProcessBus
 from crm.domain.principal import Scope
 from crm.domain.services import Services
-from crm.engine import bind_tables, close_engine, make_engine, open_engine, ping
+from crm.engine import bind_tables, close_engine, database_dsn, make_engine, open_engine, ping
 from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
+from crm.pg_events import PostgresBus
 from crm.settings import Settings, load_settings
 from facade.allow import AllowMiddleware
 from facade.auth.guards import authorize
@@ -88,14 +90,24 @@ def security_headers(settings: Settings) -> SecurityHeaders:
     return SecurityHeaders(pages)
 
 
+def event_bus(settings: Settings) -> EventBus:
+    """LISTEN/NOTIFY on PostgreSQL, so every worker and server hears every event; in
+    process on SQLite, whose one database file serves one process."""
+    if settings.database_url.startswith(("postgresql://", "postgres://")):
+        return PostgresBus(database_dsn(settings.database_url), settings.events_queue_size)
+    return InProcessBus(settings.events_queue_size)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app for `settings` (read from the environment when not given)."""
     settings = settings or load_settings()
     redact_server_logs()
     engine = make_engine(settings.database_url)
     recording_url = settings.public_url + RECORDING_URL
-    services = Services(DomainConfig.from_settings(settings, recording_url=recording_url))
+    events = event_bus(settings)
+    services = Services(DomainConfig.from_settings(settings, recording_url=recording_url), events)
     signer = TokenSigner(settings)
+    authenticator = Authenticator(services, signer)
     operations = Operations(schema, OPERATIONS)  # parsed and validated once, here
     hook_entries()  # the hooks' declarations fit together, or the app does not start
     limits = budgets(settings)
@@ -115,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             await ping(engine)  # fail fast on a misconfigured database
             await services.credentials.purge_expired()
+            await events.start()
             # What is alive once started (the schema, every module) is moved out of the
             # collector's sight: a full collection would walk it all, a pause of a few
             # hundred ms in which no request is answered. Given back when the app stops.
@@ -122,13 +135,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             gc.unfreeze()
+            await events.stop()
             await close_engine(engine)
 
     return Litestar(
         route_handlers=[
             health,
             ready,
-            graphql_controller(settings),
+            graphql_controller(settings, authenticator),
             OAuthController,
             ringotel_router(),
             integration_json,
@@ -151,7 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *proxy_headers_middleware(settings),
             AllowMiddleware(),
             BodyTimeoutMiddleware(settings.http_body_timeout_s, settings.http_body_min_rate),
-            AuthenticationMiddleware(Authenticator(services, signer)),
+            AuthenticationMiddleware(authenticator),
         ],
         guards=[authorize],
         before_send=[security_headers(settings)],

@@ -11,6 +11,7 @@ validation, limits, variables), as that specification asks.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -18,6 +19,7 @@ from litestar import Request, Response
 from litestar.datastructures import State
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.litestar import make_graphql_controller
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from crm.domain.principal import Principal
@@ -25,6 +27,8 @@ from crm.graphql.context import Context, new_context
 from crm.graphql.limits import LimitCode, budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings
+from facade.auth.middleware import Authenticator
+from facade.websocket import SocketAuthenticator, SocketGate, transport_ws_handler
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -60,8 +64,11 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
-def graphql_controller(settings: Settings) -> type:
+def graphql_controller(settings: Settings, authenticator: Authenticator) -> type:
+    """`/graphql` over HTTP and over WebSocket (`graphql-transport-ws` only: the one
+    protocol whose `connection_init` every socket is authenticated at)."""
     limits = budgets(settings)
+    sockets = SocketAuthenticator(authenticator, limits)
 
     async def graphql_context(request: Request[Any, Any, Any], state: State) -> Context:
         principal = request_principal(request)
@@ -74,6 +81,9 @@ def graphql_controller(settings: Settings) -> type:
         context_getter=graphql_context,
         multipart_uploads_enabled=True,
         allow_queries_via_get=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
+        max_subscriptions_per_connection=None,  # ours, with a code (facade.websocket)
     )
 
     class CrmGraphQLController(base):  # type: ignore[valid-type,misc]
@@ -81,6 +91,12 @@ def graphql_controller(settings: Settings) -> type:
         # the OpenAPI document: Strawberry's controller declares none of its statuses,
         # media types or credentials, so an entry there would only mislead.
         include_in_schema = False
+        graphql_transport_ws_handler_class = transport_ws_handler(
+            SocketGate(settings.ws_max_connections), settings.ws_max_subscriptions
+        )
+
+        async def on_ws_connect(self, context: Context) -> None:
+            await sockets.connect(context)
 
         def decode_json(self, data: str | bytes) -> object:
             try:

@@ -16,6 +16,7 @@ from datetime import datetime
 from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, ValidationFailed
+from crm.domain.events import CallEventType, EventBus, InProcessBus, call_event
 from crm.domain.lookup import LookupService
 from crm.domain.pagination import Page, page_of, page_request
 from crm.domain.phone_normalization import normalize
@@ -106,12 +107,52 @@ def talk_duration_of(row: Activity) -> int | None:
     return None  # a completed call whose answer time never arrived: not known
 
 
-class ActivityService:
-    """Log calls, move them through their statuses, link them to people, list them."""
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What a call's events are told from: its status and contact before a change."""
 
-    def __init__(self, config: DomainConfig, lookup: LookupService) -> None:
+    status: str
+    contact: uuid.UUID | None
+
+
+def _seen(row: Activity) -> _Seen:
+    return _Seen(row.status, row.contact)
+
+
+def changes(before: _Seen | None, row: Activity) -> list[CallEventType]:
+    """The events a change of a call states, in order; `before` is `None` for a new call."""
+    found: list[CallEventType] = []
+    if before is None:
+        found.append(CallEventType.STARTED)
+        before = _Seen(ActivityStatus.RINGING.value, row.contact)
+    status = ActivityStatus(row.status)
+    if status != ActivityStatus(before.status):
+        if status == ActivityStatus.ANSWERED:
+            found.append(CallEventType.ANSWERED)
+        elif status.is_final:
+            found.append(CallEventType.ENDED)
+    if row.contact is not None and row.contact != before.contact:
+        found.append(CallEventType.ASSIGNED)
+    return found
+
+
+class ActivityService:
+    """Log calls, move them through their statuses, link them to people, list them.
+
+    Each change is announced on the event bus once it has committed (`changes`).
+    """
+
+    def __init__(
+        self, config: DomainConfig, lookup: LookupService, events: EventBus | None = None
+    ) -> None:
         self._config = config
         self._lookup = lookup
+        self._events: EventBus = events or InProcessBus()
+
+    async def _announce(self, before: _Seen | None, row: Activity) -> None:
+        """Publish what changed; called after the change's transaction has committed."""
+        for kind in changes(before, row):
+            await self._events.publish(call_event(kind, row.id, row.user))
 
     async def get(self, activity_id: str | uuid.UUID) -> Activity:
         row = await queries.by_id(parse_id(activity_id, entity="activity"))
@@ -181,17 +222,20 @@ class ActivityService:
             _move(row, status, at=now(), strict=True)
         async with transaction():
             if await queries.insert_new(row):
-                return row, True
-            assert call_id is not None  # required=True
-            existing = await queries.by_call_id_locked(call_id)
-            assert existing is not None  # the conflict was on this very call_id
-            await self._fill(existing, data, only_missing=True)
-            await self._resolve_people(existing)
-            if status is not None:
-                _move(existing, status, at=now(), strict=False)
-            existing.updated_at = now()
-            await save(existing)
-            return existing, False
+                before, created = None, True
+            else:
+                assert call_id is not None  # required=True
+                existing = await queries.by_call_id_locked(call_id)
+                assert existing is not None  # the conflict was on this very call_id
+                before, created, row = _seen(existing), False, existing
+                await self._fill(row, data, only_missing=True)
+                await self._resolve_people(row)
+                if status is not None:
+                    _move(row, status, at=now(), strict=False)
+                row.updated_at = now()
+                await save(row)
+        await self._announce(before, row)
+        return row, created
 
     async def update(self, activity_id: str | uuid.UUID, data: ActivityInput) -> Activity:
         """Change end time, duration, subject, comment, status, ... in any order."""
@@ -199,11 +243,13 @@ class ActivityService:
         status = _status(data.status)
         async with transaction():
             row = await self._locked(aid)
+            before = _seen(row)
             await self._fill(row, data, only_missing=False)
             if status is not None:
                 _move(row, status, at=now(), strict=True)
             row.updated_at = now()
             await save(row)
+        await self._announce(before, row)
         return row
 
     async def set_status(
@@ -214,9 +260,11 @@ class ActivityService:
         target = ActivityStatus.parse(status)
         async with transaction():
             row = await self._locked(aid)
+            before = _seen(row)
             if _move(row, target, at=now(), strict=True):
                 row.updated_at = now()
                 await save(row)
+        await self._announce(before, row)
         return row
 
     async def assign(self, activity_id: str | uuid.UUID, contact_id: str | uuid.UUID) -> Activity:
@@ -225,11 +273,13 @@ class ActivityService:
         contact = await _contact(contact_id, field="contact_id")
         async with transaction():
             row = await self._locked(aid)
+            before = _seen(row)
             row.contact = contact.id
             if contact.company is not None:
                 row.company = contact.company
             row.updated_at = now()
             await save(row)
+        await self._announce(before, row)
         return row
 
     async def _locked(self, aid: uuid.UUID) -> Activity:

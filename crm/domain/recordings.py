@@ -24,6 +24,7 @@ from crm.domain.audio import (
 )
 from crm.domain.config import DomainConfig
 from crm.domain.errors import NotFound, TooLarge, ValidationFailed
+from crm.domain.events import CallEventType, EventBus, InProcessBus, call_event
 from crm.domain.storage import RecordingStorage
 from crm.domain.validation import now, parse_id
 from crm.queries import activities, recordings
@@ -35,9 +36,12 @@ from crm.tables import Recording
 class RecordingService:
     """Attach a recording to a call and read it back."""
 
-    def __init__(self, config: DomainConfig, storage: RecordingStorage) -> None:
+    def __init__(
+        self, config: DomainConfig, storage: RecordingStorage, events: EventBus | None = None
+    ) -> None:
         self._config = config
         self._storage = storage
+        self._events: EventBus = events or InProcessBus()
 
     @property
     def max_bytes(self) -> int:
@@ -125,7 +129,8 @@ class RecordingService:
             key = f"{aid}/{uuid.uuid4().hex}{fmt.extension}"
             async with transaction():
                 # Lock the call, so two uploads for it replace one another in turn.
-                if await activities.by_id(aid, lock=True) is None:
+                call = await activities.by_id(aid, lock=True)
+                if call is None:
                     raise NotFound(f"no activity with id {activity_id}", field="activity_id")
                 row = await recordings.of_activity(aid)
                 if row is None:
@@ -147,6 +152,7 @@ class RecordingService:
             raise
         if old_key is not None and old_key != key:
             await self._storage.delete(old_key)
+        await self._events.publish(call_event(CallEventType.RECORDING_ATTACHED, aid, call.user))
         return row
 
     def _too_large(self) -> TooLarge:

@@ -8,6 +8,7 @@ from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
 from crm.domain.credentials import CredentialService
 from crm.domain.deletions import DeletionService
+from crm.domain.events import EventBus, InProcessBus
 from crm.domain.lookup import LookupService
 from crm.domain.passwords import Passwords
 from crm.domain.ratelimit import RateLimiter
@@ -19,8 +20,10 @@ from crm.domain.users import UserService
 class Services:
     """The entry point the transports use: one attribute per CRM object."""
 
-    def __init__(self, config: DomainConfig) -> None:
+    def __init__(self, config: DomainConfig, events: EventBus | None = None) -> None:
         self.config = config
+        self.events: EventBus = events or InProcessBus()
+        """Where the services announce committed changes, and subscribers hear them."""
         self.passwords = Passwords(config.password_hash_concurrency)
         self.users = UserService(config, self.passwords)
         self.credentials = CredentialService(
@@ -31,7 +34,9 @@ class Services:
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
-        self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))
+        self.recordings = RecordingService(
+            config, FilesystemStorage(config.recordings_dir), self.events
+        )
         self.lookup = LookupService(config)
-        self.activities = ActivityService(config, self.lookup)
+        self.activities = ActivityService(config, self.lookup, self.events)
         self.deletions = DeletionService(config)

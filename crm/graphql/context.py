@@ -21,6 +21,8 @@ class Context(BaseContext, kw_only=True):
     loaders: Loaders
     budget: Budget | None = None
     """What the request may ask for (see `crm.graphql.limits`); None: the default budget."""
+    connection_params: dict[str, object] | None = None
+    """A GraphQL WebSocket's `connection_init` payload (where its credential may be)."""
     prepared: bool = False
     """The request runs one of the REST facade's prepared operations (documents fixed and
     checked at start-up), never a document a client sent; the permission classes read it."""

@@ -105,6 +105,10 @@ class Loaders:
         return DataLoader(load_fn=load)
 
     @cached_property
+    def activity(self) -> DataLoader[uuid.UUID, Activity | None]:
+        return DataLoader(load_fn=by_key(self._services.activities.get_many))
+
+    @cached_property
     def recording_by_activity(self) -> DataLoader[uuid.UUID, Recording | None]:
         return DataLoader(load_fn=by_key(self._services.recordings.by_activities))
 

@@ -15,6 +15,7 @@ from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
 from crm.graphql.deletions import DeletionQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
+from crm.graphql.events import Subscription
 from crm.graphql.limits import CheckedValidationCache, QueryLimits
 from crm.graphql.lookup import LookupQuery
 from crm.graphql.recordings import RecordingMutation
@@ -62,6 +63,7 @@ class CrmSchema(strawberry.Schema):
 schema = CrmSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     # Parsing and validating a document costs more than running a small one: a client
     # sends the same few documents again and again, so each is parsed and validated once
     # (the caches are shared between the per-request extension instances). The caller's

@@ -1,0 +1,138 @@
+"""GraphQL over WebSocket (`graphql-transport-ws`): who may connect, and how much.
+
+A socket is authenticated once, at `connection_init`: by the credential in its payload
+(`{"Authorization": "Bearer ..."}` or Basic, the kinds the HTTP requests take, through
+the same `Authenticator`), else by the credentials of the handshake request itself.
+Without one, with a bad one, or without the `crm:read` scope, it is closed with 4403
+(the protocol's Forbidden). A socket that never sends `connection_init` is closed
+after `CRM_WS_INIT_TIMEOUT_S` (4408, Strawberry's timer). Each worker serves at most
+`CRM_WS_MAX_CONNECTIONS` sockets (more are closed with 1013, "try again later") and
+each socket runs at most `CRM_WS_MAX_SUBSCRIPTIONS` operations at once (more are
+refused with an error of code TOO_MANY_SUBSCRIPTIONS). Messages larger than
+`CRM_WS_MAX_MESSAGE_BYTES` are refused by `crm serve`'s WebSocket implementation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from litestar.exceptions import TooManyRequestsException
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+
+from crm.domain.principal import Principal, Scope
+from crm.graphql.context import Context
+from crm.graphql.limits import Budgets
+from facade.auth.limits import client_address
+from facade.auth.middleware import PRINCIPAL_KEY, Authenticator
+
+TRY_AGAIN_LATER = 1013
+"""RFC 6455's close code for a server that is too busy now."""
+TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+
+
+class SocketGate:
+    """The GraphQL sockets one worker has open, up to a limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open = 0
+
+    def enter(self) -> bool:
+        """Count one more socket; `False` (and nothing counted) when the limit is reached."""
+        if self.open >= self.limit:
+            return False
+        self.open += 1
+        return True
+
+    def leave(self) -> None:
+        self.open -= 1
+
+
+def connection_authorization(params: dict[str, object] | None) -> str | None:
+    """The `Authorization` value of a `connection_init` payload (its key in any case)."""
+    for key, value in (params or {}).items():
+        if key.lower() == "authorization":
+            return value if isinstance(value, str) else ""  # not a string: a bad credential
+    return None
+
+
+class SocketAuthenticator:
+    """Decides at `connection_init` who a socket acts for, and sets its budget."""
+
+    def __init__(self, authenticator: Authenticator, budgets: Budgets) -> None:
+        self._authenticator = authenticator
+        self._budgets = budgets
+
+    async def connect(self, context: Context) -> None:
+        """Set the socket's principal and budget; raises `ConnectionRejectionError` (4403)
+        without a good credential holding `crm:read`."""
+        socket = context.websocket
+        assert socket is not None  # only called for a socket
+        authorization = connection_authorization(context.connection_params)
+        principal: Principal | None
+        if authorization is None:
+            found = socket.scope.get(PRINCIPAL_KEY)  # the handshake's own credentials
+            principal = found if isinstance(found, Principal) else None
+        else:
+            try:
+                result = await self._authenticator.authenticate(
+                    authorization, client_address(socket.scope)
+                )
+            except TooManyRequestsException:
+                raise ConnectionRejectionError() from None
+            principal = result if isinstance(result, Principal) else None
+        if principal is None or not principal.has(Scope.READ):
+            raise ConnectionRejectionError()
+        context.principal = principal
+        context.budget = self._budgets.for_principal(principal)
+
+
+class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
+    """Strawberry's `graphql-transport-ws` handler, with the worker's socket limit and a
+    coded refusal past the per-socket operation limit."""
+
+    gate: SocketGate
+    max_operations: int
+
+    async def handle(self) -> None:
+        if not self.gate.enter():
+            await self.websocket.close(
+                TRY_AGAIN_LATER,
+                "too many connections on this server; CRM_WS_MAX_CONNECTIONS sets the limit",
+            )
+            return
+        try:
+            await super().handle()
+        finally:
+            self.gate.leave()
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if (
+            self.connection_acknowledged
+            and message["id"] not in self.operations
+            and len(self.operations) >= self.max_operations
+        ):
+            error = GraphQLError(
+                f"this connection already runs {self.max_operations} operations; "
+                "CRM_WS_MAX_SUBSCRIPTIONS sets the limit",
+                extensions={"code": TOO_MANY_SUBSCRIPTIONS},
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+
+def transport_ws_handler(gate: SocketGate, max_operations: int) -> type[CrmTransportWSHandler]:
+    """The handler class of one app: its gate and its per-socket limit."""
+    return type(
+        "AppTransportWSHandler",
+        (CrmTransportWSHandler,),
+        {"gate": gate, "max_operations": max_operations},
+    )
