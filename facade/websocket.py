@@ -26,7 +26,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 
 from crm.domain.principal import Principal, Scope
 from crm.graphql.context import Context
-from crm.graphql.limits import Budgets
+from crm.graphql.limits import Budget, Budgets, parse_within
 from facade.auth.limits import client_address
 from facade.auth.middleware import PRINCIPAL_KEY, Authenticator
 
@@ -94,7 +94,8 @@ class SocketAuthenticator:
 
 class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
     """Strawberry's `graphql-transport-ws` handler, with the worker's socket limit and a
-    coded refusal past the per-socket operation limit."""
+    coded refusal past the per-socket operation limit, and a document refused by the
+    limits before parsing answered with its code (not a bare `complete`)."""
 
     gate: SocketGate
     max_operations: int
@@ -122,11 +123,21 @@ class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
                 "CRM_WS_MAX_SUBSCRIPTIONS sets the limit",
                 extensions={"code": TOO_MANY_SUBSCRIPTIONS},
             )
-            await self.send_message(
-                {"id": message["id"], "type": "error", "payload": [error.formatted]}
-            )
+            await self._refuse(message, error)
             return
+        query = message.get("payload", {}).get("query")
+        if self.connection_acknowledged and isinstance(query, str):
+            budget = self.context.budget or Budget()
+            parsed = parse_within(query, budget)
+            if isinstance(parsed, GraphQLError):
+                await self._refuse(message, parsed)
+                return
         await super().handle_subscribe(message)
+
+    async def _refuse(self, message: SubscribeMessage, error: GraphQLError) -> None:
+        """Answer a subscribe message with one error, as the protocol's `error` message."""
+        payload = [error.formatted]
+        await self.send_message({"id": message["id"], "type": "error", "payload": payload})
 
 
 def transport_ws_handler(gate: SocketGate, max_operations: int) -> type[CrmTransportWSHandler]:

@@ -566,6 +566,26 @@ def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
 # --- the extensions ----------------------------------------------------------------
 
 
+def parse_within(query: str, budget: Budget) -> DocumentNode | GraphQLError:
+    """`query` measured against `budget` and parsed (cached), or the coded refusal.
+
+    `QueryLimits` raises the refusal; the WebSocket transport sends it as the operation's
+    error, since Strawberry's streaming path does not turn a parse hook's error into one.
+    """
+    error = check_shape(query, budget)
+    if error is not None:
+        return error
+    try:
+        return _cached_parse(query)
+    except GraphQLError as syntax:
+        return GraphQLError(
+            syntax.message,
+            source=syntax.source,
+            positions=syntax.positions,
+            extensions={"code": LimitCode.GRAPHQL_PARSE_FAILED.value},
+        )
+
+
 class QueryLimits(SchemaExtension):
     """Applies the caller's budget: before parsing, before validation, and to execution.
 
@@ -584,18 +604,10 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         query = context.query
         if query is not None and context.graphql_document is None:
-            error = check_shape(query, self.budget())
-            if error is not None:
-                raise error  # as graphql-core's parser raises a syntax error
-            try:
-                context.graphql_document = _cached_parse(query)
-            except GraphQLError as syntax:
-                raise GraphQLError(
-                    syntax.message,
-                    source=syntax.source,
-                    positions=syntax.positions,
-                    extensions={"code": LimitCode.GRAPHQL_PARSE_FAILED.value},
-                ) from None
+            parsed = parse_within(query, self.budget())
+            if isinstance(parsed, GraphQLError):
+                raise parsed  # as graphql-core's parser raises a syntax error
+            context.graphql_document = parsed
         yield
 
     def on_validate(self) -> Iterator[None]:
