@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm.domain.activities import ActivityService
+from crm.domain.call_events import CallEventService
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
@@ -34,4 +35,5 @@ class Services:
         self.recordings = RecordingService(config, FilesystemStorage(config.recordings_dir))
         self.lookup = LookupService(config)
         self.activities = ActivityService(config, self.lookup)
+        self.call_events = CallEventService(self.activities, self.users)
         self.deletions = DeletionService(config)
