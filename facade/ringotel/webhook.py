@@ -196,7 +196,9 @@ async def ringotel_webhook(
     ] = None,
 ) -> Response[WebhookAnswer]:
     event = data or CallEventBody()
-    token = event.api_token.strip() if isinstance(event.api_token, str) else ""
+    # An unfilled `$api_token$` is no token at all, as any absent value: not a failed guess.
+    absent = not isinstance(event.api_token, str) or lenient.is_absent(event.api_token)
+    token = "" if absent else str(event.api_token).strip()
     found = await authenticator.api_key(token, client_address(request.scope)) if token else None
     request.scope[PRINCIPAL_KEY] = require(found, Scope.RINGOTEL)  # type: ignore[literal-required]
     method = lenient.required(lenient.text(event.method, "method"), "method")

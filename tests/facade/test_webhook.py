@@ -388,8 +388,12 @@ async def test_a_token_refused_before_its_values_are_read(
 async def test_wrong_tokens_count_against_the_failure_limit(anonymous: httpx.AsyncClient) -> None:
     for _ in range(3):
         await event(anonymous, "crmk_guess_wrong", "StartCallActivity", START_PARAMS)
+    await event(
+        anonymous, "$api_token$", "StartCallActivity", START_PARAMS
+    )  # no token: not counted
     counted = await RateLimit.select(RateLimit.key, RateLimit.failures)
     assert {"key": "apikey:s:guess", "failures": 3} in counted, counted
+    assert {row["failures"] for row in counted} == {3}, counted  # the address's count too
 
 
 async def test_past_the_limit_wrong_tokens_are_429(
