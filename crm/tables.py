@@ -32,6 +32,8 @@ class User(Table, tablename="crm_user"):
     phone = Varchar(length=64, null=True, default=None)
     phone_e164 = Varchar(length=32, null=True, default=None, index=True)
     extension = Varchar(length=16, null=True, default=None, index=True)
+    ringotel_user_id = Varchar(length=64, null=True, default=None, index=True)
+    """Ringotel's own id of this user, remembered from its webhook's call events."""
     is_active = Boolean(default=True)
     is_admin = Boolean(default=False)
     password_hash = Varchar(length=255, secret=True)

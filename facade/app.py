@@ -116,9 +116,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return services
 
     hook_core = HookCore(services, operations, limits)
+    authenticator = Authenticator(services, signer)
 
     def provide_hook_core() -> HookCore:
         return hook_core
+
+    def provide_authenticator() -> Authenticator:
+        return authenticator
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -152,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "hook_core": Provide(provide_hook_core, use_cache=True, sync_to_thread=False),
+            "authenticator": Provide(provide_authenticator, use_cache=True, sync_to_thread=False),
         },
         state=State(
             {

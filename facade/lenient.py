@@ -227,13 +227,20 @@ class LenientBody(msgspec.Struct, kw_only=True):
     """
 
     def __post_init__(self) -> None:
-        for name, (reader, is_required) in _field_readers(type(self)).items():
-            value = reader(getattr(self, name), name)
-            setattr(self, name, required(value, name) if is_required else value)
+        read_fields(self)
+
+
+def read_fields(body: msgspec.Struct) -> None:
+    """Read each lenient field of `body` in place; a value no reader understands, or a
+    `Required` one left absent, is refused naming its field. A body that is no
+    `LenientBody` is read when its handler chooses (after its credentials are checked)."""
+    for name, (reader, is_required) in _field_readers(type(body)).items():
+        value = reader(getattr(body, name), name)
+        setattr(body, name, required(value, name) if is_required else value)
 
 
 @cache
-def _field_readers(body: type[LenientBody]) -> dict[str, tuple[Reader, bool]]:
+def _field_readers(body: type[msgspec.Struct]) -> dict[str, tuple[Reader, bool]]:
     """Each field's reader and whether it is required, from its declared type."""
     readers: dict[str, tuple[Reader, bool]] = {}
     for name, hint in get_type_hints(body, include_extras=True).items():

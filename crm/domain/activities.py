@@ -397,6 +397,19 @@ class ActivityService:
         by_phone = await users.active_ids_by_phone(e164)
         return by_phone[0] if len(by_phone) == 1 else None
 
+    async def end(self, data: ActivityInput) -> tuple[Activity, bool]:
+        """Log the end of the call `data.call_id` names, with its final status.
+
+        A call whose start was never logged is logged whole (then `True`); one already
+        logged gets the fields it lacked and moves to the final status when that is a
+        legal move, as a repeated `create` does, so an end reported twice, or by two
+        integrations, is one end.
+        """
+        status = _status(data.status)
+        if status is None or not status.is_final:
+            raise ValidationFailed("must be a final status to end a call", field="status")
+        return await self.create(data)
+
 
 def _move(row: Activity, target: ActivityStatus, *, at: datetime, strict: bool) -> bool:
     """Apply a status change to `row` with its time; whether anything changed.

@@ -111,6 +111,18 @@ def status_named(text: str) -> ActivityStatus | None:
     return STATUS_SYNONYMS.get(_letters(text))
 
 
+def ended_status(duration: int | None, cause: str | None) -> ActivityStatus:
+    """The final status of a call its phone system reports only as ended: `completed` when
+    it was talked (a duration over 0); else the unanswered end its cause names (`busy`,
+    `cancelled`, `no-answer`, ...); else `missed`, the status of a call nobody answered."""
+    if duration:
+        return ActivityStatus.COMPLETED
+    named = status_named(cause) if cause else None
+    if named is not None and named.is_final and named != ActivityStatus.COMPLETED:
+        return named
+    return ActivityStatus.MISSED
+
+
 FINAL_STATUSES = frozenset(
     {
         ActivityStatus.COMPLETED,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm.domain.activities import ActivityService
+from crm.domain.call_reports import CallReportService
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
 from crm.domain.contacts import ContactService
@@ -39,4 +40,5 @@ class Services:
         )
         self.lookup = LookupService(config)
         self.activities = ActivityService(config, self.lookup, self.events)
+        self.call_reports = CallReportService(self.activities, self.users)
         self.deletions = DeletionService(config)

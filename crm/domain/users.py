@@ -24,9 +24,11 @@ from crm.domain.validation import (
 from crm.queries import users as queries
 from crm.queries.driver_errors import driver_errors_translated
 from crm.queries.rows import save
+from crm.queries.transactions import transaction
 from crm.tables import User
 
 MAX_EXTENSION_LENGTH = 16
+MAX_RINGOTEL_ID_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,27 @@ class UserService:
             raise Conflict(
                 f"an active user already has extension {user.extension}", field="extension"
             )
+
+    async def agent_of_call(
+        self, extension: str | None, ringotel_user_id: str | None
+    ) -> User | None:
+        """The active user on a Ringotel call: the one with the call's extension, else the
+        one Ringotel's user id was remembered on; `None` when it is not exactly one."""
+        found: list[User] = []
+        if extension and ascii_digits(extension) and len(extension) <= MAX_EXTENSION_LENGTH:
+            found = await queries.active_by_extension(extension)
+        if len(found) != 1 and ringotel_user_id:
+            found = await queries.active_by_ringotel_id(ringotel_user_id)
+        return found[0] if len(found) == 1 else None
+
+    async def remember_ringotel_id(self, user: User, ringotel_user_id: str) -> None:
+        """Remember Ringotel's id of `user`, so its calls find it when the extension does
+        not; a user who had it before gives it up (Ringotel's user has moved)."""
+        if user.ringotel_user_id == ringotel_user_id:
+            return  # the common case: nothing to write
+        async with transaction():
+            await queries.move_ringotel_id(user.id, ringotel_user_id, now())
+        user.ringotel_user_id = ringotel_user_id
 
     async def authenticate(self, email: str, password: str) -> User | None:
         """The active user with these credentials, or `None`; the same work either way."""

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from crm.exception_text import describe
 from crm.graphql.activities import ActivityMutation, ActivityQuery
+from crm.graphql.call_reports import CallReportMutation
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
 from crm.graphql.deletions import DeletionQuery
@@ -27,7 +28,14 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (UserMutation, CompanyMutation, ContactMutation, ActivityMutation, RecordingMutation),
+    (
+        UserMutation,
+        CompanyMutation,
+        ContactMutation,
+        ActivityMutation,
+        CallReportMutation,
+        RecordingMutation,
+    ),
 )
 
 

@@ -25,6 +25,9 @@ class UserType:
     last_name: str
     phone: str | None
     extension: str | None
+    ringotel_user_id: str | None = strawberry.field(
+        description="Ringotel's id of this user, remembered from its webhook's call events."
+    )
     is_active: bool
     is_admin: bool
     created_at: datetime
@@ -39,6 +42,7 @@ class UserType:
             last_name=row.last_name,
             phone=row.phone,
             extension=row.extension,
+            ringotel_user_id=row.ringotel_user_id,
             is_active=row.is_active,
             is_admin=row.is_admin,
             created_at=row.created_at,

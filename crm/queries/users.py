@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from crm.domain.pagination import Page, PageRequest, encode_cursor, page_of
@@ -62,3 +63,29 @@ async def active_ids_by_phone(e164: str) -> list[uuid.UUID]:
     """The active users whose phone is this number."""
     rows = await User.select(User.id).where((User.phone_e164 == e164) & User.is_active.eq(True))
     return [uuid.UUID(str(row["id"])) for row in rows]
+
+
+async def active_by_extension(extension: str) -> list[User]:
+    """The active users with this extension (at most one, when the data is sound)."""
+    return list(await User.objects().where((User.extension == extension) & User.is_active.eq(True)))
+
+
+async def active_by_ringotel_id(ringotel_user_id: str) -> list[User]:
+    """The active users Ringotel knows by this id (at most one, as `move_ringotel_id` keeps it)."""
+    return list(
+        await User.objects().where(
+            (User.ringotel_user_id == ringotel_user_id) & User.is_active.eq(True)
+        )
+    )
+
+
+async def move_ringotel_id(user_id: uuid.UUID, ringotel_user_id: str, at: datetime) -> None:
+    """Give `ringotel_user_id` to `user_id` alone, taking it from any other user that had
+    it. Run it in a transaction, so no moment sees it on two users."""
+    held: Any = User.ringotel_user_id == ringotel_user_id
+    await User.update({User.ringotel_user_id: None, User.updated_at: at}).where(
+        held & (User.id != user_id)
+    )
+    await User.update({User.ringotel_user_id: ringotel_user_id, User.updated_at: at}).where(
+        User.id == user_id
+    )

@@ -12,7 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from crm.domain.principal import Principal
+from crm.domain.principal import Principal, Scope
 from facade.auth.middleware import FAILURE_KEY, NO_CREDENTIALS, PRINCIPAL_KEY, AuthFailure
 from facade.auth.policy import Access, access_rule
 
@@ -42,18 +42,23 @@ async def authorize(
     rule = access_rule(connection.scope["path"], handler.opt)
     if isinstance(rule, Access):
         return  # open, or GraphQL, whose permission classes decide per field
-    principal = connection.scope.get(PRINCIPAL_KEY)
-    if not isinstance(principal, Principal):
-        failure = connection.scope.get(FAILURE_KEY, NO_CREDENTIALS)
-        if not isinstance(failure, AuthFailure):
-            failure = NO_CREDENTIALS
+    found = connection.scope.get(PRINCIPAL_KEY) or connection.scope.get(FAILURE_KEY)
+    require(found if isinstance(found, Principal | AuthFailure) else None, rule)
+
+
+def require(found: Principal | AuthFailure | None, rule: Scope) -> Principal:
+    """The principal, when it holds the scope `rule`; else the 403 that says why not."""
+    if not isinstance(found, Principal):
+        failure = found if isinstance(found, AuthFailure) else NO_CREDENTIALS
         raise PermissionDeniedException(
             detail=failure.message,
             headers={"WWW-Authenticate": challenge(failure.error, failure.message)},
         )
+    principal = found
     if not principal.has(rule):
         message = f"this needs the {rule.value} scope"
         raise PermissionDeniedException(
             detail=message,
             headers={"WWW-Authenticate": challenge("insufficient_scope", message, rule.value)},
         )
+    return principal

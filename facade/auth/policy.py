@@ -15,6 +15,7 @@ from crm.domain.principal import Scope
 
 OPEN_PATHS: frozenset[str] = frozenset({"/health", "/ready", "/ringotel/integration.json"})
 OPEN_PREFIXES: tuple[str, ...] = ("/oauth/", "/docs", "/ringotel/logo")
+IN_BODY_PATHS: frozenset[str] = frozenset({"/ringotel/webhook"})
 GRAPHQL_PATH = "/graphql"
 RINGOTEL_PREFIX = "/ringotel/v1/"
 
@@ -26,6 +27,9 @@ class Access(Enum):
     """No credentials; any sent are ignored."""
     GRAPHQL = "graphql"
     """Authenticated if credentials are sent; each field checks its own scope."""
+    IN_BODY = "in_body"
+    """The credential is an API key in the body (Ringotel's webhook): the handler checks
+    it, for the `ringotel` scope; an `Authorization` header is ignored."""
 
 
 def access_rule(path: str, opt: Mapping[str, Any] | None = None) -> Access | Scope:
@@ -35,6 +39,8 @@ def access_rule(path: str, opt: Mapping[str, Any] | None = None) -> Access | Sco
         return declared
     if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
         return Access.OPEN
+    if path in IN_BODY_PATHS:
+        return Access.IN_BODY
     if path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/"):
         return Access.GRAPHQL
     if path.startswith(RINGOTEL_PREFIX):

@@ -8,7 +8,7 @@ from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
 
 from facade.operations import Operation
-from facade.ringotel import activities, companies, contacts, recordings, users
+from facade.ringotel import activities, companies, contacts, recordings, users, webhook
 from facade.ringotel.client import hook_client
 from facade.ringotel.hooks import before_hook
 
@@ -28,6 +28,9 @@ ROUTES: tuple[HTTPRouteHandler, ...] = (
 )
 """The integration JSON lists the published hooks in this order."""
 
+WEBHOOK_ROUTES: tuple[HTTPRouteHandler, ...] = (webhook.ringotel_webhook,)
+"""Ringotel's Webhook integration: beside the hooks, and no part of the integration JSON."""
+
 OPERATIONS: tuple[Operation, ...] = (
     users.USERS_QUERY,
     contacts.CONTACTS_QUERY,
@@ -40,6 +43,8 @@ OPERATIONS: tuple[Operation, ...] = (
     activities.ASSIGN_ACTIVITY_MUTATION,
     activities.UPDATE_ACTIVITY_MUTATION,
     activities.SET_ACTIVITY_STATUS_MUTATION,
+    webhook.START_CALL_MUTATION,
+    webhook.END_CALL_MUTATION,
 )
 """Every operation the routes run, prepared when the app is built."""
 
@@ -48,7 +53,7 @@ def ringotel_router() -> Router:
     """The Ringotel routes, each given the GraphQL client of its request's caller."""
     return Router(
         path="/",
-        route_handlers=list(ROUTES),
+        route_handlers=[*ROUTES, *WEBHOOK_ROUTES],
         dependencies={"graphql": Provide(hook_client)},
         before_request=before_hook,
     )

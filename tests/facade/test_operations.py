@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.graphql.schema import schema
 from facade.operations import Operation, OperationDocumentError, Operations, prepare
-from facade.ringotel import activities, companies, contacts, recordings, users
+from facade.ringotel import activities, companies, contacts, recordings, users, webhook
 from facade.ringotel.client import UnexpectedAnswer, field_named_by, hook_error
 from facade.ringotel.table import OPERATIONS
 
@@ -22,7 +22,7 @@ def test_every_operation_document_is_valid_against_the_schema(operation: Operati
 def test_every_route_modules_operation_is_prepared_and_only_those() -> None:
     declared = {
         value
-        for module in (users, contacts, companies, activities, recordings)
+        for module in (users, contacts, companies, activities, recordings, webhook)
         for value in vars(module).values()
         if isinstance(value, Operation)
     }
