@@ -145,3 +145,50 @@ async def test_an_unassigned_number_names_no_contact(
         activity_id = await log_call(rest, call_id=call_id(), phone="+12015550199")
         event = await events.of_call(activity_id)
     assert event["activity"]["contact"] is None
+
+
+async def test_a_ringotel_webhook_call_pops_up_for_its_agent_then_ends(
+    server: LiveServer, rest: httpx.AsyncClient, api_key: str, oauth_client: tuple[str, str]
+) -> None:
+    """The webhook's StartCallActivity reaches the agent's own subscription (found by
+    extension) with the caller's contact; StopCallActivity ends it."""
+    agent = await make_user(rest, "ringotel-agent@example.com", "500")
+    await gql(
+        rest,
+        'mutation { createContact(input: {firstName: "Róisín", lastName: "Byrne", '
+        'phones: [{number: "+353 21 202 8252"}]}) { contact { id } } }',
+    )
+    token = user_token(server, agent["id"], oauth_client[0])
+    params = {
+        "extension": "500",
+        "user_id": "17295348437628309790",
+        "activity_type": "inbound",
+        "call_start": 1_796_040_005_000,
+        "called_number": "500",
+        "caller_number": "353212028252",
+        "call_id": call_id(),
+    }
+    async with subscriber(
+        server, rest, f"Bearer {token}", mine=True, called_number="500"
+    ) as events:
+        start = await rest.post(
+            "/ringotel/webhook",
+            json={"method": "StartCallActivity", "api_token": api_key, "params": params},
+        )
+        assert start.status_code == 201, start.text
+        started = await events.next()
+        stop = await rest.post(
+            "/ringotel/webhook",
+            json={
+                "method": "StopCallActivity",
+                "api_token": api_key,
+                "params": {**params, "call_end": 1_796_040_032_000, "call_duration": 27},
+            },
+        )
+        assert stop.status_code == 200, stop.text
+        ended = await events.next()
+    assert started["type"] == "STARTED"
+    assert started["activity"]["callId"] == params["call_id"]
+    assert started["activity"]["user"] == {"email": "ringotel-agent@example.com"}
+    assert started["activity"]["contact"]["firstName"] == "Róisín"
+    assert (ended["type"], ended["activity"]["status"]) == ("ENDED", "COMPLETED")
