@@ -6,8 +6,8 @@ link it, move its status, end it, now and then upload its recording and sync the
 user and contact lists. A sampler reads the server's RSS and open descriptors from
 `/proc`. At the end every answered create is looked up in the database.
 
-Both forms are in the slow suite: one runs 20 s unpaced, the other `CRM_SOAK_S`
-seconds (default 1800). `CRM_SOAK_WORKERS` (4), `CRM_SOAK_PAUSE_MS` (0, a pause
+The 20 s unpaced form runs in every suite; the `CRM_SOAK_S`-second one (default 1800)
+in the slow suite. `CRM_SOAK_WORKERS` (4), `CRM_SOAK_PAUSE_MS` (0, a pause
 between a worker's calls) and `CRM_SOAK_REPORT` (a JSON file for the figures)
 tune and record it.
 """
@@ -15,6 +15,7 @@ tune and record it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -36,6 +37,8 @@ RSS_MARGIN_MIB = 16
 """How far the server's RSS may rise after warm-up, over the whole run."""
 FD_MARGIN = 10
 """How many more descriptors than at the end of warm-up the server may hold at any sample."""
+STALL_PROBE_S = 0.05
+"""How often the client checks its own event loop for stalls."""
 PHONES = 150
 """Distinct callers: the first call from each creates its contact, later ones update it."""
 USERS = 3
@@ -59,6 +62,8 @@ class Ledger:
     requests: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     iterations: int = 0
+    longest_stall_s: float = 0.0
+    """The longest the client's own event loop stood still (`stall_meter`)."""
 
 
 @dataclass
@@ -231,7 +236,23 @@ async def soak(tmp_path: Path, duration_s: float, workers: int, pause_s: float) 
                     )
                     await asyncio.sleep(interval)
 
-            await asyncio.gather(sampler(), *(worker(r) for r in ringotel_of))
+            async def stall_meter() -> None:
+                while time.monotonic() < deadline:
+                    asleep = time.monotonic()
+                    await asyncio.sleep(STALL_PROBE_S)
+                    stall = time.monotonic() - asleep - STALL_PROBE_S
+                    ledger.longest_stall_s = max(ledger.longest_stall_s, stall)
+
+            # The client is this test's own process, with the garbage of every test before
+            # it: one full collection of it froze the client for 8.7 s. A request then went
+            # out on a connection the server had rightly closed as idle, and met a reset.
+            # Collected and frozen once here, the heap no longer pauses the load.
+            gc.collect()
+            gc.freeze()
+            try:
+                await asyncio.gather(sampler(), stall_meter(), *(worker(r) for r in ringotel_of))
+            finally:
+                gc.unfreeze()
             elapsed = time.monotonic() - start
         database = await accounted(ledger)
         return {
@@ -242,6 +263,7 @@ async def soak(tmp_path: Path, duration_s: float, workers: int, pause_s: float) 
             "requests_total": sum(ledger.requests.values()),
             "requests_per_s": round(sum(ledger.requests.values()) / elapsed, 1),
             "failures": ledger.failures[:20],
+            "client_longest_stall_s": round(ledger.longest_stall_s, 3),
             "failure_count": len(ledger.failures),
             "database": database,
             "samples": [s.__dict__ for s in samples],
@@ -351,7 +373,10 @@ def assert_bounded(report: dict[str, Any], rss_margin_mib: float, fd_margin: int
 
 
 def assert_accounted(report: dict[str, Any]) -> None:
-    assert report["failure_count"] == 0, report["failures"]
+    # A stall of the client longer than the server's idle timeout less the client's
+    # keep-alive expiry (5 s - 2 s) can make a request meet a closed connection.
+    stall = report["client_longest_stall_s"]
+    assert report["failure_count"] == 0, (report["failures"], f"client's longest stall: {stall} s")
     database = report["database"]
     assert database["problem_count"] == 0, database["problems"]
     assert database["activities_stored"] == database["activities_answered"] > 0, database
@@ -373,11 +398,6 @@ async def run_and_check(tmp_path: Path, duration_s: float) -> None:
             Path(target).write_text(json.dumps(report, indent=1) + "\n")  # noqa: ASYNC240
 
 
-# In the slow suite: unpaced, this load has seen the server reset or drop a connection
-# without an answer or a log line, rarely (3 times in about 60 runs; the last a PATCH
-# UpdateContact read as a reset, 16 s in, on PostgreSQL), though the paced 30-minute runs
-# saw none. Not explained yet; back in every run once it is.
-@pytest.mark.slow
 async def test_mixed_ringotel_load_for_20_s_keeps_memory_and_fds_flat_and_loses_nothing(
     tmp_path: Path,
 ) -> None:
