@@ -108,6 +108,8 @@ class Activity(Table, tablename="crm_activity"):
     user = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, index=True)
     contact = ForeignKey(references=Contact, null=True, on_delete=OnDelete.set_null, index=True)
     company = ForeignKey(references=Company, null=True, on_delete=OnDelete.set_null, index=True)
+    caller_match = Varchar(length=16, null=True, default=None)
+    """How the contact or company was found (`crm.domain.activities.CallerMatch`)."""
     subject = Varchar(length=255, null=True, default=None)
     comment = Text(null=True, default=None)
     started_at = Timestamptz(default=TimestamptzNow(), index=True)

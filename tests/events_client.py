@@ -23,7 +23,7 @@ subscription ($mine: Boolean) {
   callEvents(mine: $mine) {
     type at
     activity { id callId status user { email } contact { id firstName } company { name }
-               recording { size } }
+               recording { size } callerMatch }
   }
 }
 """

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from crm.domain.call_status import ActivityStatus, CallDirection, Move, judge_move
 from crm.domain.config import DomainConfig
@@ -37,6 +38,17 @@ MAX_DURATION_S = 7 * 24 * 3600
 """No call lasts a week; a larger duration is a unit mistake (milliseconds). Calls are
 refused when they would last longer, and a length read back is never longer, so every
 length fits GraphQL's `Int`."""
+
+
+class CallerMatch(StrEnum):
+    """How a call came to name its contact or company."""
+
+    CONTACT_NUMBER = "contact_number"
+    """The other party's number is one of the contact's own numbers."""
+    MAIN_LINE = "main_line"
+    """The other party's number is a company's main line: the company, not who in it."""
+    LINKED = "linked"
+    """The contact was named with the call, or linked to it afterwards."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +257,7 @@ class ActivityService:
             row = await self._locked(aid)
             before = _seen(row)
             await self._fill(row, data, only_missing=False)
+            await self._explain_contact(row)
             if status is not None:
                 _move(row, status, at=now(), strict=True)
             row.updated_at = now()
@@ -274,9 +287,11 @@ class ActivityService:
         async with transaction():
             row = await self._locked(aid)
             before = _seen(row)
-            row.contact = contact.id
+            if row.contact != contact.id:
+                row.contact, row.caller_match = contact.id, None
             if contact.company is not None:
                 row.company = contact.company
+            await self._explain_contact(row)
             row.updated_at = now()
             await save(row)
         await self._announce(before, row)
@@ -315,6 +330,8 @@ class ActivityService:
             contact = (
                 await _contact(data.contact_id, field="contact_id") if data.contact_id else None
             )
+            if row.contact != (contact.id if contact else None):
+                row.caller_match = None  # told again by `_explain_contact`
             row.contact = contact.id if contact else None
             if contact is not None and contact.company is not None and row.company is None:
                 row.company = contact.company
@@ -353,6 +370,31 @@ class ActivityService:
             row.user = await self._user_by_number(ours)
         if row.contact is None:
             await self._identify_caller(row, theirs)
+        await self._explain_contact(row)
+
+    async def _explain_contact(self, row: Activity) -> None:
+        """Say how a contact named with the call, or linked to it later, relates to the
+        caller's number: one of the contact's own, their company's main line, or neither."""
+        if row.contact is None or row.caller_match is not None:
+            return
+        _, theirs = call_sides(row.direction, row.from_number, row.to_number)
+        row.caller_match = CallerMatch.LINKED.value
+        if not theirs:
+            return
+        try:
+            found = await self._lookup.find(theirs)
+        except ValidationFailed:
+            return
+        for match in found:
+            if match.match == "suffix":
+                continue
+            contact = match.contact if match.entity == "contact" else None
+            if contact is not None and contact.id == row.contact:
+                kind = CallerMatch.MAIN_LINE if match.main_line else CallerMatch.CONTACT_NUMBER
+                row.caller_match = kind.value
+                return
+            if match.main_line and match.company is not None and match.company.id == row.company:
+                row.caller_match = CallerMatch.MAIN_LINE.value  # the line of the contact's company
 
     async def _identify_caller(self, row: Activity, number: str | None) -> None:
         """Link the call to the one contact, or the one main-line company, the number is.
@@ -374,10 +416,12 @@ class ActivityService:
         if len(own) == 1 and not lines and own[0].contact is not None:
             row.contact = own[0].contact.id
             row.company = row.company or own[0].contact.company
+            row.caller_match = CallerMatch.CONTACT_NUMBER.value
             return
         line = lines[0] if not own and len(lines) == 1 and lines[0].main_line else None
-        if line is not None and line.company is not None:
-            row.company = row.company or line.company.id
+        if line is not None and line.company is not None and row.company in (None, line.company.id):
+            row.company = line.company.id
+            row.caller_match = CallerMatch.MAIN_LINE.value
 
     async def _user_by_number(self, number: str | None) -> uuid.UUID | None:
         """The one active user whose extension or phone is `number`; `None` when not exactly one."""

@@ -12,6 +12,7 @@ import strawberry
 from crm.domain.activities import (
     ActivityFilter,
     ActivityInput,
+    CallerMatch,
     duration_of,
     ring_duration_of,
     talk_duration_of,
@@ -38,6 +39,13 @@ strawberry.enum(
     name="ActivityStatus",
     description="RINGING, then ANSWERED (in progress), then one final state.",
 )
+strawberry.enum(
+    CallerMatch,
+    name="CallerMatch",
+    description="How a call came to name its contact or company: CONTACT_NUMBER (the "
+    "caller's number is one of the contact's own), MAIN_LINE (a company's main line: the "
+    "company, not who in it), LINKED (named with the call, or linked afterwards).",
+)
 
 
 @strawberry.type(name="Activity")
@@ -60,6 +68,9 @@ class ActivityType:
     )
     ring_duration: int | None = strawberry.field(description="Seconds the call rang.")
     talk_duration: int | None = strawberry.field(description="Seconds of conversation.")
+    caller_match: CallerMatch | None = strawberry.field(
+        description="How the contact or company was found; null while the caller is unknown."
+    )
     created_at: datetime
     updated_at: datetime
     user_id: strawberry.Private[uuid.UUID | None]
@@ -117,6 +128,7 @@ class ActivityType:
             duration=duration_of(row),
             ring_duration=ring_duration_of(row),
             talk_duration=talk_duration_of(row),
+            caller_match=CallerMatch(row.caller_match) if row.caller_match else None,
             created_at=as_utc(row.created_at),
             updated_at=as_utc(row.updated_at),
             user_id=row.user,

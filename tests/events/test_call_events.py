@@ -191,4 +191,5 @@ async def test_a_ringotel_webhook_call_pops_up_for_its_agent_then_ends(
     assert started["activity"]["callId"] == params["call_id"]
     assert started["activity"]["user"] == {"email": "ringotel-agent@example.com"}
     assert started["activity"]["contact"]["firstName"] == "Róisín"
+    assert started["activity"]["callerMatch"] == "CONTACT_NUMBER"
     assert (ended["type"], ended["activity"]["status"]) == ("ENDED", "COMPLETED")

@@ -12,7 +12,7 @@ from tests.graphql_client import gql
 
 CREATE = """
 mutation($input: CreateActivityInput!) {
-  createActivity(input: $input) { activity { id contact { id } company { id } } }
+  createActivity(input: $input) { activity { id contact { id } company { id } callerMatch } }
 }
 """
 
@@ -37,6 +37,7 @@ async def test_inbound_call_from_a_contacts_number_is_linked_to_the_contact(
     activity = await log_call(client, fromNumber="+44 7700-900-123")
     assert activity["contact"] == {"id": contact["id"]}
     assert activity["company"] == {"id": company["id"]}
+    assert activity["callerMatch"] == "CONTACT_NUMBER"
 
 
 async def test_outbound_call_to_a_contacts_number_is_linked_to_the_contact(
@@ -61,6 +62,7 @@ async def test_call_from_a_company_main_line_is_linked_to_the_company_only(
     activity = await log_call(client, fromNumber="+12125550100")
     assert activity["contact"] is None
     assert activity["company"] == {"id": company["id"]}
+    assert activity["callerMatch"] == "MAIN_LINE"
     data = await gql(client, "{ activities(filter: {unassigned: true}) { nodes { id } } }")
     assert data["activities"]["nodes"] == [{"id": activity["id"]}]
 
@@ -75,6 +77,7 @@ async def test_number_shared_by_two_contacts_leaves_the_call_unassigned(
     activity = await log_call(client, fromNumber="+1 212 555 0199")
     assert activity["contact"] is None
     assert activity["company"] is None
+    assert activity["callerMatch"] is None
 
 
 async def test_unknown_or_hidden_number_leaves_the_call_unassigned(
@@ -97,3 +100,33 @@ async def test_given_contact_is_kept_whatever_the_number_says(
     chosen = await create_contact(client, firstName="Chosen")
     activity = await log_call(client, fromNumber="+1 212 555 0147", contactId=chosen["id"])
     assert activity["contact"] == {"id": chosen["id"]}
+    assert activity["callerMatch"] == "LINKED"  # the number is another contact's
+
+
+async def test_a_named_contact_whose_own_number_called_says_so(
+    client: httpx.AsyncClient,
+) -> None:
+    cleo = await create_contact(
+        client, firstName="Cleo", phones=[{"number": "+1 212 555 0147", "kind": "WORK"}]
+    )
+    activity = await log_call(client, fromNumber="2125550147", contactId=cleo["id"])
+    assert (activity["contact"], activity["callerMatch"]) == ({"id": cleo["id"]}, "CONTACT_NUMBER")
+
+
+ASSIGN = "mutation($id: ID!, $c: ID!) { assignActivity(id: $id, contactId: $c) { callerMatch } }"
+
+
+async def test_linking_a_call_later_says_how_the_contact_relates_to_the_number(
+    client: httpx.AsyncClient,
+) -> None:
+    company = await create_company(
+        client, name="Acme", phones=[{"number": "+1 212 555 0100", "kind": "MAIN"}]
+    )
+    reception = await create_contact(client, firstName="Reception", companyId=company["id"])
+    stranger = await create_contact(client, firstName="Stranger")
+    from_line = await log_call(client, callId="line", fromNumber="+12125550100")
+    unknown = await log_call(client, callId="unknown", fromNumber="+1 212 555 0999")
+    linked = await gql(client, ASSIGN, {"id": from_line["id"], "c": reception["id"]})
+    assert linked["assignActivity"]["callerMatch"] == "MAIN_LINE"
+    linked = await gql(client, ASSIGN, {"id": unknown["id"], "c": stranger["id"]})
+    assert linked["assignActivity"]["callerMatch"] == "LINKED"
