@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from cross_web import HTTPException
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.datastructures import State
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.litestar import make_graphql_controller
@@ -25,6 +25,7 @@ from crm.graphql.context import Context, new_context
 from crm.graphql.limits import LimitCode, budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings
+from facade.graphiql import graphiql_html
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -81,6 +82,10 @@ def graphql_controller(settings: Settings) -> type:
         # the OpenAPI document: Strawberry's controller declares none of its statuses,
         # media types or credentials, so an entry there would only mislead.
         include_in_schema = False
+
+        async def render_graphql_ide(self, request: Request[Any, Any, Any]) -> Response[str]:
+            # Our page, not Strawberry's: it loads the vendored GraphiQL, not a CDN's.
+            return Response(graphiql_html(), media_type=MediaType.HTML)
 
         def decode_json(self, data: str | bytes) -> object:
             try:
