@@ -18,8 +18,6 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 
-from facade.auth.policy import Access
-
 VENDOR = Path(__file__).resolve().parent / "vendor"
 MANIFEST = VENDOR / "manifest.json"
 ASSETS_PATH = "/assets"
@@ -113,8 +111,7 @@ def accepts_gzip(accept_encoding: str) -> bool:
 
 @get(
     f"{ASSETS_PATH}/{{path:path}}",
-    include_in_schema=False,
-    opt={"auth": Access.OPEN},
+    include_in_schema=False,  # open to all: `/assets/` is among the open paths (auth/policy.py)
     sync_to_thread=False,
 )
 def vendored_asset(path: str, request: Request[Any, Any, Any]) -> Response[bytes]:
