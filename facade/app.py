@@ -12,7 +12,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
-from strawberry.http.ides import get_graphql_ide_html
 
 from crm.domain.config import DomainConfig
 from crm.domain.events import EventBus, InProcessBus
@@ -24,6 +23,7 @@ from crm.graphql.schema import schema
 from crm.pg_events import PostgresBus
 from crm.settings import Settings, load_settings
 from facade.allow import AllowMiddleware
+from facade.assets import vendored_asset
 from facade.auth.guards import authorize
 from facade.auth.limits import proxy_headers_middleware
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
@@ -32,6 +32,7 @@ from facade.auth.tokens import TokenSigner
 from facade.body_timeout import BodyTimeoutMiddleware
 from facade.docs import ScalarDocs, SwaggerDocs
 from facade.errors import EXCEPTION_HANDLERS
+from facade.graphiql import graphiql_html
 from facade.graphql import graphql_controller
 from facade.health import health, ready
 from facade.logs import redact_server_logs
@@ -86,7 +87,7 @@ def cors_config(settings: Settings) -> CORSConfig | None:
 
 def security_headers(settings: Settings) -> SecurityHeaders:
     """The hook that gives every answer its security headers; GraphiQL's page its own CSP."""
-    pages = {"/graphql": trusted_page_policy(get_graphql_ide_html())} if settings.graphiql else {}
+    pages = {"/graphql": trusted_page_policy(graphiql_html())} if settings.graphiql else {}
     return SecurityHeaders(pages)
 
 
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ringotel_router(),
             integration_json,
             integration_logo,
+            vendored_asset,
         ],
         lifespan=[lifespan],
         dependencies={

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.datastructures import State
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.litestar import make_graphql_controller
@@ -28,6 +28,7 @@ from crm.graphql.limits import LimitCode, budgets
 from crm.graphql.schema import schema
 from crm.settings import Settings
 from facade.auth.middleware import Authenticator
+from facade.graphiql import graphiql_html
 from facade.websocket import SocketAuthenticator, SocketGate, transport_ws_handler
 
 JSON = "application/json"
@@ -97,6 +98,10 @@ def graphql_controller(settings: Settings, authenticator: Authenticator) -> type
 
         async def on_ws_connect(self, context: Context) -> None:
             await sockets.connect(context)
+
+        async def render_graphql_ide(self, request: Request[Any, Any, Any]) -> Response[str]:
+            # Our page, not Strawberry's: it loads the vendored GraphiQL, not a CDN's.
+            return Response(graphiql_html(), media_type=MediaType.HTML)
 
         def decode_json(self, data: str | bytes) -> object:
             try:

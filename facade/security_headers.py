@@ -2,8 +2,9 @@
 
 Every response gets `X-Content-Type-Options: nosniff`, and a Content-Security-Policy
 unless its handler set one: pages built from a trusted template (the docs, GraphiQL)
-get one that allows exactly the scripts and stylesheets the template names, everything
-else the strictest policy, which suits JSON and the framework's own error pages.
+get one that allows their own origin's scripts and styles (the vendored assets, no other
+origin) and their inline scripts by hash; everything else the strictest policy, which
+suits JSON and the framework's own error pages.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
@@ -28,7 +28,7 @@ PAGE_POLICY_KEY = "crm.content_security_policy"
 
 _SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.S | re.I)
 _LINK = re.compile(r"<link\b(?P<attrs>[^>]*)>", re.S | re.I)
-_ATTR = re.compile(r"""\b(?P<name>src|href|rel)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""", re.I)
+_ATTR = re.compile(r"""\b(?P<name>src|href)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""", re.I)
 
 
 def _attributes(text: str) -> dict[str, str]:
@@ -38,63 +38,45 @@ def _attributes(text: str) -> dict[str, str]:
     }
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def _own(url: str) -> bool:
+    """Whether `url` is on the page's own origin: a path (not `//host`), or a `data:` URL."""
+    return url.startswith("data:") or (url.startswith("/") and not url.startswith("//"))
 
 
-def _source(url: str) -> str | None:
-    """`url` as a CSP source: `data:` for data URLs, the URL itself for http(s) ones."""
-    if url.startswith("data:"):
-        return "data:"
-    if url.startswith(("https://", "http://")) and not re.search(r"[\s;,']", url):
-        return url
-    return None
-
-
-def trusted_page_policy(html: str, *, fonts: Iterable[str] = ()) -> str:
+def trusted_page_policy(html: str) -> str:
     """The CSP for a page drawn from a trusted template (no request data in it).
 
-    Its inline scripts are allowed by hash and its external scripts and stylesheets
-    by exact URL; fonts and images may come from the stylesheets' hosts (and `fonts`).
+    Such a page loads everything from the app's own origin (the vendored assets): its
+    external scripts, stylesheets and icons are allowed as `'self'`, its inline scripts
+    by hash, and a template naming another origin is refused here, when it is drawn.
     Styles may be inline: these tools insert style elements as they run.
     """
-    scripts: list[str] = []
+    scripts = ["'self'"]
+    urls: list[str] = []
     for match in _SCRIPT.finditer(html):
         src = _attributes(match["attrs"]).get("src")
         if src is not None:
-            if source := _source(src):
-                scripts.append(source)
+            urls.append(src)
         elif match["body"]:  # an empty inline script never runs, so CSP never checks it
             digest = hashlib.sha256(match["body"].encode()).digest()
             scripts.append(f"'sha256-{base64.b64encode(digest).decode()}'")
-    styles: list[str] = []
-    images: list[str] = []
     for match in _LINK.finditer(html):
-        attrs = _attributes(match["attrs"])
-        rel = attrs.get("rel", "").lower().split()
-        source = _source(attrs.get("href", ""))
-        if source is None:
-            continue
-        if "stylesheet" in rel:
-            styles.append(source)
-        elif "icon" in rel:
-            images.append(source)
-    hosts = [_origin(url) for url in styles if url != "data:"]
+        if href := _attributes(match["attrs"]).get("href"):
+            urls.append(href)
+    if foreign := [url for url in urls if not _own(url)]:
+        raise ValueError(f"a trusted page loads only from its own origin, not {foreign}")
     directives = {
         "default-src": ["'none'"],
-        "script-src": scripts or ["'none'"],
-        "style-src": ["'self'", "'unsafe-inline'", *styles],
-        "img-src": ["'self'", "data:", *images, *hosts],
-        "font-src": ["data:", *hosts, *fonts],
+        "script-src": scripts,
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
     }
-    return "; ".join(
-        f"{name} {' '.join(dict.fromkeys(values))}" for name, values in directives.items()
-    )
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
 class SecurityHeaders:

@@ -14,7 +14,7 @@ from typing import Any
 from crm.domain.principal import Scope
 
 OPEN_PATHS: frozenset[str] = frozenset({"/health", "/ready", "/ringotel/integration.json"})
-OPEN_PREFIXES: tuple[str, ...] = ("/oauth/", "/docs", "/ringotel/logo")
+OPEN_PREFIXES: tuple[str, ...] = ("/oauth/", "/docs", "/ringotel/logo", "/assets/")
 IN_BODY_PATHS: frozenset[str] = frozenset({"/ringotel/webhook"})
 GRAPHQL_PATH = "/graphql"
 RINGOTEL_PREFIX = "/ringotel/v1/"

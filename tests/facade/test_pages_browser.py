@@ -1,40 +1,146 @@
-"""The HTML pages the server sends, opened in Debian's Chromium: their CSP allows what they
-load. Nothing leaves the machine: requests to CDNs are answered by a network error, which
-Chromium reports apart from CSP violations (those are checked before any request is made).
+"""The HTML pages the server sends, opened in Debian's Chromium with no way out: they render,
+run, and ask nothing of any origin but the server's, without a CSP violation.
+
+Every request the page makes is recorded; one to another origin is aborted (so a CDN
+cannot answer it) and fails the test.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
+import httpx
 import pytest
 
-from tests.browser import chromium_page, require_chromium
-from tests.live_server import LiveServer, live_server
+from facade.graphiql import AUTHORIZATION_HINT
+from tests.browser import ConsoleLog, chromium_page, require_chromium
+from tests.live_server import LiveServer, live_server, own_sqlite
+
+LAST_NAME = "Offlinesson"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     require_chromium()
-    with live_server(tmp_path_factory.mktemp("pages-browser")) as server:
+    folder = tmp_path_factory.mktemp("pages-browser")
+    with live_server(folder, database_url=own_sqlite(folder)) as server:
+        key = server.api_key("crm:write")
+        created = httpx.post(
+            server.url + "/graphql",
+            headers={"Authorization": f"Bearer {key}"},
+            json={
+                "query": "mutation($input: CreateContactInput!)"
+                " { createContact(input: $input) { contact { id } } }",
+                "variables": {"input": {"firstName": "Ada", "lastName": LAST_NAME}},
+            },
+        )
+        assert created.json()["data"]["createContact"]["contact"]["id"], created.text
         yield server
 
 
-@pytest.mark.parametrize("path", ["/docs", "/docs/swagger", "/graphql"])
-async def test_page_loads_in_chromium_without_csp_violations(server: LiveServer, path: str) -> None:
+@dataclass
+class Visit:
+    """What a page did: every URL it requested, those sent elsewhere, own answers >= 400."""
+
+    page: Any
+    console: ConsoleLog
+    requested: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def visit(server: LiveServer, path: str) -> AsyncIterator[Visit]:
+    """`path` opened in Chromium, which may reach the server and nothing else."""
     async with chromium_page() as (page, console):
-        outside: list[str] = []
+        seen = Visit(page, console)
 
-        async def offline(route: object) -> None:
-            outside.append(route.request.url)  # type: ignore[attr-defined]
-            await route.abort()  # type: ignore[attr-defined]
+        def on_response(response: Any) -> None:
+            if response.status >= 400:
+                seen.failed.append(f"{response.status} {response.url}")
 
-        await page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), offline)
+        async def only_the_server(route: Any) -> None:
+            url: str = route.request.url
+            if url == server.url or url.startswith(server.url + "/"):
+                await route.continue_()
+            else:
+                seen.elsewhere.append(url)
+                await route.abort()
+
+        page.on("request", lambda request: seen.requested.append(request.url))
+        page.on("response", on_response)
+        await page.route("**/*", only_the_server)
         shown = await page.goto(server.url + path)
         assert shown is not None
         assert shown.status == 200
         assert shown.headers["content-type"].startswith("text/html")
-        await page.wait_for_timeout(500)  # let the page's own scripts run
-        assert outside, "the page should have asked a CDN for its code"
-    assert console.csp_violations() == [], console.messages
+        yield seen
+        assert seen.requested, "the page should have been requested"
+        network = [url for url in seen.requested if not url.startswith(("data:", "blob:"))]
+        assert all(url.startswith(server.url + "/") for url in network), network
+        assert seen.elsewhere == []
+        assert seen.failed == []
+        assert console.csp_violations() == [], console.messages
+
+
+def operations(server: LiveServer) -> list[dict[str, Any]]:
+    """The operations of the server's OpenAPI document, in its order."""
+    document = httpx.get(server.url + "/docs/openapi.json").json()
+    return [
+        operation
+        for methods in document["paths"].values()
+        for operation in methods.values()
+        if isinstance(operation, dict) and operation.get("summary")
+    ]
+
+
+async def test_graphiql_opens_on_the_example_and_runs_it_with_a_pasted_key(
+    server: LiveServer,
+) -> None:
+    key = server.api_key("crm:read")
+    async with visit(server, "/graphql") as seen:
+        page = seen.page
+        query_editor = page.locator(".graphiql-query-editor .CodeMirror")
+        await query_editor.get_by_text("query Contacts").wait_for()
+        headers_editor = page.locator(".graphiql-editor-tool .CodeMirror").last
+        await headers_editor.get_by_text(AUTHORIZATION_HINT).wait_for()
+        await headers_editor.click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.insert_text(json.dumps({"Authorization": f"Bearer {key}"}))
+        await page.locator(".graphiql-execute-button").click()
+        response = page.locator(".graphiql-response .CodeMirror")
+        await response.get_by_text(LAST_NAME).wait_for()
+        assert "errors" not in await response.inner_text()
+        assert '"Ada"' in await response.inner_text()
+        asset_requests = [url for url in seen.requested if "/assets/" in url]
+        assert any("graphiql.min.js" in url for url in asset_requests), seen.requested
+
+
+async def test_scalar_shows_the_operations(server: LiveServer) -> None:
+    listed = operations(server)
+    tags = list(dict.fromkeys(tag for operation in listed for tag in operation["tags"]))
+    assert len(tags) > 3
+    async with visit(server, "/docs") as seen:
+        page = seen.page
+        await page.get_by_text(listed[0]["summary"]).first.wait_for()  # the first tag is open
+        sidebar = page.locator(".t-doc__sidebar, aside, nav").first
+        for tag in tags:
+            await sidebar.get_by_text(tag, exact=True).first.wait_for()
+        await sidebar.get_by_text(tags[-1], exact=True).first.click()  # open the last tag
+        last = next(operation for operation in listed if tags[-1] in operation["tags"])
+        await page.get_by_text(last["summary"]).first.wait_for()
+        assert any("/assets/@scalar/api-reference@" in url for url in seen.requested)
+
+
+async def test_swagger_ui_shows_the_operations(server: LiveServer) -> None:
+    listed = operations(server)
+    async with visit(server, "/docs/swagger") as seen:
+        blocks = seen.page.locator(".opblock")
+        await blocks.first.wait_for()
+        assert await blocks.count() == len(listed)
+        for operation in (listed[0], listed[-1]):
+            await seen.page.get_by_text(operation["summary"]).first.wait_for()

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 from litestar import Litestar
-from strawberry.http.ides import get_graphql_ide_html
 
 from crm.settings import SettingsError
 from facade.app import create_app
+from facade.graphiql import graphiql_html
 from facade.security_headers import STRICT_POLICY, trusted_page_policy
 from tests.auth_tools import app_routes
 from tests.conftest import make_settings
@@ -48,52 +48,66 @@ async def test_json_answers_get_the_strict_policy(client: httpx.AsyncClient) -> 
         assert response.headers["content-security-policy"] == STRICT_POLICY
 
 
-async def test_graphiql_page_policy_names_exactly_its_scripts_and_its_inline_script(
+async def test_graphiql_page_policy_allows_its_own_origin_and_its_inline_script_only(
     anonymous: httpx.AsyncClient,
 ) -> None:
     page = await anonymous.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+    assert page.text == graphiql_html()
     policy = directives(page.headers["content-security-policy"])
-    html = get_graphql_ide_html()
-    assert page.headers["content-security-policy"] == trusted_page_policy(html)
-    external = [source for source in policy["script-src"] if source.startswith("https://")]
-    assert len(external) == html.count("<script\n      crossorigin\n      src=")
-    assert all(source in html for source in external)
-    assert [s for s in policy["script-src"] if s.startswith("'sha256-")]  # the inline script
-    assert "'unsafe-inline'" not in policy["script-src"]
-    assert "'unsafe-eval'" not in policy["script-src"]
+    assert page.headers["content-security-policy"] == trusted_page_policy(graphiql_html())
+    [inline] = [s for s in policy["script-src"] if s.startswith("'sha256-")]
+    assert policy["script-src"] == ["'self'", inline]
     assert policy["default-src"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
+    assert "http" not in page.headers["content-security-policy"]
 
 
 @pytest.mark.parametrize("path", ["/docs", "/docs/swagger"])
-async def test_docs_pages_policy_names_their_cdn_scripts_and_no_unsafe_inline_script(
+async def test_docs_pages_policy_allows_their_own_origin_only(
     anonymous: httpx.AsyncClient, path: str
 ) -> None:
     page = await anonymous.get(path)
     assert page.status_code == 200
     policy = directives(page.headers["content-security-policy"])
-    assert any(source.startswith("https://cdn.jsdelivr.net/") for source in policy["script-src"])
-    assert "'unsafe-inline'" not in policy["script-src"]
-    assert policy["connect-src"] == ["'self'"]
+    assert policy["script-src"][0] == "'self'"
+    assert all(source.startswith("'sha256-") for source in policy["script-src"][1:])
+    for directive in ("style-src", "img-src", "font-src", "connect-src"):
+        assert set(policy[directive]) <= {"'self'", "'unsafe-inline'", "data:"}, directive
+    assert "http" not in page.headers["content-security-policy"]
+    assert "'unsafe-eval'" not in page.headers["content-security-policy"]
 
 
 def test_trusted_page_policy_hashes_inline_scripts_and_skips_empty_ones() -> None:
     page = (
-        "<script src='https://cdn.test/a.js'></script><script></script>"
-        "<script>go()</script><link rel='stylesheet' href='https://cdn.test/a.css'>"
-        '<link rel="icon" href="https://cdn.test/i.png">'
+        "<script src='/assets/a.js'></script><script></script>"
+        "<script>go()</script><link rel='stylesheet' href='/assets/a.css'>"
+        '<link rel="icon" href="data:,">'
     )
     policy = directives(trusted_page_policy(page))
     # sha256 of "go()", as `printf 'go()' | openssl dgst -sha256 -binary | base64` gives it
     assert policy["script-src"] == [
-        "https://cdn.test/a.js",
+        "'self'",
         "'sha256-5KYv+PUboo5h+0+YAtGRPbwv5d/QxzHslP4YGnUaxRw='",
     ]
-    assert "https://cdn.test/a.css" in policy["style-src"]
-    assert "https://cdn.test/i.png" in policy["img-src"]
-    assert "https://cdn.test" in policy["font-src"]
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["font-src"] == ["'self'", "data:"]
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "<script src='https://cdn.test/a.js'></script>",
+        '<script src="//cdn.test/a.js"></script>',
+        "<link rel='stylesheet' href='http://cdn.test/a.css'>",
+        '<link rel="icon" href="https://cdn.test/i.png">',
+        '<script src="assets/relative.js"></script>',
+    ],
+)
+def test_trusted_page_policy_refuses_a_page_loading_from_elsewhere(tag: str) -> None:
+    with pytest.raises(ValueError, match="its own origin"):
+        trusted_page_policy(f"<html>{tag}</html>")
 
 
 async def preflight(http: httpx.AsyncClient, origin: str) -> httpx.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from facade.app import create_app
+from facade.graphiql import AUTHORIZATION_HINT, EXAMPLE_QUERY
 from tests.conftest import make_settings
 
 BROWSER = {"Accept": "text/html"}
@@ -31,3 +33,29 @@ async def test_graphiql_off_serves_no_playground(tmp_path: Path) -> None:
         response = await http.get("/graphql", headers=BROWSER)
     assert response.status_code == 404
     assert "graphiql" not in response.text.lower()
+
+
+async def test_graphiql_example_query_runs_and_returns_contacts(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post(
+        "/graphql",
+        json={
+            "query": 'mutation { createContact(input: {firstName: "Ada", lastName: "Lovelace"})'
+            " { contact { id } } }"
+        },
+    )
+    assert created.json().get("errors") is None, created.text
+    response = await client.post("/graphql", json={"query": EXAMPLE_QUERY})
+    body = response.json()
+    assert body.get("errors") is None, body
+    assert [node["lastName"] for node in body["data"]["contacts"]["nodes"]] == ["Lovelace"]
+
+
+async def test_graphiql_page_opens_on_the_example_with_the_authorization_hint(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    page = (await anonymous.get("/graphql", headers=BROWSER)).text
+    assert json.dumps(EXAMPLE_QUERY).replace("<", "\\u003c") in page
+    assert json.dumps(AUTHORIZATION_HINT).replace("<", "\\u003c") in page
+    assert "unpkg.com" not in page
