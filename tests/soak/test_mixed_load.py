@@ -186,6 +186,12 @@ async def workflow(ringotel: Ringotel, ledger: Ledger, users: list[str], number:
 
 async def soak(tmp_path: Path, duration_s: float, workers: int, pause_s: float) -> dict[str, Any]:
     """Run the load for `duration_s` and return the figures; assert nothing yet."""
+    # The client is this test's own process, with the garbage of every test before it:
+    # one full collection of it froze the client for 8.7 s, and a request then went out on
+    # a connection the server had rightly closed as idle, and met a reset. Collected (which
+    # can itself take seconds) and frozen before the load, the heap no longer pauses it.
+    gc.collect()
+    gc.freeze()
     server = LiveServer(tmp_path)
     server.start()
     try:
@@ -243,16 +249,7 @@ async def soak(tmp_path: Path, duration_s: float, workers: int, pause_s: float) 
                     stall = time.monotonic() - asleep - STALL_PROBE_S
                     ledger.longest_stall_s = max(ledger.longest_stall_s, stall)
 
-            # The client is this test's own process, with the garbage of every test before
-            # it: one full collection of it froze the client for 8.7 s. A request then went
-            # out on a connection the server had rightly closed as idle, and met a reset.
-            # Collected and frozen once here, the heap no longer pauses the load.
-            gc.collect()
-            gc.freeze()
-            try:
-                await asyncio.gather(sampler(), stall_meter(), *(worker(r) for r in ringotel_of))
-            finally:
-                gc.unfreeze()
+            await asyncio.gather(sampler(), stall_meter(), *(worker(r) for r in ringotel_of))
             elapsed = time.monotonic() - start
         database = await accounted(ledger)
         return {
@@ -271,6 +268,7 @@ async def soak(tmp_path: Path, duration_s: float, workers: int, pause_s: float) 
         }
     finally:
         server.stop()
+        gc.unfreeze()
 
 
 async def make_user(http: httpx.AsyncClient, admin_key: str, n: int) -> str:
