@@ -2,7 +2,8 @@
 
 New routes are covered without being listed: everything under `/ringotel/v1/`
 needs the `ringotel` scope, `/graphql` authorizes field by field, the few open
-routes are named here, and anything else needs `admin` (closed unless opened).
+routes are named here (the console's page at `/` and its sign-in among them: they
+read the session themselves), and anything else needs `admin` (closed unless opened).
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ from typing import Any
 
 from crm.domain.principal import Scope
 
-OPEN_PATHS: frozenset[str] = frozenset({"/health", "/ready", "/ringotel/integration.json"})
-OPEN_PREFIXES: tuple[str, ...] = ("/oauth/", "/docs", "/ringotel/logo", "/assets/")
+OPEN_PATHS: frozenset[str] = frozenset({"/", "/health", "/ready", "/ringotel/integration.json"})
+OPEN_PREFIXES: tuple[str, ...] = (
+    "/oauth/",
+    "/docs",
+    "/ringotel/logo",
+    "/assets/",
+    "/session/",  # the console's sign-in and sign-out check their own credentials
+    "/console/",
+)
 IN_BODY_PATHS: frozenset[str] = frozenset({"/ringotel/webhook"})
 GRAPHQL_PATH = "/graphql"
 RINGOTEL_PREFIX = "/ringotel/v1/"
