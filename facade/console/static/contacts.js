@@ -1,0 +1,207 @@
+// Contacts: search by name, email or a number in any format, pages of results, and a
+// contact's page with details, numbers and the timeline of calls with their recordings.
+
+import { graphql } from "./api.js";
+import { duration, fill, fullName, h, MATCH_WORDS, STATUS_WORDS, when } from "./dom.js";
+
+const PAGE_SIZE = 20;
+const CONTACT_FIELDS = "id firstName lastName email jobTitle company { id name }";
+
+const SEARCH = `query SearchContacts($text: String, $first: Int, $after: String) {
+  contacts(filter: {text: $text}, first: $first, after: $after) {
+    nodes { ${CONTACT_FIELDS} phones { number } }
+    pageInfo { endCursor hasNextPage }
+  }
+}`;
+
+const BY_NUMBER = `query ContactsByNumber($phone: String!) {
+  lookupContacts(phone: $phone) {
+    entity number mainLine
+    contact { ${CONTACT_FIELDS} phones { number } }
+    company { id name }
+  }
+}`;
+
+const CONTACT = `query ContactPage($id: ID!, $first: Int, $after: String) {
+  contact(id: $id) {
+    ${CONTACT_FIELDS} notes owner { firstName lastName }
+    phones { number e164 kind extension }
+    activities(first: $first, after: $after) {
+      nodes {
+        id direction status fromNumber toNumber startedAt duration callerMatch
+        user { firstName lastName extension }
+        recording { contentType size downloadUrl }
+      }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+}`;
+
+/** Whether a search reads as a phone number: digits, with the punctuation numbers carry. */
+export function looksLikeNumber(text) {
+  return /^[+(]?[\d\s().\-/]{3,}$/.test(text) && (text.match(/\d/g) || []).length >= 3;
+}
+
+/** The contacts screen: a search box and a page of results. `params`: q, after. */
+export function contactsScreen(root, params) {
+  const query = params.get("q") || "";
+  const box = h("input", {
+    id: "search",
+    name: "q",
+    type: "search",
+    value: query,
+    autocomplete: "off",
+    "aria-describedby": "search-help",
+  });
+  const form = h(
+    "form",
+    { class: "search", role: "search" },
+    h("label", { for: "search" }, "Search contacts"),
+    box,
+    h("button", { type: "submit" }, "Search"),
+    h("p", { id: "search-help", class: "help" }, "A name, an email, or a number in any format."),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams({ q: box.value.trim() });
+    window.location.hash = `#/contacts?${next}`;
+  });
+  const results = h("div", { class: "results", "aria-live": "polite" }, "Loading…");
+  fill(root, h("h1", {}, "Contacts"), form, results);
+  box.focus();
+  showResults(results, query, params.get("after")).catch((error) => {
+    fill(results, h("p", { class: "error", role: "alert" }, error.message));
+  });
+  return () => {};
+}
+
+async function showResults(results, query, after) {
+  if (query && looksLikeNumber(query)) {
+    const data = await graphql(BY_NUMBER, { phone: query });
+    const matches = data.lookupContacts;
+    fill(
+      results,
+      matches.length
+        ? h(
+            "ul",
+            { class: "contacts" },
+            matches.map((match) =>
+              match.contact
+                ? contactItem(match.contact, `matched ${match.number}`)
+                : h("li", {}, h("strong", {}, match.company.name), ` · main line ${match.number}`),
+            ),
+          )
+        : h("p", {}, "No contact or company has this number."),
+    );
+    return;
+  }
+  const data = await graphql(SEARCH, { text: query || null, first: PAGE_SIZE, after });
+  const page = data.contacts;
+  const more = new URLSearchParams({ q: query, after: page.pageInfo.endCursor || "" });
+  fill(
+    results,
+    page.nodes.length
+      ? h("ul", { class: "contacts" }, page.nodes.map((contact) => contactItem(contact)))
+      : h("p", {}, "No contacts found."),
+    h(
+      "nav",
+      { class: "pages", "aria-label": "Pages" },
+      after ? h("a", { href: `#/contacts?${new URLSearchParams({ q: query })}` }, "First page") : null,
+      page.pageInfo.hasNextPage ? h("a", { href: `#/contacts?${more}`, rel: "next" }, "Next page") : null,
+    ),
+  );
+}
+
+function contactItem(contact, note) {
+  return h(
+    "li",
+    {},
+    h("a", { href: `#/contacts/${contact.id}` }, fullName(contact)),
+    contact.company ? ` · ${contact.company.name}` : "",
+    contact.email ? ` · ${contact.email}` : "",
+    contact.phones && contact.phones.length ? ` · ${contact.phones.map((p) => p.number).join(", ")}` : "",
+    note ? h("span", { class: "note" }, ` (${note})`) : null,
+  );
+}
+
+/** A contact's page: details, numbers, and the calls, newest first, a page at a time. */
+export function contactScreen(root, id, params) {
+  fill(root, h("p", {}, "Loading…"));
+  const after = params.get("after");
+  graphql(CONTACT, { id, first: PAGE_SIZE, after })
+    .then((data) => fill(root, contactPage(data.contact, after)))
+    .catch((error) => fill(root, h("p", { class: "error", role: "alert" }, error.message)));
+  return () => {};
+}
+
+function contactPage(contact, after) {
+  const calls = contact.activities;
+  const next = new URLSearchParams({ after: calls.pageInfo.endCursor || "" });
+  const details = [
+    ["Company", contact.company ? contact.company.name : ""],
+    ["Job title", contact.jobTitle],
+    ["Email", contact.email],
+    ["Owner", contact.owner ? fullName(contact.owner) : ""],
+    ["Notes", contact.notes],
+  ].filter(([, value]) => value);
+  return [
+    h("p", {}, h("a", { href: "#/contacts" }, "← Contacts")),
+    h("h1", {}, fullName(contact)),
+    h("dl", { class: "details" }, details.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+    h("h2", {}, "Numbers"),
+    contact.phones.length
+      ? h(
+          "ul",
+          { class: "numbers" },
+          contact.phones.map((phone) =>
+            h(
+              "li",
+              {},
+              phone.number,
+              phone.extension ? ` ext. ${phone.extension}` : "",
+              ` · ${phone.kind.toLowerCase()}`,
+              phone.e164 && phone.e164 !== phone.number ? ` · ${phone.e164}` : "",
+            ),
+          ),
+        )
+      : h("p", {}, "No numbers."),
+    h("h2", {}, "Calls"),
+    calls.nodes.length
+      ? h("ol", { class: "timeline" }, calls.nodes.map(timelineItem))
+      : h("p", {}, "No calls yet."),
+    h(
+      "nav",
+      { class: "pages", "aria-label": "Pages of calls" },
+      after ? h("a", { href: `#/contacts/${contact.id}` }, "Newest calls") : null,
+      calls.pageInfo.hasNextPage
+        ? h("a", { href: `#/contacts/${contact.id}?${next}`, rel: "next" }, "Older calls")
+        : null,
+    ),
+  ];
+}
+
+function timelineItem(call) {
+  const agent = call.user ? ` · ${fullName(call.user)}` : "";
+  return h(
+    "li",
+    { class: `call ${call.status.toLowerCase()}` },
+    h("time", { datetime: call.startedAt }, when(call.startedAt)),
+    ` · ${call.direction === "INBOUND" ? "inbound" : "outbound"} · `,
+    STATUS_WORDS[call.status] || call.status,
+    call.duration ? ` · ${duration(call.duration)}` : "",
+    agent,
+    call.callerMatch ? h("span", { class: "why" }, ` · ${MATCH_WORDS[call.callerMatch]}`) : null,
+    call.recording
+      ? h(
+          "div",
+          { class: "recording" },
+          h("audio", {
+            controls: true,
+            preload: "metadata",
+            src: call.recording.downloadUrl,
+            "aria-label": `Recording of the call of ${when(call.startedAt)}`,
+          }),
+        )
+      : null,
+  );
+}

@@ -1,0 +1,73 @@
+// Small DOM helpers: elements built from data, never from HTML strings (no injection).
+
+/** An element `tag` with `props` (attributes, `on*` listeners) and `children` (nodes or text). */
+export function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else node.setAttribute(name, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replace what `node` holds with `children`. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+/** A person's name, or a placeholder when both parts are empty. */
+export function fullName(person) {
+  const name = [person.firstName, person.lastName].filter(Boolean).join(" ");
+  return name || "(no name)";
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** A moment (ISO 8601) in the reader's own words. */
+export function when(iso) {
+  return iso ? timeFormat.format(new Date(iso)) : "";
+}
+
+/** Seconds as m:ss (or h:mm:ss). */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const s = Math.max(0, Math.round(seconds));
+  const parts = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const [hours, minutes, secs] = parts;
+  const pad = (n) => String(n).padStart(2, "0");
+  return hours ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${minutes}:${pad(secs)}`;
+}
+
+/** The other party's number of a call: the caller on an inbound call, the called otherwise. */
+export function otherNumber(call) {
+  return call.direction === "INBOUND" ? call.fromNumber : call.toNumber;
+}
+
+export const STATUS_WORDS = {
+  RINGING: "ringing",
+  ANSWERED: "in progress",
+  COMPLETED: "completed",
+  MISSED: "missed",
+  BUSY: "busy",
+  FAILED: "failed",
+  CANCELLED: "cancelled",
+  VOICEMAIL: "voicemail",
+};
+
+export const MATCH_WORDS = {
+  CONTACT_NUMBER: "The number is one of this contact's own.",
+  MAIN_LINE: "The number is the company's main line: the company is known, not who in it.",
+  LINKED: "Linked to this contact with the call or afterwards.",
+};
