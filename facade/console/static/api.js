@@ -31,7 +31,8 @@ export async function graphql(query, variables = {}) {
   return body.data;
 }
 
-async function signedIn() {
+/** Whether the session still signs this page in. */
+export async function signedIn() {
   try {
     const probe = await fetch("/graphql", {
       method: "POST",
@@ -111,10 +112,16 @@ export class LiveSubscription {
       socket.send(JSON.stringify({ type: "connection_init", payload: {} }));
     });
     socket.addEventListener("message", (message) => this.receive(socket, message));
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", async (event) => {
       if (this.socket !== socket) return; // an older socket, already replaced
       this.socket = null;
       this.onState("offline");
+      // 4403: the credentials no longer hold; an ended session goes back to the sign-in form.
+      if (event.code === 4403 && !(await signedIn())) {
+        this.stop();
+        window.location.assign("/");
+        return;
+      }
       this.later();
     });
   }
