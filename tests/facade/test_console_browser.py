@@ -89,14 +89,15 @@ class Console:
         assert uploaded.status_code < 300, uploaded.text
 
     def make_agent(self, email: str, extension: str) -> str:
+        """A new agent at `extension`, named after the mailbox of `email`."""
         data = self.graphql(
             "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
             {
                 "input": {
                     "email": email,
                     "password": PASSWORD,
-                    "firstName": "Grace",
-                    "lastName": "Hopper",
+                    "firstName": email.partition("@")[0].capitalize(),
+                    "lastName": "Agent",
                     "extension": extension,
                 }
             },
