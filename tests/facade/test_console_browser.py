@@ -301,3 +301,68 @@ async def test_another_sites_posts_neither_write_nor_sign_out(console: Console) 
             await page.get_by_label("Search contacts").wait_for()  # still signed in
     forged = console.graphql('{ contacts(filter: {text: "Forged"}) { nodes { id } } }')
     assert forged["contacts"]["nodes"] == []
+
+
+async def test_unassigned_calls_link_to_a_found_contact_or_to_a_new_one(console: Console) -> None:
+    console.make_agent("max@example.com", "504")
+    for call_id, caller in (
+        ("call-to-link", "+49 30 901820"),
+        ("call-to-create", "+61 2 9374 4000"),
+    ):
+        console.webhook(
+            "StopCallActivity",
+            call_id,
+            caller,
+            extension="504",
+            call_end=now_ms(),
+            call_duration=30,
+        )
+    async with visit(console.server, "/") as seen:
+        page = seen.page
+        await sign_in(page, "max@example.com")
+        await page.get_by_role("link", name="Unassigned calls").click()
+        await page.get_by_role("heading", name="Unassigned calls").wait_for()
+        row = page.locator(".unassigned > li").filter(has_text="+49 30 901820")
+        await row.get_by_role("button", name="Link to a contact").click()
+        await row.get_by_label("Find the contact").fill("Lovelace")
+        await row.get_by_label("Find the contact").press("Enter")
+        await row.get_by_role("button", name="Link to Ada Lovelace").click()
+        await row.get_by_text("Linked to").wait_for()
+
+        other = page.locator(".unassigned > li").filter(has_text="+61 2 9374 4000")
+        await other.get_by_role("button", name="New contact").click()
+        assert await other.get_by_label("Phone").input_value() == "+61 2 9374 4000"
+        await other.get_by_label("Last name").fill("Hollerith")
+        await other.get_by_role("button", name="Create contact").click()
+        await other.get_by_text("Linked to").wait_for()
+    data = console.graphql("{ activities { nodes { callId contact { lastName } callerMatch } } }")
+    linked = {
+        node["callId"]: node["contact"]["lastName"]
+        for node in data["activities"]["nodes"]
+        if node["contact"] is not None
+    }
+    assert linked["call-to-link"] == "Lovelace"
+    assert linked["call-to-create"] == "Hollerith"
+
+
+async def test_the_contacts_list_pages_on_and_back(console: Console) -> None:
+    console.make_agent("eve@example.com", "505")
+    for number in range(21):  # one more than a page
+        console.graphql(
+            "mutation($input: CreateContactInput!) { createContact(input: $input) { created } }",
+            {"input": {"firstName": "Pager", "lastName": f"Person {number:02}"}},
+        )
+    async with visit(console.server, "/") as seen:
+        page = seen.page
+        await sign_in(page, "eve@example.com")
+        await page.get_by_role("link", name="Contacts").click()
+        await page.get_by_label("Search contacts").fill("Pager")
+        await page.get_by_label("Search contacts").press("Enter")
+        results = page.locator(".results .contacts > li")
+        await page.get_by_role("link", name="Pager Person 00").wait_for()
+        assert await results.count() == 20
+        await page.get_by_role("link", name="Next page").click()
+        await page.get_by_role("link", name="Pager Person 20").wait_for()
+        assert await results.count() == 1
+        await page.get_by_role("link", name="First page").click()
+        await page.get_by_role("link", name="Pager Person 00").wait_for()

@@ -1,10 +1,11 @@
 // The console: who is signed in, a header with the screens, and the screen the address
-// names (#/calls, #/contacts, #/contacts/<id>). Plain ES modules, no build step.
+// names (#/calls, #/contacts, #/contacts/<id>, #/unassigned). Plain ES modules, no build step.
 
 import { graphql, signOut } from "./api.js";
 import { callsScreen } from "./calls.js";
 import { contactScreen, contactsScreen } from "./contacts.js";
 import { fill, fullName, h } from "./dom.js";
+import { unassignedScreen } from "./unassigned.js";
 
 const ME = "query Me { me { id firstName lastName email extension isAdmin } }";
 
@@ -24,6 +25,7 @@ async function start() {
   const links = [
     ["#/calls", "Live calls"],
     ["#/contacts", "Contacts"],
+    ["#/unassigned", "Unassigned calls"],
   ];
   const nav = h(
     "nav",
@@ -64,6 +66,7 @@ async function start() {
     }
     if (parts[0] === "contacts" && parts[1]) teardown = contactScreen(main, parts[1], params);
     else if (parts[0] === "contacts") teardown = contactsScreen(main, params);
+    else if (parts[0] === "unassigned") teardown = unassignedScreen(main, params);
     else teardown = callsScreen(main, me);
   }
   window.addEventListener("hashchange", show);

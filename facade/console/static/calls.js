@@ -13,7 +13,7 @@ import {
   when,
 } from "./dom.js";
 
-const CALL_FIELDS = `
+export const CALL_FIELDS = `
   id callId direction status fromNumber toNumber startedAt answeredAt callerMatch
   user { id firstName lastName extension }
   contact { id firstName lastName }
@@ -43,7 +43,7 @@ const CREATE_CONTACT = `mutation CreateCallerContact($input: CreateContactInput!
   createContact(input: $input) { contact { id } }
 }`;
 
-const ASSIGN = `mutation LinkCall($id: ID!, $contact: ID!) {
+export const ASSIGN = `mutation LinkCall($id: ID!, $contact: ID!) {
   assignActivity(id: $id, contactId: $contact) { id }
 }`;
 
@@ -173,11 +173,13 @@ export async function showCard(card, call, me) {
   );
 }
 
-function createContactForm(call, number, created) {
+/** A form that creates the contact of `call`'s number and links the call to it. */
+export function createContactForm(call, number, created) {
   const problem = h("p", { class: "error", role: "alert", hidden: true });
-  const field = (id, label, props = {}) => [
-    h("label", { for: id }, label),
-    h("input", { id, name: id, ...props }),
+  // Ids of their own: several of these forms may be open at once (unassigned calls).
+  const field = (name, label, props = {}) => [
+    h("label", { for: `${name}-${call.id}` }, label),
+    h("input", { id: `${name}-${call.id}`, name, ...props }),
   ];
   const form = h(
     "form",
@@ -193,7 +195,7 @@ function createContactForm(call, number, created) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const value = (id) => form.querySelector(`#${id}`)?.value.trim() || null;
+    const value = (name) => form.elements.namedItem(name)?.value.trim() || null;
     const input = {
       firstName: value("new-first-name"),
       lastName: value("new-last-name"),

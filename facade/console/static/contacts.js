@@ -2,7 +2,17 @@
 // contact's page with details, numbers and the timeline of calls with their recordings.
 
 import { graphql } from "./api.js";
-import { duration, fill, fullName, h, MATCH_WORDS, STATUS_WORDS, when } from "./dom.js";
+import {
+  CALL_PAGES,
+  duration,
+  fill,
+  fullName,
+  h,
+  MATCH_WORDS,
+  pager,
+  STATUS_WORDS,
+  when,
+} from "./dom.js";
 
 const PAGE_SIZE = 20;
 const CONTACT_FIELDS = "id firstName lastName email jobTitle company { id name }";
@@ -97,18 +107,14 @@ async function showResults(results, query, after) {
   }
   const data = await graphql(SEARCH, { text: query || null, first: PAGE_SIZE, after });
   const page = data.contacts;
-  const more = new URLSearchParams({ q: query, after: page.pageInfo.endCursor || "" });
   fill(
     results,
     page.nodes.length
       ? h("ul", { class: "contacts" }, page.nodes.map((contact) => contactItem(contact)))
       : h("p", {}, "No contacts found."),
-    h(
-      "nav",
-      { class: "pages", "aria-label": "Pages" },
-      after ? h("a", { href: `#/contacts?${new URLSearchParams({ q: query })}` }, "First page") : null,
-      page.pageInfo.hasNextPage ? h("a", { href: `#/contacts?${more}`, rel: "next" }, "Next page") : null,
-    ),
+    pager("Pages", "#/contacts", { after, pageInfo: page.pageInfo }, ["First page", "Next page"], {
+      q: query,
+    }),
   );
 }
 
@@ -136,7 +142,6 @@ export function contactScreen(root, id, params) {
 
 function contactPage(contact, after) {
   const calls = contact.activities;
-  const next = new URLSearchParams({ after: calls.pageInfo.endCursor || "" });
   const details = [
     ["Company", contact.company ? contact.company.name : ""],
     ["Job title", contact.jobTitle],
@@ -169,14 +174,7 @@ function contactPage(contact, after) {
     calls.nodes.length
       ? h("ol", { class: "timeline" }, calls.nodes.map(timelineItem))
       : h("p", {}, "No calls yet."),
-    h(
-      "nav",
-      { class: "pages", "aria-label": "Pages of calls" },
-      after ? h("a", { href: `#/contacts/${contact.id}` }, "Newest calls") : null,
-      calls.pageInfo.hasNextPage
-        ? h("a", { href: `#/contacts/${contact.id}?${next}`, rel: "next" }, "Older calls")
-        : null,
-    ),
+    pager("Pages of calls", `#/contacts/${contact.id}`, { after, pageInfo: calls.pageInfo }, CALL_PAGES),
   ];
 }
 
@@ -204,4 +202,15 @@ function timelineItem(call) {
         )
       : null,
   );
+}
+
+/** The contacts a search names (a number in any format, else a name or an email), at most
+ * a page of them: for picking one. */
+export async function findContacts(query) {
+  if (looksLikeNumber(query)) {
+    const data = await graphql(BY_NUMBER, { phone: query });
+    return data.lookupContacts.map((match) => match.contact).filter(Boolean);
+  }
+  const data = await graphql(SEARCH, { text: query, first: PAGE_SIZE, after: null });
+  return data.contacts.nodes;
 }

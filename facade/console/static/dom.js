@@ -27,6 +27,21 @@ export function fill(node, ...children) {
   return node;
 }
 
+/**
+ * The links between pages of a connection at `base` (a `#/...` address): back to the first
+ * page when on a later one, and on to the next when there is one. `words`: [first, next].
+ */
+export function pager(label, base, { after, pageInfo }, words, params = {}) {
+  const next = new URLSearchParams({ ...params, after: pageInfo.endCursor || "" });
+  const first = new URLSearchParams(params).toString();
+  return h(
+    "nav",
+    { class: "pages", "aria-label": label },
+    after ? h("a", { href: first ? `${base}?${first}` : base }, words[0]) : null,
+    pageInfo.hasNextPage ? h("a", { href: `${base}?${next}`, rel: "next" }, words[1]) : null,
+  );
+}
+
 /** A person's name, or a placeholder when both parts are empty. */
 export function fullName(person) {
   const name = [person.firstName, person.lastName].filter(Boolean).join(" ");
@@ -54,6 +69,8 @@ export function duration(seconds) {
 export function otherNumber(call) {
   return call.direction === "INBOUND" ? call.fromNumber : call.toNumber;
 }
+
+export const CALL_PAGES = ["Newest calls", "Older calls"];
 
 export const STATUS_WORDS = {
   RINGING: "ringing",
