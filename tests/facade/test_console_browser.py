@@ -366,3 +366,18 @@ async def test_the_contacts_list_pages_on_and_back(console: Console) -> None:
         assert await results.count() == 1
         await page.get_by_role("link", name="First page").click()
         await page.get_by_role("link", name="Pager Person 00").wait_for()
+
+
+async def test_a_company_is_found_by_name_and_lists_its_contacts(console: Console) -> None:
+    console.make_agent("zoe@example.com", "506")
+    async with visit(console.server, "/") as seen:
+        page = seen.page
+        await sign_in(page, "zoe@example.com")
+        await page.get_by_role("link", name="Companies").click()
+        await page.get_by_label("Search companies").fill("analytical")
+        await page.get_by_label("Search companies").press("Enter")
+        await page.locator(".results").get_by_role("link", name="Analytical Engines").click()
+        await page.get_by_role("heading", name="Analytical Engines").wait_for()
+        await page.get_by_role("link", name="Ada Lovelace").click()
+        await page.get_by_role("heading", name="Ada Lovelace").wait_for()
+        await page.get_by_role("link", name="Analytical Engines").wait_for()  # and back

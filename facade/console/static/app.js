@@ -1,8 +1,10 @@
 // The console: who is signed in, a header with the screens, and the screen the address
-// names (#/calls, #/contacts, #/contacts/<id>, #/unassigned). Plain ES modules, no build step.
+// names (#/calls, #/contacts, #/contacts/<id>, #/companies, #/companies/<id>,
+// #/unassigned). Plain ES modules, no build step.
 
 import { graphql, signOut } from "./api.js";
 import { callsScreen } from "./calls.js";
+import { companiesScreen, companyScreen } from "./companies.js";
 import { contactScreen, contactsScreen } from "./contacts.js";
 import { fill, fullName, h } from "./dom.js";
 import { unassignedScreen } from "./unassigned.js";
@@ -25,6 +27,7 @@ async function start() {
   const links = [
     ["#/calls", "Live calls"],
     ["#/contacts", "Contacts"],
+    ["#/companies", "Companies"],
     ["#/unassigned", "Unassigned calls"],
   ];
   const nav = h(
@@ -66,6 +69,8 @@ async function start() {
     }
     if (parts[0] === "contacts" && parts[1]) teardown = contactScreen(main, parts[1], params);
     else if (parts[0] === "contacts") teardown = contactsScreen(main, params);
+    else if (parts[0] === "companies" && parts[1]) teardown = companyScreen(main, parts[1], params);
+    else if (parts[0] === "companies") teardown = companiesScreen(main, params);
     else if (parts[0] === "unassigned") teardown = unassignedScreen(main, params);
     else teardown = callsScreen(main, me);
   }

@@ -4,12 +4,16 @@
 import { graphql } from "./api.js";
 import {
   CALL_PAGES,
+  details,
   duration,
   fill,
   fullName,
   h,
   MATCH_WORDS,
+  numbers,
   pager,
+  searchScreen,
+  showError,
   STATUS_WORDS,
   when,
 } from "./dom.js";
@@ -55,33 +59,15 @@ export function looksLikeNumber(text) {
 /** The contacts screen: a search box and a page of results. `params`: q, after. */
 export function contactsScreen(root, params) {
   const query = params.get("q") || "";
-  const box = h("input", {
+  const results = searchScreen(root, {
+    title: "Contacts",
+    label: "Search contacts",
     id: "search",
-    name: "q",
-    type: "search",
-    value: query,
-    autocomplete: "off",
-    "aria-describedby": "search-help",
+    help: "A name, an email, or a number in any format.",
+    base: "#/contacts",
+    query,
   });
-  const form = h(
-    "form",
-    { class: "search", role: "search" },
-    h("label", { for: "search" }, "Search contacts"),
-    box,
-    h("button", { type: "submit" }, "Search"),
-    h("p", { id: "search-help", class: "help" }, "A name, an email, or a number in any format."),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const next = new URLSearchParams({ q: box.value.trim() });
-    window.location.hash = `#/contacts?${next}`;
-  });
-  const results = h("div", { class: "results", "aria-live": "polite" }, "Loading…");
-  fill(root, h("h1", {}, "Contacts"), form, results);
-  box.focus();
-  showResults(results, query, params.get("after")).catch((error) => {
-    fill(results, h("p", { class: "error", role: "alert" }, error.message));
-  });
+  showResults(results, query, params.get("after")).catch(showError(results));
   return () => {};
 }
 
@@ -136,40 +122,27 @@ export function contactScreen(root, id, params) {
   const after = params.get("after");
   graphql(CONTACT, { id, first: PAGE_SIZE, after })
     .then((data) => fill(root, contactPage(data.contact, after)))
-    .catch((error) => fill(root, h("p", { class: "error", role: "alert" }, error.message)));
+    .catch(showError(root));
   return () => {};
 }
 
 function contactPage(contact, after) {
   const calls = contact.activities;
-  const details = [
-    ["Company", contact.company ? contact.company.name : ""],
-    ["Job title", contact.jobTitle],
-    ["Email", contact.email],
-    ["Owner", contact.owner ? fullName(contact.owner) : ""],
-    ["Notes", contact.notes],
-  ].filter(([, value]) => value);
   return [
     h("p", {}, h("a", { href: "#/contacts" }, "← Contacts")),
     h("h1", {}, fullName(contact)),
-    h("dl", { class: "details" }, details.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
+    details([
+      [
+        "Company",
+        contact.company ? h("a", { href: `#/companies/${contact.company.id}` }, contact.company.name) : "",
+      ],
+      ["Job title", contact.jobTitle],
+      ["Email", contact.email],
+      ["Owner", contact.owner ? fullName(contact.owner) : ""],
+      ["Notes", contact.notes],
+    ]),
     h("h2", {}, "Numbers"),
-    contact.phones.length
-      ? h(
-          "ul",
-          { class: "numbers" },
-          contact.phones.map((phone) =>
-            h(
-              "li",
-              {},
-              phone.number,
-              phone.extension ? ` ext. ${phone.extension}` : "",
-              ` · ${phone.kind.toLowerCase()}`,
-              phone.e164 && phone.e164 !== phone.number ? ` · ${phone.e164}` : "",
-            ),
-          ),
-        )
-      : h("p", {}, "No numbers."),
+    numbers(contact.phones),
     h("h2", {}, "Calls"),
     calls.nodes.length
       ? h("ol", { class: "timeline" }, calls.nodes.map(timelineItem))

@@ -42,6 +42,67 @@ export function pager(label, base, { after, pageInfo }, words, params = {}) {
   );
 }
 
+/**
+ * A search screen in `root`: its heading, a search form that goes to `base?q=...`, and the
+ * element (returned) where the results go.
+ */
+export function searchScreen(root, { title, label, id, help, base, query }) {
+  const box = h("input", {
+    id,
+    name: "q",
+    type: "search",
+    value: query,
+    autocomplete: "off",
+    "aria-describedby": help ? `${id}-help` : null,
+  });
+  const form = h(
+    "form",
+    { class: "search", role: "search" },
+    h("label", { for: id }, label),
+    box,
+    h("button", { type: "submit" }, "Search"),
+    help ? h("p", { id: `${id}-help`, class: "help" }, help) : null,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    window.location.hash = `${base}?${new URLSearchParams({ q: box.value.trim() })}`;
+  });
+  const results = h("div", { class: "results", "aria-live": "polite" }, "Loading…");
+  fill(root, h("h1", {}, title), form, results);
+  box.focus();
+  return results;
+}
+
+/** Show `error` in `node`, as an alert. */
+export function showError(node) {
+  return (error) => fill(node, h("p", { class: "error", role: "alert" }, error.message));
+}
+
+/** A list of terms and their values, leaving out those with no value. */
+export function details(pairs) {
+  const shown = pairs.filter(([, value]) => value);
+  return h("dl", { class: "details" }, shown.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+/** A contact's or company's numbers, each with its extension, kind and international form. */
+export function numbers(phones) {
+  if (!phones.length) return h("p", {}, "No numbers.");
+  return h(
+    "ul",
+    { class: "numbers" },
+    phones.map((phone) =>
+      h(
+        "li",
+        {},
+        phone.number,
+        phone.extension ? ` ext. ${phone.extension}` : "",
+        ` · ${phone.kind.toLowerCase()}`,
+        phone.e164 && phone.e164 !== phone.number ? ` · ${phone.e164}` : "",
+      ),
+    ),
+  );
+}
+
 /** A person's name, or a placeholder when both parts are empty. */
 export function fullName(person) {
   const name = [person.firstName, person.lastName].filter(Boolean).join(" ");

@@ -12,6 +12,7 @@ import {
   h,
   otherNumber,
   pager,
+  showError,
   STATUS_WORDS,
   when,
 } from "./dom.js";
@@ -40,7 +41,7 @@ export function unassignedScreen(root, params) {
         pager("Pages of calls", "#/unassigned", { after, pageInfo: page.pageInfo }, CALL_PAGES),
       );
     })
-    .catch((error) => fill(root, h("p", { class: "error", role: "alert" }, error.message)));
+    .catch(showError(root));
   return () => {};
 }
 
