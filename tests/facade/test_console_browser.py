@@ -88,7 +88,7 @@ class Console:
         )
         assert uploaded.status_code < 300, uploaded.text
 
-    def make_agent(self, email: str, extension: str) -> str:
+    def make_agent(self, email: str, extension: str, *, admin: bool = False) -> str:
         """A new agent at `extension`, named after the mailbox of `email`."""
         data = self.graphql(
             "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
@@ -99,6 +99,7 @@ class Console:
                     "firstName": email.partition("@")[0].capitalize(),
                     "lastName": "Agent",
                     "extension": extension,
+                    "isAdmin": admin,
                 }
             },
         )
@@ -373,6 +374,7 @@ async def test_a_company_is_found_by_name_and_lists_its_contacts(console: Consol
     async with visit(console.server, "/") as seen:
         page = seen.page
         await sign_in(page, "zoe@example.com")
+        assert await page.get_by_role("link", name="Users").count() == 0  # admins only
         await page.get_by_role("link", name="Companies").click()
         await page.get_by_label("Search companies").fill("analytical")
         await page.get_by_label("Search companies").press("Enter")
@@ -381,3 +383,25 @@ async def test_a_company_is_found_by_name_and_lists_its_contacts(console: Consol
         await page.get_by_role("link", name="Ada Lovelace").click()
         await page.get_by_role("heading", name="Ada Lovelace").wait_for()
         await page.get_by_role("link", name="Analytical Engines").wait_for()  # and back
+
+
+async def test_an_admin_creates_a_user_with_an_extension_and_deactivates_it(
+    console: Console,
+) -> None:
+    console.make_agent("root@example.com", "599", admin=True)
+    async with visit(console.server, "/") as seen:
+        page = seen.page
+        await sign_in(page, "root@example.com")
+        await page.get_by_role("link", name="Users").click()
+        form = page.get_by_role("form", name="Create a user")
+        await form.get_by_label("Email").fill("new.agent@example.com")
+        await form.get_by_label("Password").fill(PASSWORD)
+        await form.get_by_label("Last name").fill("Newcomer")
+        await form.get_by_label("Extension").fill("507")
+        await form.get_by_role("button", name="Create user").click()
+        row = page.get_by_role("row").filter(has_text="new.agent@example.com")
+        await row.get_by_text("507").wait_for()
+        await row.get_by_role("button", name="Deactivate new.agent@example.com").click()
+        await row.get_by_text("deactivated").wait_for()
+    data = console.graphql("{ users(active: false) { nodes { email extension } } }")
+    assert {"email": "new.agent@example.com", "extension": "507"} in data["users"]["nodes"]

@@ -1,6 +1,6 @@
 // The console: who is signed in, a header with the screens, and the screen the address
 // names (#/calls, #/contacts, #/contacts/<id>, #/companies, #/companies/<id>,
-// #/unassigned). Plain ES modules, no build step.
+// #/unassigned, #/users). Plain ES modules, no build step.
 
 import { graphql, signOut } from "./api.js";
 import { callsScreen } from "./calls.js";
@@ -8,6 +8,7 @@ import { companiesScreen, companyScreen } from "./companies.js";
 import { contactScreen, contactsScreen } from "./contacts.js";
 import { fill, fullName, h } from "./dom.js";
 import { unassignedScreen } from "./unassigned.js";
+import { usersScreen } from "./users.js";
 
 const ME = "query Me { me { id firstName lastName email extension isAdmin } }";
 
@@ -29,6 +30,7 @@ async function start() {
     ["#/contacts", "Contacts"],
     ["#/companies", "Companies"],
     ["#/unassigned", "Unassigned calls"],
+    ...(me.isAdmin ? [["#/users", "Users"]] : []),
   ];
   const nav = h(
     "nav",
@@ -72,6 +74,7 @@ async function start() {
     else if (parts[0] === "companies" && parts[1]) teardown = companyScreen(main, parts[1], params);
     else if (parts[0] === "companies") teardown = companiesScreen(main, params);
     else if (parts[0] === "unassigned") teardown = unassignedScreen(main, params);
+    else if (parts[0] === "users") teardown = usersScreen(main, params, me);
     else teardown = callsScreen(main, me);
   }
   window.addEventListener("hashchange", show);
