@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     auth_code_ttl_s: Annotated[int, Field(ge=10, le=600)] = 120
     """How long an authorization code may wait to be exchanged, in seconds."""
 
+    session_ttl_s: Annotated[int, Field(ge=300, le=2_592_000)] = 43_200
+    """How long a console sign-in lasts, in seconds (12 hours: an agent's shift)."""
+
     auth_max_failures: Annotated[int, Field(ge=1, le=100_000)] = 10
     """Failed credentials allowed per address in one window; past it on one account or
     client, an address that already failed on it is refused, one that did not never is."""

@@ -28,8 +28,10 @@ from facade.auth.guards import authorize
 from facade.auth.limits import proxy_headers_middleware
 from facade.auth.middleware import AuthenticationMiddleware, Authenticator
 from facade.auth.oauth import OAuthController
+from facade.auth.session import SessionSigner
 from facade.auth.tokens import TokenSigner
 from facade.body_timeout import BodyTimeoutMiddleware
+from facade.console.routes import console_page, console_static, sign_in, sign_out
 from facade.docs import ScalarDocs, SwaggerDocs
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphiql import graphiql_html
@@ -108,7 +110,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     events = event_bus(settings)
     services = Services(DomainConfig.from_settings(settings, recording_url=recording_url), events)
     signer = TokenSigner(settings)
-    authenticator = Authenticator(services, signer)
     operations = Operations(schema, OPERATIONS)  # parsed and validated once, here
     hook_entries()  # the hooks' declarations fit together, or the app does not start
     limits = budgets(settings)
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return services
 
     hook_core = HookCore(services, operations, limits)
-    authenticator = Authenticator(services, signer)
+    authenticator = Authenticator(services, signer, SessionSigner(settings))
 
     def provide_hook_core() -> HookCore:
         return hook_core
@@ -153,6 +154,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             integration_json,
             integration_logo,
             vendored_asset,
+            console_page,
+            sign_in,
+            sign_out,
+            console_static,
         ],
         lifespan=[lifespan],
         dependencies={
@@ -172,7 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *proxy_headers_middleware(settings),
             AllowMiddleware(),
             BodyTimeoutMiddleware(settings.http_body_timeout_s, settings.http_body_min_rate),
-            AuthenticationMiddleware(authenticator),
+            AuthenticationMiddleware(authenticator, settings.public_url),
         ],
         guards=[authorize],
         before_send=[security_headers(settings)],

@@ -93,7 +93,10 @@ def graphql_controller(settings: Settings, authenticator: Authenticator) -> type
         # media types or credentials, so an entry there would only mislead.
         include_in_schema = False
         graphql_transport_ws_handler_class = transport_ws_handler(
-            SocketGate(settings.ws_max_connections), settings.ws_max_subscriptions
+            SocketGate(settings.ws_max_connections),
+            settings.ws_max_subscriptions,
+            authenticator,
+            settings.public_url,
         )
 
         async def on_ws_connect(self, context: Context) -> None:

@@ -10,6 +10,10 @@ after `CRM_WS_INIT_TIMEOUT_S` (4408, Strawberry's timer). Each worker serves at 
 each socket runs at most `CRM_WS_MAX_SUBSCRIPTIONS` operations at once (more are
 refused with an error of code TOO_MANY_SUBSCRIPTIONS). Messages larger than
 `CRM_WS_MAX_MESSAGE_BYTES` are refused by `crm serve`'s WebSocket implementation.
+
+A socket signed in by the console's session cookie checks the session again before
+each event it sends and each pong: once the session is ended or its user deactivated,
+it is closed with 4403 and the event is not sent.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Headers
 from litestar.exceptions import TooManyRequestsException
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -29,10 +35,13 @@ from crm.graphql.context import Context
 from crm.graphql.limits import Budget, Budgets, parse_within
 from facade.auth.limits import client_address
 from facade.auth.middleware import PRINCIPAL_KEY, Authenticator
+from facade.auth.session import COOKIE
 
 TRY_AGAIN_LATER = 1013
 """RFC 6455's close code for a server that is too busy now."""
 TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+FORBIDDEN = 4403
+"""graphql-transport-ws's close code for a socket whose credentials do not (or no longer) hold."""
 
 
 class SocketGate:
@@ -99,6 +108,8 @@ class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
 
     gate: SocketGate
     max_operations: int
+    authenticator: Authenticator
+    public_url: str
 
     async def handle(self) -> None:
         if not self.gate.enter():
@@ -134,16 +145,46 @@ class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
                 return
         await super().handle_subscribe(message)
 
+    async def send_message(self, message: Any) -> None:
+        # Checked before each event, and at each of the client's pings (the console pings
+        # every 20 s), so a socket with nothing to send does not stay open either.
+        if message.get("type") in ("next", "pong") and not await self._still_signed_in():
+            await self.websocket.close(FORBIDDEN, "the session has ended")
+            return
+        await super().send_message(message)
+
+    async def _still_signed_in(self) -> bool:
+        """False once the session a socket was signed in by has ended (other credentials
+        are taken as they were at `connection_init`)."""
+        socket = self.context.websocket
+        if socket is None or connection_authorization(self.context.connection_params) is not None:
+            return True
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(socket.scope)
+        if Headers.from_scope(socket.scope).get("authorization") is not None:
+            return True
+        if COOKIE not in connection.cookies:
+            return True
+        found = await self.authenticator.session(connection, self.public_url)
+        return isinstance(found, Principal)
+
     async def _refuse(self, message: SubscribeMessage, error: GraphQLError) -> None:
         """Answer a subscribe message with one error, as the protocol's `error` message."""
         payload = [error.formatted]
         await self.send_message({"id": message["id"], "type": "error", "payload": payload})
 
 
-def transport_ws_handler(gate: SocketGate, max_operations: int) -> type[CrmTransportWSHandler]:
-    """The handler class of one app: its gate and its per-socket limit."""
+def transport_ws_handler(
+    gate: SocketGate, max_operations: int, authenticator: Authenticator, public_url: str
+) -> type[CrmTransportWSHandler]:
+    """The handler class of one app: its gate, its per-socket limit, and what re-checks a
+    session."""
     return type(
         "AppTransportWSHandler",
         (CrmTransportWSHandler,),
-        {"gate": gate, "max_operations": max_operations},
+        {
+            "gate": gate,
+            "max_operations": max_operations,
+            "authenticator": authenticator,
+            "public_url": public_url,
+        },
     )

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.live_server import LiveServer
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -131,3 +133,48 @@ def other_site(host: str = "127.0.0.1") -> Iterator[Site]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class Visit:
+    """What a page did: every URL it requested, those sent elsewhere, own answers >= 400."""
+
+    page: Any
+    console: ConsoleLog
+    requested: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def visit(server: LiveServer, path: str) -> AsyncIterator[Visit]:
+    """`path` opened in Chromium, which may reach the server and nothing else."""
+    async with chromium_page() as (page, console):
+        seen = Visit(page, console)
+
+        def on_response(response: Any) -> None:
+            if response.status >= 400:
+                seen.failed.append(f"{response.status} {response.url}")
+
+        async def only_the_server(route: Any) -> None:
+            url: str = route.request.url
+            if url == server.url or url.startswith(server.url + "/"):
+                await route.continue_()
+            else:
+                seen.elsewhere.append(url)
+                await route.abort()
+
+        page.on("request", lambda request: seen.requested.append(request.url))
+        page.on("response", on_response)
+        await page.route("**/*", only_the_server)
+        shown = await page.goto(server.url + path)
+        assert shown is not None
+        assert shown.status == 200
+        assert shown.headers["content-type"].startswith("text/html")
+        yield seen
+        assert seen.requested, "the page should have been requested"
+        network = [url for url in seen.requested if not url.startswith(("data:", "blob:"))]
+        assert all(url.startswith(server.url + "/") for url in network), network
+        assert seen.elsewhere == []
+        assert seen.failed == []
+        assert console.csp_violations() == [], console.messages

@@ -328,6 +328,19 @@ class CredentialService:
             return "the token's user is no longer active"
         return None
 
+    # Console sessions (their ids share the revocations of access tokens)
+
+    async def session_scopes(self, session_id: str, user_id: uuid.UUID) -> frozenset[str] | None:
+        """What a console session may do now: read and write, and admin for an admin, as the
+        user is at this moment; `None` once it was ended or its user deactivated or gone."""
+        ended, active, admin = await queries.session_standing(session_id, user_id)
+        if ended or not active:
+            return None
+        scopes = {Scope.READ.value, Scope.WRITE.value}
+        if admin:
+            scopes.add(Scope.ADMIN.value)
+        return frozenset(scopes)
+
     async def purge_expired(self) -> None:
         """Drop revocations, codes and refresh tokens that can no longer be used."""
         await queries.purge_expired(now())

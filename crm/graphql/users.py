@@ -83,6 +83,17 @@ class UserQuery:
     async def user(self, info: Info, id: strawberry.ID) -> UserType:
         return UserType.from_row(await info.context.services.users.get(id))
 
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The signed-in user; null for a credential that acts for no user "
+        "(an API key, a client's own token).",
+    )
+    async def me(self, info: Info) -> UserType | None:
+        principal = info.context.principal
+        if principal is None or principal.user_id is None:
+            return None
+        return UserType.from_row(await info.context.services.users.get(principal.user_id))
+
     @strawberry.field(permission_classes=[CanRead], description="Users, by id; `active` filters.")
     async def users(
         self,

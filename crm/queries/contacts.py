@@ -19,11 +19,12 @@ by_ids = _by_id.by_ids
 delete = _by_id.delete
 
 # The company's name is a subquery, so the filter needs no join, and a renamed
-# company is found by its new name at once.
+# company is found by its new name at once. In brackets: Piccolo joins raw conditions
+# with AND as they are, and an OR left bare would escape the cursor's condition.
 _TEXT_MATCH = (
-    "crm_contact.search_text LIKE {} ESCAPE '\\'"
+    "(crm_contact.search_text LIKE {} ESCAPE '\\'"
     " OR crm_contact.company IN"
-    " (SELECT id FROM crm_company WHERE crm_company.search_text LIKE {} ESCAPE '\\')"
+    " (SELECT id FROM crm_company WHERE crm_company.search_text LIKE {} ESCAPE '\\'))"
 )
 
 

@@ -22,6 +22,15 @@ _TOKEN_STANDING = " ".join(
     )
 )
 
+_SESSION_STANDING = " ".join(
+    (
+        "SELECT",
+        "EXISTS (SELECT 1 FROM crm_token_revocation WHERE token_id = {}) AS revoked,",
+        "(SELECT is_active FROM crm_user WHERE id = {}) AS user_active,",
+        "(SELECT is_admin FROM crm_user WHERE id = {}) AS user_admin",
+    )
+)
+
 
 async def active_client(client_id: str) -> OAuthClient | None:
     """The client with this id, unless it was revoked."""
@@ -102,6 +111,16 @@ async def token_standing(
     records = await fetch(_TOKEN_STANDING, token_id, family, client_id, user_id)
     standing = records[0]
     return bool(standing["revoked"]), bool(standing["client_active"]), standing["user_active"]
+
+
+async def session_standing(
+    session_id: str, user_id: uuid.UUID
+) -> tuple[bool, bool | None, bool | None]:
+    """(ended, user active, user admin) of a console session, in one round trip; the user's
+    fields are None when the user is gone."""
+    records = await fetch(_SESSION_STANDING, session_id, user_id, user_id)
+    standing = records[0]
+    return bool(standing["revoked"]), standing["user_active"], standing["user_admin"]
 
 
 async def purge_expired(at: datetime) -> None:

@@ -1,8 +1,8 @@
-"""The sign-in form's guard against cross-site posts.
+"""The sign-in forms' guard against cross-site posts (the OAuth page's and the console's).
 
-The page sets a random token in an HttpOnly, SameSite=Strict cookie scoped to
-`/oauth` and repeats it in a hidden field; a post is accepted only when both
-are there and equal (compared in constant time) and its `Origin`, when the
+The page sets a random token in an HttpOnly, SameSite=Strict cookie scoped to the
+form's target (`/oauth`, `/session`) and repeats it in a hidden field; a post is
+accepted only when both are there and equal (compared in constant time) and its `Origin`, when the
 browser sends one, is this server's. Another site can make a browser post the
 form, but can neither read the token nor send this server's `Origin`.
 """
@@ -30,6 +30,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def is_own_origin(origin: str, public_url: str, base_url: str) -> bool:
+    """Whether a request's `Origin` is this server's: its public URL's, or the one it was
+    reached at."""
+    return origin.lower() in {_origin(public_url), _origin(base_url)}
+
+
 def form_token(request: Request[Any, Any, Any]) -> str:
     """The browser's token when it holds a well-formed one (so other tabs keep working),
     else a new one."""
@@ -37,12 +43,13 @@ def form_token(request: Request[Any, Any, Any]) -> str:
     return current if _TOKEN.match(current) else secrets.token_urlsafe(32)
 
 
-def token_cookie(token: str, public_url: str) -> Cookie:
-    """The cookie that carries `token`; `Secure` when the CRM is served over https."""
+def token_cookie(token: str, public_url: str, path: str = "/oauth") -> Cookie:
+    """The cookie that carries `token` to the form's target under `path`; `Secure` when the
+    CRM is served over https."""
     return Cookie(
         key=COOKIE,
         value=token,
-        path="/oauth",
+        path=path,
         max_age=_MAX_AGE_S,
         httponly=True,
         secure=public_url.startswith("https://"),
@@ -55,10 +62,8 @@ def refusal(
 ) -> str | None:
     """Why a post of the sign-in form is refused as cross-site, or `None` when it is not."""
     origin = request.headers.get("origin")
-    if origin is not None:
-        own = {_origin(public_url), _origin(str(request.base_url))}
-        if origin.lower() not in own:
-            return "The form was sent from another site."
+    if origin is not None and not is_own_origin(origin, public_url, str(request.base_url)):
+        return "The form was sent from another site."
     cookie = request.cookies.get(COOKIE, "")
     sent = form.get(FIELD, "")
     if not cookie or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):

@@ -14,7 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from crm.domain.principal import Principal, Scope
 from facade.auth.middleware import FAILURE_KEY, NO_CREDENTIALS, PRINCIPAL_KEY, AuthFailure
-from facade.auth.policy import Access, access_rule
+from facade.auth.policy import Access, access_rule, readable_with
 
 REALM = "crm"
 
@@ -43,6 +43,10 @@ async def authorize(
     if isinstance(rule, Access):
         return  # open, or GraphQL, whose permission classes decide per field
     found = connection.scope.get(PRINCIPAL_KEY) or connection.scope.get(FAILURE_KEY)
+    method = connection.scope.get("method")
+    also = readable_with(connection.scope["path"], method if isinstance(method, str) else "GET")
+    if also is not None and isinstance(found, Principal) and found.has(also):
+        return
     require(found if isinstance(found, Principal | AuthFailure) else None, rule)
 
 

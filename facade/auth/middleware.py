@@ -2,8 +2,9 @@
 
 It puts a `Principal` in `scope["crm.principal"]`, or the reason there is none in
 `scope["crm.auth_failure"]`; the guard (and GraphQL's permission classes) decide.
-Three kinds of credentials: a Bearer JWT this CRM issued, a Bearer API key, and
-Basic with an OAuth2 client's id and secret.
+Four kinds of credentials: a Bearer JWT this CRM issued, a Bearer API key, Basic
+with an OAuth2 client's id and secret, and (with no `Authorization` header) the
+console's session cookie (`facade.auth.session`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 from urllib.parse import unquote
 
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -24,8 +27,10 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from crm.domain.credentials import API_KEY_PREFIX, parse_scopes
 from crm.domain.principal import Principal
 from crm.domain.services import Services
+from facade.auth.csrf import is_own_origin
 from facade.auth.limits import client_address, too_many
 from facade.auth.policy import Access, access_rule
+from facade.auth.session import COOKIE, CSRF_HEADER, SAFE_METHODS, SessionSigner
 from facade.auth.tokens import TokenInvalid, TokenSigner
 
 PRINCIPAL_KEY = "crm.principal"
@@ -39,6 +44,8 @@ MAX_KEY_ID_LENGTH = 32
 """The longest key id (`crm_api_key.key_id`)."""
 KIND_JWT = "jwt"
 """Rate-limit kind of a Bearer access token (one subject: a JWT names no one until verified)."""
+KIND_SESSION = "session"
+"""Rate-limit kind of a session cookie that is not one this CRM signed (one subject)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +82,11 @@ class Authenticator:
     subject's from the addresses that failed on it, are answered 429.
     """
 
-    def __init__(self, services: Services, signer: TokenSigner) -> None:
+    def __init__(self, services: Services, signer: TokenSigner, sessions: SessionSigner) -> None:
         self._credentials = services.credentials
         self._limits = services.rate_limits
         self._signer = signer
+        self.sessions = sessions
 
     async def authenticate(
         self, authorization: str | None, address: str = "unknown"
@@ -106,6 +114,40 @@ class Authenticator:
         # The subject is the key id a key would have: a long guess is cut to a key id's length.
         key_id = key.removeprefix(API_KEY_PREFIX).partition("_")[0][:MAX_KEY_ID_LENGTH]
         return await self._limited(KIND_API_KEY, address, key_id, partial(self._api_key, key))
+
+    async def session(
+        self, connection: ASGIConnection[Any, Any, Any, Any], public_url: str
+    ) -> Principal | AuthFailure:
+        """The user a console session cookie signs in, when the request may use it (see
+        `facade.auth.session`); raises a 429 past the limit of forged cookies."""
+        origin = connection.headers.get("origin")
+        websocket = connection.scope["type"] == ScopeType.WEBSOCKET
+        if (origin is None and websocket) or (
+            origin is not None and not is_own_origin(origin, public_url, str(connection.base_url))
+        ):
+            return AuthFailure("the session cannot be used from another site", "invalid_request")
+        if (
+            not websocket
+            and connection.scope.get("method", "GET") not in SAFE_METHODS
+            and CSRF_HEADER not in connection.headers
+        ):
+            return AuthFailure(
+                "a write signed in by the session needs the X-CRM-Console header",
+                "invalid_request",
+            )
+        value = connection.cookies.get(COOKIE, "")
+        address = client_address(connection.scope)
+        return await self._limited(KIND_SESSION, address, "cookie", partial(self._session, value))
+
+    async def _session(self, value: str) -> Principal | AuthFailure:
+        session = self.sessions.read(value)
+        if session is None:
+            return AuthFailure("the session is not valid; sign in again")
+        scopes = await self._credentials.session_scopes(session.session_id, session.user_id)
+        if scopes is None:
+            return AuthFailure("the session has ended; sign in again")
+        user_id = str(session.user_id)
+        return Principal(subject=user_id, scopes=scopes, kind="user", user_id=user_id)
 
     async def _limited(
         self,
@@ -171,16 +213,23 @@ class AuthenticationMiddleware(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, authenticator: Authenticator) -> None:
+    def __init__(self, authenticator: Authenticator, public_url: str) -> None:
         self._authenticator = authenticator
+        self._public_url = public_url
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler = scope.get("route_handler")
         rule = access_rule(scope["path"], handler.opt if handler is not None else None)
         if rule is not Access.OPEN and rule is not Access.IN_BODY:
-            result = await self._authenticator.authenticate(
-                Headers.from_scope(scope).get("authorization"), client_address(scope)
-            )
+            authorization = Headers.from_scope(scope).get("authorization")
+            connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+            result: Principal | AuthFailure
+            if authorization is None and COOKIE in connection.cookies:
+                result = await self._authenticator.session(connection, self._public_url)
+            else:
+                result = await self._authenticator.authenticate(
+                    authorization, client_address(scope)
+                )
             if isinstance(result, Principal):
                 scope[PRINCIPAL_KEY] = result  # type: ignore[literal-required]
             else:

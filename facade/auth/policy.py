@@ -2,22 +2,32 @@
 
 New routes are covered without being listed: everything under `/ringotel/v1/`
 needs the `ringotel` scope, `/graphql` authorizes field by field, the few open
-routes are named here, and anything else needs `admin` (closed unless opened).
+routes are named here (the console's page at `/` and its sign-in among them: they
+read the session themselves), and anything else needs `admin` (closed unless opened).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
 from crm.domain.principal import Scope
 
-OPEN_PATHS: frozenset[str] = frozenset({"/health", "/ready", "/ringotel/integration.json"})
-OPEN_PREFIXES: tuple[str, ...] = ("/oauth/", "/docs", "/ringotel/logo", "/assets/")
+OPEN_PATHS: frozenset[str] = frozenset({"/", "/health", "/ready", "/ringotel/integration.json"})
+OPEN_PREFIXES: tuple[str, ...] = (
+    "/oauth/",
+    "/docs",
+    "/ringotel/logo",
+    "/assets/",
+    "/session/",  # the console's sign-in and sign-out check their own credentials
+    "/console/",
+)
 IN_BODY_PATHS: frozenset[str] = frozenset({"/ringotel/webhook"})
 GRAPHQL_PATH = "/graphql"
 RINGOTEL_PREFIX = "/ringotel/v1/"
+_RECORDING_DOWNLOAD = re.compile(r"^/ringotel/v1/activities/[^/]+/recording$")
 
 
 class Access(Enum):
@@ -46,3 +56,15 @@ def access_rule(path: str, opt: Mapping[str, Any] | None = None) -> Access | Sco
     if path.startswith(RINGOTEL_PREFIX):
         return Scope.RINGOTEL
     return Scope.ADMIN
+
+
+def readable_with(path: str, method: str) -> Scope | None:
+    """A second scope that also allows this request, besides its rule's, if any.
+
+    A call's recording is downloaded (GET, HEAD) with `crm:read` as well as `ringotel`:
+    GraphQL gives its address (`Recording.downloadUrl`) to whoever holds `crm:read`, and
+    the console's audio element plays it from there, with the session's cookie.
+    """
+    if method in ("GET", "HEAD") and _RECORDING_DOWNLOAD.match(path):
+        return Scope.READ
+    return None

@@ -25,7 +25,7 @@ from crm.domain.credentials import format_scopes
 from crm.domain.principal import ALL_SCOPES, Scope
 from crm.settings import Settings
 from facade.app import create_app
-from facade.auth.policy import Access, access_rule
+from facade.auth.policy import Access, access_rule, readable_with
 from tests.auth_tools import app_routes, forge, unsigned
 from tests.conftest import make_settings
 
@@ -48,6 +48,8 @@ class Kit:
     client_id: str
     client_secret: str
     api_key: str
+    also_allowed: frozenset[str] = frozenset()
+    """A second scope the route under test takes (`readable_with`): withheld too."""
 
     @property
     def credentials(self) -> Any:
@@ -136,15 +138,19 @@ async def token_of_revoked_client(kit: Kit, rule: Access | Scope) -> str | None:
     return "Bearer " + forge(kit.settings, client_id=row.client_id)
 
 
-async def missing_scope(kit: Kit, rule: Access | Scope) -> str | None:
+def lacking(kit: Kit, rule: Access | Scope) -> frozenset[str]:
+    """Every scope but those that would let the route through."""
     needed = Scope.READ if isinstance(rule, Access) else rule
-    _, key = await kit.credentials.create_api_key("narrow", ALL_SCOPES - {needed.value})
+    return ALL_SCOPES - {needed.value} - kit.also_allowed
+
+
+async def missing_scope(kit: Kit, rule: Access | Scope) -> str | None:
+    _, key = await kit.credentials.create_api_key("narrow", lacking(kit, rule))
     return f"Bearer {key}"
 
 
 async def token_missing_scope(kit: Kit, rule: Access | Scope) -> str | None:
-    needed = Scope.READ if isinstance(rule, Access) else rule
-    scope = format_scopes(ALL_SCOPES - {needed.value})
+    scope = format_scopes(lacking(kit, rule))
     return "Bearer " + forge(kit.settings, client_id=kit.client_id, scope=scope)
 
 
@@ -245,6 +251,8 @@ def refused_as_graphql_must(response: httpx.Response, method: str) -> str | None
 async def check_route(kit: Kit, http: httpx.AsyncClient, method: str, path: str) -> list[str]:
     """Every case against one route; the list of what went wrong."""
     rule = access_rule(path)
+    also = readable_with(path, method)
+    kit.also_allowed = frozenset({also.value}) if also else frozenset()
     body_token = rule is Access.IN_BODY
     if body_token:
         rule = Scope.RINGOTEL  # held by the API key the body carries

@@ -8,16 +8,14 @@ cannot answer it) and fails the test.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from facade.graphiql import AUTHORIZATION_HINT
-from tests.browser import ConsoleLog, chromium_page, require_chromium
+from tests.browser import require_chromium, visit
 from tests.live_server import LiveServer, live_server, own_sqlite
 
 LAST_NAME = "Offlinesson"
@@ -40,51 +38,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         )
         assert created.json()["data"]["createContact"]["contact"]["id"], created.text
         yield server
-
-
-@dataclass
-class Visit:
-    """What a page did: every URL it requested, those sent elsewhere, own answers >= 400."""
-
-    page: Any
-    console: ConsoleLog
-    requested: list[str] = field(default_factory=list)
-    elsewhere: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-
-
-@asynccontextmanager
-async def visit(server: LiveServer, path: str) -> AsyncIterator[Visit]:
-    """`path` opened in Chromium, which may reach the server and nothing else."""
-    async with chromium_page() as (page, console):
-        seen = Visit(page, console)
-
-        def on_response(response: Any) -> None:
-            if response.status >= 400:
-                seen.failed.append(f"{response.status} {response.url}")
-
-        async def only_the_server(route: Any) -> None:
-            url: str = route.request.url
-            if url == server.url or url.startswith(server.url + "/"):
-                await route.continue_()
-            else:
-                seen.elsewhere.append(url)
-                await route.abort()
-
-        page.on("request", lambda request: seen.requested.append(request.url))
-        page.on("response", on_response)
-        await page.route("**/*", only_the_server)
-        shown = await page.goto(server.url + path)
-        assert shown is not None
-        assert shown.status == 200
-        assert shown.headers["content-type"].startswith("text/html")
-        yield seen
-        assert seen.requested, "the page should have been requested"
-        network = [url for url in seen.requested if not url.startswith(("data:", "blob:"))]
-        assert all(url.startswith(server.url + "/") for url in network), network
-        assert seen.elsewhere == []
-        assert seen.failed == []
-        assert console.csp_violations() == [], console.messages
 
 
 def operations(server: LiveServer) -> list[dict[str, Any]]:

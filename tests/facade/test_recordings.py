@@ -361,3 +361,24 @@ async def test_concurrent_uploads_for_one_call_leave_one_recording_and_one_file(
     files = stored_files(settings)
     assert len(files) == 1
     assert hashlib.sha256(files[0].read_bytes()).hexdigest() == rows[0].sha256
+
+
+async def test_a_crm_read_credential_downloads_a_recording_but_cannot_upload_one(
+    app: Litestar, anonymous: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    activity = await new_activity()
+    assert (await upload_raw(client, activity, audio_samples.wav())).status_code in (200, 201)
+    _, key = await app.state.services.credentials.create_api_key("reader", ["crm:read"])
+    reader = {"Authorization": f"Bearer {key}"}
+    whole = await anonymous.get(recording_url(activity), headers=reader)
+    assert whole.status_code == 200
+    assert whole.content == audio_samples.wav()
+    part = await anonymous.get(recording_url(activity), headers=reader | {"Range": "bytes=4-7"})
+    assert part.status_code == 206
+    assert part.content == audio_samples.wav()[4:8]
+    refused = await anonymous.post(
+        recording_url(activity),
+        content=audio_samples.wav(),
+        headers=reader | {"Content-Type": "audio/wav"},
+    )
+    assert refused.status_code == 403

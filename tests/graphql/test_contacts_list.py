@@ -190,3 +190,19 @@ async def test_a_malformed_updated_since_is_a_validation_error_naming_the_variab
     errors = await gql_errors(client, LIST, {"filter": {"updatedSince": "last tuesday"}})
     assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "filter"}
     assert "updatedSince" in errors[0]["message"]
+
+
+async def test_text_pages_on_past_the_first_page(client: httpx.AsyncClient) -> None:
+    company = await create_company(client, name="Pager Works")
+    created = [await create_contact(client, firstName="Pager", lastName=f"P{i}") for i in range(4)]
+    created.append(await create_contact(client, firstName="Staff", companyId=company["id"]))
+    await create_contact(client, firstName="Other")
+    seen: list[str] = []
+    after = None
+    for _ in range(len(created)):  # bounded: a cursor that does not move must fail, not hang
+        data = await gql(client, LIST, {"filter": {"text": "pager"}, "first": 2, "after": after})
+        seen += [n["id"] for n in data["contacts"]["nodes"]]
+        after = data["contacts"]["pageInfo"]["endCursor"]
+        if after is None:
+            break
+    assert seen == [c["id"] for c in created]

@@ -1,0 +1,189 @@
+// Contacts: search by name, email or a number in any format, pages of results, and a
+// contact's page with details, numbers and the timeline of calls with their recordings.
+
+import { graphql } from "./api.js";
+import {
+  CALL_PAGES,
+  details,
+  duration,
+  fill,
+  fullName,
+  h,
+  MATCH_WORDS,
+  numbers,
+  pager,
+  searchScreen,
+  showError,
+  STATUS_WORDS,
+  when,
+} from "./dom.js";
+
+const PAGE_SIZE = 20;
+const CONTACT_FIELDS = "id firstName lastName email jobTitle company { id name }";
+
+const SEARCH = `query SearchContacts($text: String, $first: Int, $after: String) {
+  contacts(filter: {text: $text}, first: $first, after: $after) {
+    nodes { ${CONTACT_FIELDS} phones { number } }
+    pageInfo { endCursor hasNextPage }
+  }
+}`;
+
+const BY_NUMBER = `query ContactsByNumber($phone: String!) {
+  lookupContacts(phone: $phone) {
+    entity number mainLine
+    contact { ${CONTACT_FIELDS} phones { number } }
+    company { id name }
+  }
+}`;
+
+const CONTACT = `query ContactPage($id: ID!, $first: Int, $after: String) {
+  contact(id: $id) {
+    ${CONTACT_FIELDS} notes owner { firstName lastName }
+    phones { number e164 kind extension }
+    activities(first: $first, after: $after) {
+      nodes {
+        id direction status fromNumber toNumber startedAt duration callerMatch
+        user { firstName lastName extension }
+        recording { contentType size downloadUrl }
+      }
+      pageInfo { endCursor hasNextPage }
+    }
+  }
+}`;
+
+/** Whether a search reads as a phone number: digits, with the punctuation numbers carry. */
+export function looksLikeNumber(text) {
+  return /^[+(]?[\d\s().\-/]{3,}$/.test(text) && (text.match(/\d/g) || []).length >= 3;
+}
+
+/** The contacts screen: a search box and a page of results. `params`: q, after. */
+export function contactsScreen(root, params) {
+  const query = params.get("q") || "";
+  const results = searchScreen(root, {
+    title: "Contacts",
+    label: "Search contacts",
+    id: "search",
+    help: "A name, an email, or a number in any format.",
+    base: "#/contacts",
+    query,
+  });
+  showResults(results, query, params.get("after")).catch(showError(results));
+  return () => {};
+}
+
+async function showResults(results, query, after) {
+  if (query && looksLikeNumber(query)) {
+    const data = await graphql(BY_NUMBER, { phone: query });
+    const matches = data.lookupContacts;
+    fill(
+      results,
+      matches.length
+        ? h(
+            "ul",
+            { class: "contacts" },
+            matches.map((match) =>
+              match.contact
+                ? contactItem(match.contact, `matched ${match.number}`)
+                : h("li", {}, h("strong", {}, match.company.name), ` · main line ${match.number}`),
+            ),
+          )
+        : h("p", {}, "No contact or company has this number."),
+    );
+    return;
+  }
+  const data = await graphql(SEARCH, { text: query || null, first: PAGE_SIZE, after });
+  const page = data.contacts;
+  fill(
+    results,
+    page.nodes.length
+      ? h("ul", { class: "contacts" }, page.nodes.map((contact) => contactItem(contact)))
+      : h("p", {}, "No contacts found."),
+    pager("Pages", "#/contacts", { after, pageInfo: page.pageInfo }, ["First page", "Next page"], {
+      q: query,
+    }),
+  );
+}
+
+function contactItem(contact, note) {
+  return h(
+    "li",
+    {},
+    h("a", { href: `#/contacts/${contact.id}` }, fullName(contact)),
+    contact.company ? ` · ${contact.company.name}` : "",
+    contact.email ? ` · ${contact.email}` : "",
+    contact.phones && contact.phones.length ? ` · ${contact.phones.map((p) => p.number).join(", ")}` : "",
+    note ? h("span", { class: "note" }, ` (${note})`) : null,
+  );
+}
+
+/** A contact's page: details, numbers, and the calls, newest first, a page at a time. */
+export function contactScreen(root, id, params) {
+  fill(root, h("p", {}, "Loading…"));
+  const after = params.get("after");
+  graphql(CONTACT, { id, first: PAGE_SIZE, after })
+    .then((data) => fill(root, contactPage(data.contact, after)))
+    .catch(showError(root));
+  return () => {};
+}
+
+function contactPage(contact, after) {
+  const calls = contact.activities;
+  return [
+    h("p", {}, h("a", { href: "#/contacts" }, "← Contacts")),
+    h("h1", {}, fullName(contact)),
+    details([
+      [
+        "Company",
+        contact.company ? h("a", { href: `#/companies/${contact.company.id}` }, contact.company.name) : "",
+      ],
+      ["Job title", contact.jobTitle],
+      ["Email", contact.email],
+      ["Owner", contact.owner ? fullName(contact.owner) : ""],
+      ["Notes", contact.notes],
+    ]),
+    h("h2", {}, "Numbers"),
+    numbers(contact.phones),
+    h("h2", {}, "Calls"),
+    calls.nodes.length
+      ? h("ol", { class: "timeline" }, calls.nodes.map(timelineItem))
+      : h("p", {}, "No calls yet."),
+    pager("Pages of calls", `#/contacts/${contact.id}`, { after, pageInfo: calls.pageInfo }, CALL_PAGES),
+  ];
+}
+
+function timelineItem(call) {
+  const agent = call.user ? ` · ${fullName(call.user)}` : "";
+  return h(
+    "li",
+    { class: `call ${call.status.toLowerCase()}` },
+    h("time", { datetime: call.startedAt }, when(call.startedAt)),
+    ` · ${call.direction === "INBOUND" ? "inbound" : "outbound"} · `,
+    STATUS_WORDS[call.status] || call.status,
+    call.duration ? ` · ${duration(call.duration)}` : "",
+    agent,
+    call.callerMatch ? h("span", { class: "why" }, ` · ${MATCH_WORDS[call.callerMatch]}`) : null,
+    call.recording
+      ? h(
+          "div",
+          { class: "recording" },
+          h("audio", {
+            controls: true,
+            preload: "metadata",
+            src: call.recording.downloadUrl,
+            "aria-label": `Recording of the call of ${when(call.startedAt)}`,
+          }),
+        )
+      : null,
+  );
+}
+
+/** The contacts a search names (a number in any format, else a name or an email), at most
+ * a page of them: for picking one. */
+export async function findContacts(query) {
+  if (looksLikeNumber(query)) {
+    const data = await graphql(BY_NUMBER, { phone: query });
+    return data.lookupContacts.map((match) => match.contact).filter(Boolean);
+  }
+  const data = await graphql(SEARCH, { text: query, first: PAGE_SIZE, after: null });
+  return data.contacts.nodes;
+}

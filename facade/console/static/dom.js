@@ -1,0 +1,151 @@
+// Small DOM helpers: elements built from data, never from HTML strings (no injection).
+
+/** An element `tag` with `props` (attributes, `on*` listeners) and `children` (nodes or text). */
+export function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else node.setAttribute(name, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replace what `node` holds with `children`. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+/**
+ * The links between pages of a connection at `base` (a `#/...` address): back to the first
+ * page when on a later one, and on to the next when there is one. `words`: [first, next].
+ */
+export function pager(label, base, { after, pageInfo }, words, params = {}) {
+  const next = new URLSearchParams({ ...params, after: pageInfo.endCursor || "" });
+  const first = new URLSearchParams(params).toString();
+  return h(
+    "nav",
+    { class: "pages", "aria-label": label },
+    after ? h("a", { href: first ? `${base}?${first}` : base }, words[0]) : null,
+    pageInfo.hasNextPage ? h("a", { href: `${base}?${next}`, rel: "next" }, words[1]) : null,
+  );
+}
+
+/**
+ * A search screen in `root`: its heading, a search form that goes to `base?q=...`, and the
+ * element (returned) where the results go.
+ */
+export function searchScreen(root, { title, label, id, help, base, query }) {
+  const box = h("input", {
+    id,
+    name: "q",
+    type: "search",
+    value: query,
+    autocomplete: "off",
+    "aria-describedby": help ? `${id}-help` : null,
+  });
+  const form = h(
+    "form",
+    { class: "search", role: "search" },
+    h("label", { for: id }, label),
+    box,
+    h("button", { type: "submit" }, "Search"),
+    help ? h("p", { id: `${id}-help`, class: "help" }, help) : null,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    window.location.hash = `${base}?${new URLSearchParams({ q: box.value.trim() })}`;
+  });
+  const results = h("div", { class: "results", "aria-live": "polite" }, "Loading…");
+  fill(root, h("h1", {}, title), form, results);
+  box.focus();
+  return results;
+}
+
+/** Show `error` in `node`, as an alert. */
+export function showError(node) {
+  return (error) => fill(node, h("p", { class: "error", role: "alert" }, error.message));
+}
+
+/** A list of terms and their values, leaving out those with no value. */
+export function details(pairs) {
+  const shown = pairs.filter(([, value]) => value);
+  return h("dl", { class: "details" }, shown.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+/** A contact's or company's numbers, each with its extension, kind and international form. */
+export function numbers(phones) {
+  if (!phones.length) return h("p", {}, "No numbers.");
+  return h(
+    "ul",
+    { class: "numbers" },
+    phones.map((phone) =>
+      h(
+        "li",
+        {},
+        phone.number,
+        phone.extension ? ` ext. ${phone.extension}` : "",
+        ` · ${phone.kind.toLowerCase()}`,
+        phone.e164 && phone.e164 !== phone.number ? ` · ${phone.e164}` : "",
+      ),
+    ),
+  );
+}
+
+/** A person's name, or a placeholder when both parts are empty. */
+export function fullName(person) {
+  const name = [person.firstName, person.lastName].filter(Boolean).join(" ");
+  return name || "(no name)";
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** A moment (ISO 8601) in the reader's own words. */
+export function when(iso) {
+  return iso ? timeFormat.format(new Date(iso)) : "";
+}
+
+/** Seconds as m:ss (or h:mm:ss). */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const s = Math.max(0, Math.round(seconds));
+  const parts = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const [hours, minutes, secs] = parts;
+  const pad = (n) => String(n).padStart(2, "0");
+  return hours ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${minutes}:${pad(secs)}`;
+}
+
+/** The other party's number of a call: the caller on an inbound call, the called otherwise. */
+export function otherNumber(call) {
+  return call.direction === "INBOUND" ? call.fromNumber : call.toNumber;
+}
+
+export const CALL_PAGES = ["Newest calls", "Older calls"];
+
+export const STATUS_WORDS = {
+  RINGING: "ringing",
+  ANSWERED: "in progress",
+  COMPLETED: "completed",
+  MISSED: "missed",
+  BUSY: "busy",
+  FAILED: "failed",
+  CANCELLED: "cancelled",
+  VOICEMAIL: "voicemail",
+};
+
+export const MATCH_WORDS = {
+  CONTACT_NUMBER: "The number is one of this contact's own.",
+  MAIN_LINE: "The number is the company's main line: the company is known, not who in it.",
+  LINKED: "Linked to this contact with the call or afterwards.",
+};
