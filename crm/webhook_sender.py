@@ -114,6 +114,7 @@ class DeliveryWorker:
         self._poll_s = poll_s
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self.name = f"worker-{uuid.uuid4().hex[:12]}"
 
     async def start(self) -> None:
@@ -123,9 +124,17 @@ class DeliveryWorker:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        """Let the batch in flight finish (each attempt is bounded by its timeout), then
+        end: cancelling a claim or a record midway could leave a database connection
+        that the pool then waits for as it closes."""
+        self._stopping = True
+        self._wake.set()
+        run, listen = self._tasks
+        listen.cancel()
+        await asyncio.wait([run, listen], timeout=self._service.policy.timeout_s + 5)
+        for task in (run, listen):
+            if not task.done():
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
@@ -133,7 +142,7 @@ class DeliveryWorker:
 
     async def _listen(self) -> None:
         """A call event means the outbox may have grown: look now, not at the next poll."""
-        while True:
+        while not self._stopping:
             try:
                 async with self._events.subscribe() as events:
                     async for _ in events:
@@ -145,9 +154,11 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         pruned = 0.0
-        while True:
+        while not self._stopping:
             try:
-                while await self._service.deliver_due(self.name, self._sender):
+                while not self._stopping and await self._service.deliver_due(
+                    self.name, self._sender
+                ):
                     pass
                 if time.monotonic() - pruned > 3600:
                     await self._service.prune_attempts(datetime.now(UTC) - ATTEMPTS_KEPT)
