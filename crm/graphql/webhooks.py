@@ -191,7 +191,8 @@ class WebhookMutation:
 
     @strawberry.mutation(
         permission_classes=[IsAdmin],
-        description="Change an endpoint; `enabled: false` pauses it (its events wait).",
+        description="Change an endpoint; `enabled: false` pauses it: no new events are "
+        "recorded for it, and those already recorded wait.",
     )
     async def update_webhook_endpoint(
         self, info: Info, id: strawberry.ID, input: UpdateWebhookEndpointInput

@@ -14,6 +14,7 @@ from tests.conftest import make_settings
 from tests.webhooks.receiver import Receiver, running_receiver
 
 FAST_DELIVERY: dict[str, Any] = {
+    "webhook_worker": True,
     "webhook_allow_networks": "127.0.0.0/8",
     "webhook_poll_s": 0.05,
     "webhook_backoff_base_s": 0.05,
