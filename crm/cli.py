@@ -20,8 +20,10 @@ from crm.domain.credentials import redirect_uris_of
 from crm.domain.errors import DomainError
 from crm.domain.services import Services
 from crm.domain.users import UserInput
+from crm.domain.webhooks import EndpointInput, WebhookEventType
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
 from crm.settings import Settings, SettingsError, load_settings
+from crm.tables import WebhookEndpoint
 from facade.ringotel.integration import AuthMode, integration_document
 
 T = TypeVar("T")
@@ -273,6 +275,63 @@ def apikey_revoke(key_id: str) -> None:
         _settings(), lambda services: services.credentials.revoke_api_key(key_id)
     )
     click.echo(f"revoked API key {row.key_id}")
+
+
+@main.group()
+def webhook() -> None:
+    """Manage outbound webhook endpoints (signed with the Standard Webhooks scheme)."""
+
+
+def _endpoint_record(row: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "url": row.url,
+        "events": row.event_types.split(","),
+        "enabled": row.enabled,
+        "description": row.description,
+    }
+
+
+@webhook.command("create")
+@click.option("--url", required=True, help="Where the webhooks are POSTed.")
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    required=True,
+    type=click.Choice([t.value for t in WebhookEventType]),
+    help="An event type it wants; repeat for more.",
+)
+@click.option("--description", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the endpoint as one JSON object.")
+def webhook_create(
+    url: str, events: tuple[str, ...], description: str | None, as_json: bool
+) -> None:
+    """Register an endpoint; its signing secret is printed once."""
+    row, secret = run_with_services(
+        _settings(),
+        lambda services: services.webhooks.create(
+            EndpointInput(url=url, event_types=events, description=description)
+        ),
+    )
+    emit({**_endpoint_record(row), "secret": secret}, as_json)
+
+
+@webhook.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
+def webhook_list(as_json: bool) -> None:
+    """Every endpoint, without its secret."""
+    rows = run_with_services(_settings(), lambda services: services.webhooks.endpoints())
+    for row in rows:
+        emit(_endpoint_record(row), as_json)
+
+
+@webhook.command("delete")
+@click.argument("endpoint_id")
+def webhook_delete(endpoint_id: str) -> None:
+    """Remove an endpoint and its undelivered webhooks."""
+    run_with_services(_settings(), lambda services: services.webhooks.delete(endpoint_id))
+    click.echo(f"deleted webhook endpoint {endpoint_id}")
 
 
 def _scopes_or_default(scopes: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -202,6 +202,49 @@ class Settings(BaseSettings):
     """Origins whose pages may call the API from a browser (`https://host[:port]`,
     comma-separated, exact); empty means none may (CORS closed)."""
 
+    webhook_allow_networks: str = ""
+    """Private, loopback or link-local networks (comma-separated) that outbound webhooks
+    may still be sent to; empty: only public addresses (no request forgery inward)."""
+
+    webhook_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10
+    """Longest one webhook attempt may take, connecting and answering included."""
+
+    webhook_max_attempts: Annotated[int, Field(ge=1, le=1000)] = 20
+    """Attempts per webhook before it is marked failed (an admin may retry it)."""
+
+    webhook_retry_for_s: Annotated[float, Field(gt=0, le=30 * 86_400)] = 86_400
+    """How long a webhook is retried before it is marked failed."""
+
+    webhook_backoff_base_s: Annotated[float, Field(gt=0, le=3600)] = 5
+    """The wait after the first failed attempt; it doubles after each (with jitter)."""
+
+    webhook_backoff_max_s: Annotated[float, Field(gt=0, le=86_400)] = 3600
+    """The longest wait between two attempts."""
+
+    webhook_poll_s: Annotated[float, Field(gt=0, le=3600)] = 2
+    """How often the delivery worker looks for due webhooks (a call event wakes it too)."""
+
+    webhook_worker: bool = True
+    """Deliver webhooks from this process; `false` leaves it to other servers."""
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _webhook_networks(cls, value: str) -> str:
+        networks = []
+        for part in _split_numbers(value):
+            try:
+                networks.append(str(ipaddress.ip_network(part, strict=False)))
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network") from None
+        return ",".join(networks)
+
+    @property
+    def webhook_network_list(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`webhook_allow_networks`, parsed."""
+        return tuple(
+            ipaddress.ip_network(part) for part in _split_numbers(self.webhook_allow_networks)
+        )
+
     @field_validator("secret_key")
     @classmethod
     def _long_secret_key(cls, value: str) -> str:

@@ -213,6 +213,59 @@ class Deletion(Table, tablename="crm_deletion"):
     deleted_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
+class WebhookEndpoint(Table, tablename="crm_webhook_endpoint"):
+    """Where outbound webhooks go: a URL, the event types it wants, the secret that signs them."""
+
+    id = UUID(primary_key=True)
+    url = Varchar(length=2048)
+    description = Varchar(length=200, default="")
+    event_types = Text(default="")
+    """The event types it wants, comma-separated (`crm.domain.webhooks.WebhookEventType`)."""
+    secret = Varchar(length=128, secret=True)
+    """`whsec_...`: kept whole, since signing (HMAC) needs it, and never shown again."""
+    enabled = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookMessage(Table, tablename="crm_webhook_message"):
+    """The outbox: one event for one endpoint, written in the transaction of its change."""
+
+    id = UUID(primary_key=True)
+    webhook_id = Varchar(length=64, unique=True)
+    """`msg_...`, the `webhook-id` header: the same on every attempt, for receivers' dedupe."""
+    endpoint = ForeignKey(references=WebhookEndpoint, on_delete=OnDelete.cascade, index=True)
+    event_type = Varchar(length=32)
+    ordering_key = Varchar(length=64)
+    """Messages with one key (a call) go out to one endpoint in the order they were written."""
+    seq = Integer(default=0)
+    """Position within its transaction, after `created_at`."""
+    payload = Text()
+    state = Varchar(length=16, index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    retry_since = Timestamptz(default=TimestamptzNow())
+    """Retries stop `CRM_WEBHOOK_RETRY_FOR_S` after this (written again on a replay)."""
+    leased_by = Varchar(length=64, null=True, default=None)
+    leased_until = Timestamptz(null=True, default=None)
+    last_status = Integer(null=True, default=None)
+    last_error = Varchar(length=500, null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookAttempt(Table, tablename="crm_webhook_attempt"):
+    """One try at delivering a message: when, what came back, how long it took."""
+
+    id = UUID(primary_key=True)
+    message = ForeignKey(references=WebhookMessage, on_delete=OnDelete.cascade, index=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    status_code = Integer(null=True, default=None)
+    latency_ms = Integer(default=0)
+    error = Varchar(length=500, null=True, default=None)
+    response_excerpt = Varchar(length=500, null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     User,
     Company,
@@ -227,5 +280,8 @@ TABLES: tuple[type[Table], ...] = (
     TokenRevocation,
     RateLimit,
     Deletion,
+    WebhookEndpoint,
+    WebhookMessage,
+    WebhookAttempt,
 )
 """Every table of the app, in dependency order."""

@@ -22,6 +22,7 @@ from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
 from crm.pg_events import PostgresBus
 from crm.settings import Settings, load_settings
+from crm.webhook_sender import DeliveryWorker, HttpSender
 from facade.allow import AllowMiddleware
 from facade.assets import vendored_asset
 from facade.auth.guards import authorize
@@ -113,6 +114,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     operations = Operations(schema, OPERATIONS)  # parsed and validated once, here
     hook_entries()  # the hooks' declarations fit together, or the app does not start
     limits = budgets(settings)
+    worker = (
+        DeliveryWorker(
+            services.webhooks,
+            HttpSender(services.config.webhook_rules, settings.webhook_timeout_s),
+            events,
+            settings.webhook_poll_s,
+        )
+        if settings.webhook_worker
+        else None
+    )
 
     def provide_services() -> Services:
         return services
@@ -134,6 +145,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await ping(engine)  # fail fast on a misconfigured database
             await services.credentials.purge_expired()
             await events.start()
+            if worker is not None:
+                await worker.start()
             # What is alive once started (the schema, every module) is moved out of the
             # collector's sight: a full collection would walk it all, a pause of a few
             # hundred ms in which no request is answered. Given back when the app stops.
@@ -141,6 +154,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             gc.unfreeze()
+            if worker is not None:
+                await worker.stop()
             await events.stop()
             await close_engine(engine)
 

@@ -39,6 +39,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "recordings_dir": tmp_path / "recordings",
         "public_url": "http://crm.test",
         "secret_key_file": tmp_path / "secret-key",
+        # No webhook worker polling in the background: tests that count a request's
+        # queries would count its claims too. tests/webhooks turns it on.
+        "webhook_worker": False,
     }
     values.update(overrides)
     return load_settings(**values)

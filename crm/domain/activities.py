@@ -24,6 +24,7 @@ from crm.domain.phone_normalization import normalize
 from crm.domain.references import existing_company, existing_user
 from crm.domain.unset import UNSET, Maybe, is_set
 from crm.domain.validation import as_utc, clean_moment, clean_text, found, not_null, now, parse_id
+from crm.domain.webhooks import CALL_EVENT_TYPES, OutboundEvent, Outbox, call_data
 from crm.queries import activities as queries
 from crm.queries import contacts, users
 from crm.queries.rows import save
@@ -151,15 +152,28 @@ def changes(before: _Seen | None, row: Activity) -> list[CallEventType]:
 class ActivityService:
     """Log calls, move them through their statuses, link them to people, list them.
 
-    Each change is announced on the event bus once it has committed (`changes`).
+    Each change is announced on the event bus once it has committed (`changes`), and
+    written to the webhook outbox inside its transaction (`_record`).
     """
 
     def __init__(
-        self, config: DomainConfig, lookup: LookupService, events: EventBus | None = None
+        self,
+        config: DomainConfig,
+        lookup: LookupService,
+        events: EventBus | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self._config = config
         self._lookup = lookup
         self._events: EventBus = events or InProcessBus()
+        self._outbox = outbox or Outbox()
+
+    async def _record(self, before: _Seen | None, row: Activity) -> None:
+        """Write the webhooks of what changed; called inside the change's transaction."""
+        data = call_data(row)
+        await self._outbox.record(
+            [OutboundEvent(CALL_EVENT_TYPES[k], str(row.id), data) for k in changes(before, row)]
+        )
 
     async def _announce(self, before: _Seen | None, row: Activity) -> None:
         """Publish what changed; called after the change's transaction has committed."""
@@ -246,6 +260,7 @@ class ActivityService:
                     _move(row, status, at=now(), strict=False)
                 row.updated_at = now()
                 await save(row)
+            await self._record(before, row)
         await self._announce(before, row)
         return row, created
 
@@ -262,6 +277,7 @@ class ActivityService:
                 _move(row, status, at=now(), strict=True)
             row.updated_at = now()
             await save(row)
+            await self._record(before, row)
         await self._announce(before, row)
         return row
 
@@ -277,6 +293,7 @@ class ActivityService:
             if _move(row, target, at=now(), strict=True):
                 row.updated_at = now()
                 await save(row)
+            await self._record(before, row)
         await self._announce(before, row)
         return row
 
@@ -294,6 +311,7 @@ class ActivityService:
             await self._explain_contact(row)
             row.updated_at = now()
             await save(row)
+            await self._record(before, row)
         await self._announce(before, row)
         return row
 

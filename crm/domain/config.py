@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from crm.domain.webhooks import DeliveryPolicy, TargetRules
 
 if TYPE_CHECKING:
     from crm.settings import Settings
@@ -32,6 +34,8 @@ class DomainConfig:
     auth_max_failures: int = 10
     auth_failure_window_s: int = 300
     password_hash_concurrency: int = 2
+    webhook_rules: TargetRules = field(default_factory=TargetRules)
+    webhook_policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, recording_url: str = "") -> DomainConfig:
@@ -53,4 +57,12 @@ class DomainConfig:
             auth_max_failures=settings.auth_max_failures,
             auth_failure_window_s=settings.auth_failure_window_s,
             password_hash_concurrency=settings.password_hash_concurrency,
+            webhook_rules=TargetRules(settings.webhook_network_list),
+            webhook_policy=DeliveryPolicy(
+                timeout_s=settings.webhook_timeout_s,
+                max_attempts=settings.webhook_max_attempts,
+                retry_for_s=settings.webhook_retry_for_s,
+                backoff_base_s=settings.webhook_backoff_base_s,
+                backoff_max_s=settings.webhook_backoff_max_s,
+            ),
         )

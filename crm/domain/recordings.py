@@ -27,6 +27,7 @@ from crm.domain.errors import NotFound, TooLarge, ValidationFailed
 from crm.domain.events import CallEventType, EventBus, InProcessBus, call_event
 from crm.domain.storage import RecordingStorage
 from crm.domain.validation import now, parse_id
+from crm.domain.webhooks import OutboundEvent, Outbox, WebhookEventType, recording_data
 from crm.queries import activities, recordings
 from crm.queries.rows import save
 from crm.queries.transactions import transaction
@@ -37,11 +38,16 @@ class RecordingService:
     """Attach a recording to a call and read it back."""
 
     def __init__(
-        self, config: DomainConfig, storage: RecordingStorage, events: EventBus | None = None
+        self,
+        config: DomainConfig,
+        storage: RecordingStorage,
+        events: EventBus | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self._config = config
         self._storage = storage
         self._events: EventBus = events or InProcessBus()
+        self._outbox = outbox or Outbox()
 
     @property
     def max_bytes(self) -> int:
@@ -143,6 +149,15 @@ class RecordingService:
                 row.storage_key = key
                 row.created_at = now()
                 await save(row)
+                await self._outbox.record(
+                    [
+                        OutboundEvent(
+                            WebhookEventType.RECORDING_ATTACHED,
+                            str(aid),
+                            recording_data(row, self.download_url(aid)),
+                        )
+                    ]
+                )
                 await self._storage.place(pending, key)
         except BaseException:
             self._storage.discard(pending)

@@ -16,6 +16,7 @@ from crm.domain.ratelimit import RateLimiter
 from crm.domain.recordings import RecordingService
 from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
+from crm.domain.webhooks import Outbox, WebhookService
 
 
 class Services:
@@ -35,10 +36,13 @@ class Services:
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
         self.companies = CompanyService(config)
         self.contacts = ContactService(config, self.companies)
+        self.outbox = Outbox()
+        """Where changes write the outbound webhooks they cause, in their transaction."""
+        self.webhooks = WebhookService(config.webhook_rules, config.webhook_policy)
         self.recordings = RecordingService(
-            config, FilesystemStorage(config.recordings_dir), self.events
+            config, FilesystemStorage(config.recordings_dir), self.events, self.outbox
         )
         self.lookup = LookupService(config)
-        self.activities = ActivityService(config, self.lookup, self.events)
+        self.activities = ActivityService(config, self.lookup, self.events, self.outbox)
         self.call_reports = CallReportService(self.activities, self.users)
         self.deletions = DeletionService(config)

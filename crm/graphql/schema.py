@@ -21,10 +21,19 @@ from crm.graphql.limits import CheckedValidationCache, QueryLimits
 from crm.graphql.lookup import LookupQuery
 from crm.graphql.recordings import RecordingMutation
 from crm.graphql.users import UserMutation, UserQuery
+from crm.graphql.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
     "Query",
-    (UserQuery, CompanyQuery, ContactQuery, ActivityQuery, LookupQuery, DeletionQuery),
+    (
+        UserQuery,
+        CompanyQuery,
+        ContactQuery,
+        ActivityQuery,
+        LookupQuery,
+        DeletionQuery,
+        WebhookQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -35,6 +44,7 @@ Mutation = merge_types(
         ActivityMutation,
         CallReportMutation,
         RecordingMutation,
+        WebhookMutation,
     ),
 )
 
