@@ -134,19 +134,19 @@ def _seen(row: Activity) -> _Seen:
 
 def changes(before: _Seen | None, row: Activity) -> list[CallEventType]:
     """The events a change of a call states, in order; `before` is `None` for a new call."""
-    found: list[CallEventType] = []
+    kinds: list[CallEventType] = []
     if before is None:
-        found.append(CallEventType.STARTED)
+        kinds.append(CallEventType.STARTED)
         before = _Seen(ActivityStatus.RINGING.value, row.contact)
     status = ActivityStatus(row.status)
     if status != ActivityStatus(before.status):
         if status == ActivityStatus.ANSWERED:
-            found.append(CallEventType.ANSWERED)
+            kinds.append(CallEventType.ANSWERED)
         elif status.is_final:
-            found.append(CallEventType.ENDED)
+            kinds.append(CallEventType.ENDED)
     if row.contact is not None and row.contact != before.contact:
-        found.append(CallEventType.ASSIGNED)
-    return found
+        kinds.append(CallEventType.ASSIGNED)
+    return kinds
 
 
 class ActivityService:
@@ -168,16 +168,16 @@ class ActivityService:
         self._events: EventBus = events or InProcessBus()
         self._outbox = outbox or Outbox()
 
-    async def _record(self, before: _Seen | None, row: Activity) -> None:
+    async def _record(self, row: Activity, kinds: list[CallEventType]) -> None:
         """Write the webhooks of what changed; called inside the change's transaction."""
         data = call_data(row)
         await self._outbox.record(
-            [OutboundEvent(CALL_EVENT_TYPES[k], str(row.id), data) for k in changes(before, row)]
+            [OutboundEvent(CALL_EVENT_TYPES[kind], str(row.id), data) for kind in kinds]
         )
 
-    async def _announce(self, before: _Seen | None, row: Activity) -> None:
+    async def _announce(self, row: Activity, kinds: list[CallEventType]) -> None:
         """Publish what changed; called after the change's transaction has committed."""
-        for kind in changes(before, row):
+        for kind in kinds:
             await self._events.publish(call_event(kind, row.id, row.user))
 
     async def get(self, activity_id: str | uuid.UUID) -> Activity:
@@ -219,8 +219,10 @@ class ActivityService:
         """One page of calls, newest first, for each contact; the same two queries whatever
         the number of contacts."""
         request = page_request(limit, cursor, self._config)
-        found = await queries.first_of_contacts(contact_ids, request)
-        return {cid: page_of(rows, request.limit, queries.cursor_of) for cid, rows in found.items()}
+        rows_of = await queries.first_of_contacts(contact_ids, request)
+        return {
+            cid: page_of(rows, request.limit, queries.cursor_of) for cid, rows in rows_of.items()
+        }
 
     async def create(self, data: ActivityInput) -> tuple[Activity, bool]:
         """Log a call, or return the one already logged under its `call_id` (then `False`).
@@ -260,8 +262,9 @@ class ActivityService:
                     _move(row, status, at=now(), strict=False)
                 row.updated_at = now()
                 await save(row)
-            await self._record(before, row)
-        await self._announce(before, row)
+            kinds = changes(before, row)
+            await self._record(row, kinds)
+        await self._announce(row, kinds)
         return row, created
 
     async def update(self, activity_id: str | uuid.UUID, data: ActivityInput) -> Activity:
@@ -277,8 +280,9 @@ class ActivityService:
                 _move(row, status, at=now(), strict=True)
             row.updated_at = now()
             await save(row)
-            await self._record(before, row)
-        await self._announce(before, row)
+            kinds = changes(before, row)
+            await self._record(row, kinds)
+        await self._announce(row, kinds)
         return row
 
     async def set_status(
@@ -293,8 +297,9 @@ class ActivityService:
             if _move(row, target, at=now(), strict=True):
                 row.updated_at = now()
                 await save(row)
-            await self._record(before, row)
-        await self._announce(before, row)
+            kinds = changes(before, row)
+            await self._record(row, kinds)
+        await self._announce(row, kinds)
         return row
 
     async def assign(self, activity_id: str | uuid.UUID, contact_id: str | uuid.UUID) -> Activity:
@@ -311,8 +316,9 @@ class ActivityService:
             await self._explain_contact(row)
             row.updated_at = now()
             await save(row)
-            await self._record(before, row)
-        await self._announce(before, row)
+            kinds = changes(before, row)
+            await self._record(row, kinds)
+        await self._announce(row, kinds)
         return row
 
     async def _locked(self, aid: uuid.UUID) -> Activity:
@@ -400,10 +406,10 @@ class ActivityService:
         if not theirs:
             return
         try:
-            found = await self._lookup.find(theirs)
+            matches = await self._lookup.find(theirs)
         except ValidationFailed:
             return
-        for match in found:
+        for match in matches:
             if match.match == "suffix":
                 continue
             contact = match.contact if match.entity == "contact" else None
@@ -423,11 +429,11 @@ class ActivityService:
         if not number:
             return
         try:
-            found = await self._lookup.find(number)
+            matches = await self._lookup.find(number)
         except ValidationFailed:
             return  # `anonymous`, `unknown`: not a number, nobody to find
-        strong = [m for m in found if m.match != "suffix"]
-        if len(strong) != len(found):
+        strong = [m for m in matches if m.match != "suffix"]
+        if len(strong) != len(matches):
             return
         own = [m for m in strong if m.entity == "contact" and not m.main_line]
         lines = [m for m in strong if m.entity == "company"]
