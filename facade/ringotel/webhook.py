@@ -28,6 +28,7 @@ from facade.auth.middleware import PRINCIPAL_KEY, Authenticator
 from facade.openapi import OpenOperation, error_responses
 from facade.operations import Operation
 from facade.ringotel.client import HookCore, hook_client
+from facade.ringotel.field_names import RINGOTEL_NAMES
 from facade.ringotel.hooks import present
 
 log = logging.getLogger("crm.facade")
@@ -58,26 +59,13 @@ OPERATIONS = {"StartCallActivity": START_CALL_MUTATION, "StopCallActivity": END_
 """The operation each method runs; any other method is answered 200 and ignored."""
 
 PARAM_NAMES = {
-    "callId": "call_id",
-    "call_id": "call_id",
+    **RINGOTEL_NAMES,
     "direction": "activity_type",
-    "fromNumber": "caller_number",
-    "caller_number": "caller_number",
-    "toNumber": "called_number",
-    "called_number": "called_number",
-    "startedAt": "call_start",
-    "call_start": "call_start",
-    "endedAt": "call_end",
-    "call_end": "call_end",
-    "duration": "call_duration",
-    "call_duration": "call_duration",
     "endCause": "call_cause",
-    "call_cause": "call_cause",
     "ringotelUserId": "user_id",
-    "user_id": "user_id",
 }
-"""The name under `params` of each value, by its GraphQL name or its Ringotel one (the
-facade's error names are the JSON framework's, which says `direction` and `userId`)."""
+"""The name under `params` of a value an error names: the facade's one table of Ringotel
+names, and the webhook's own words where they differ from the JSON framework's."""
 
 
 class CallParams(msgspec.Struct, kw_only=True):
