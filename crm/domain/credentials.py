@@ -131,6 +131,10 @@ class CredentialService:
         """The active client with this id, or `None`."""
         return await queries.active_client(client_id)
 
+    async def clients(self) -> list[OAuthClient]:
+        """Every client, revoked ones included (their `revoked_at` says so), oldest first."""
+        return await queries.all_clients()
+
     async def authenticate_client(self, client_id: str, secret: str) -> OAuthClient | None:
         """The active client with this id and secret, or `None`; the same work either way."""
         row = await self.client(client_id) if client_id.startswith(CLIENT_ID_PREFIX) else None
@@ -173,6 +177,10 @@ class CredentialService:
         )
         await save(row)
         return row, f"{API_KEY_PREFIX}{key_id}_{secret}"
+
+    async def api_keys(self) -> list[ApiKey]:
+        """Every API key, revoked ones included (their `revoked_at` says so), oldest first."""
+        return await queries.all_api_keys()
 
     async def authenticate_api_key(self, key: str) -> ApiKey | None:
         """The active API key this is, or `None`."""

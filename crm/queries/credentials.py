@@ -52,6 +52,16 @@ async def api_key_by_id(key_id: str) -> ApiKey | None:
     return await ApiKey.objects().where(ApiKey.key_id == key_id).first()
 
 
+async def all_clients() -> list[OAuthClient]:
+    """Every client, revoked ones included, oldest first."""
+    return await OAuthClient.objects().order_by(OAuthClient.created_at, OAuthClient.client_id)
+
+
+async def all_api_keys() -> list[ApiKey]:
+    """Every API key, revoked ones included, oldest first."""
+    return await ApiKey.objects().order_by(ApiKey.created_at, ApiKey.key_id)
+
+
 async def code_by_hash(code_hash: str) -> AuthorizationCode | None:
     return await AuthorizationCode.objects().where(AuthorizationCode.code_hash == code_hash).first()
 

@@ -67,3 +67,17 @@ async def test_purge_drops_only_what_can_no_longer_be_used(
         "live"
     ]
     assert await OAuthClient.count() == 1
+
+
+async def test_listings_hold_revoked_rows_oldest_first(app: Litestar) -> None:
+    service: CredentialService = app.state.services.credentials
+    first, _ = await service.create_api_key("First", ["crm:read"])
+    second, _ = await service.create_api_key("Second", ["ringotel"])
+    await service.revoke_api_key(first.key_id)
+    keys = [(row.key_id, row.revoked_at is not None) for row in await service.api_keys()]
+    assert keys[-2:] == [(first.key_id, True), (second.key_id, False)]
+    client, _ = await service.create_client("Ringotel", [], ["ringotel"])
+    await service.revoke_client(client.client_id)
+    listed = await service.clients()
+    assert [row.client_id for row in listed][-1] == client.client_id
+    assert listed[-1].revoked_at is not None
