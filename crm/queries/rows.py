@@ -56,8 +56,10 @@ async def rows_by_key(
     """The rows whose `column` is one of `keys`, by that key, for DataLoaders; no keys, no query."""
     if not keys:
         return {}
-    rows = await table.objects().where(column.is_in(list(keys)))
+    marks = ", ".join("{}" for _ in keys)
+    sql = select_sql(table, f'"{column._meta.db_column_name}" IN ({marks})')
     name = column._meta.name
+    rows = (row_from(table, record) for record in await fetch(sql, *keys))
     return {getattr(row, name): row for row in rows}
 
 
@@ -83,6 +85,7 @@ def _column_names(table: type[Table]) -> tuple[str, ...]:
     return tuple(column._meta.name for column in table._meta.columns)
 
 
+@functools.cache
 def select_list(table: type[Table], alias: str = "") -> str:
     """Every column of `table`, named as `row_from` reads them: `<alias>__<column>` for a
     table joined in under `alias` (read back with `prefix="<alias>__"`), else `<column>`."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from crm.domain.pagination import Page, PageRequest, encode_cursor, page_of
-from crm.queries.rows import ById
+from crm.queries.rows import ById, fetch, row_from, select_sql
 from crm.tables import User
 
 _by_id = ById(User)
@@ -53,9 +53,16 @@ async def extension_taken(extension: str, *, other_than: uuid.UUID | None) -> bo
     return bool(await User.exists().where(condition))
 
 
+_ACTIVE_WITH_EXTENSION = "extension = {} AND is_active"
+"""The condition of both reads by extension: the hot one (ids, every call logged) is a
+constant statement, which costs less than Piccolo's builder would to write it."""
+_ACTIVE_IDS_BY_EXTENSION = f"SELECT id FROM crm_user WHERE {_ACTIVE_WITH_EXTENSION}"  # noqa: S608 (fixed text)
+_ACTIVE_BY_EXTENSION = select_sql(User, _ACTIVE_WITH_EXTENSION)
+
+
 async def active_ids_by_extension(extension: str) -> list[uuid.UUID]:
     """The active users with this extension (at most one, when the data is sound)."""
-    rows = await User.select(User.id).where((User.extension == extension) & User.is_active.eq(True))
+    rows = await fetch(_ACTIVE_IDS_BY_EXTENSION, extension)
     return [uuid.UUID(str(row["id"])) for row in rows]
 
 
@@ -67,7 +74,7 @@ async def active_ids_by_phone(e164: str) -> list[uuid.UUID]:
 
 async def active_by_extension(extension: str) -> list[User]:
     """The active users with this extension (at most one, when the data is sound)."""
-    return list(await User.objects().where((User.extension == extension) & User.is_active.eq(True)))
+    return [row_from(User, record) for record in await fetch(_ACTIVE_BY_EXTENSION, extension)]
 
 
 async def active_by_ringotel_id(ringotel_user_id: str) -> list[User]:
