@@ -1,9 +1,11 @@
 """A server for a benchmark to measure: an app factory under one uvicorn worker on a free
-loopback port, and what its process has used (CPU time, memory) read from `/proc`; and a
-throw-away CRM on SQLite for the benchmarks that need no PostgreSQL."""
+loopback port, or `crm serve` with its workers, and what its processes have used (CPU
+time, memory) read from `/proc`; and a throw-away CRM, on SQLite or on a fresh
+PostgreSQL database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -11,10 +13,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +46,8 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def cpu_seconds(self) -> float:
-        """User and system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User and system CPU time the server process and its workers have used so far."""
+        return sum(_cpu_seconds(pid) for pid in (self.pid, *_children(self.pid)))
 
     def kib(self, field: str) -> int:
         """A memory figure of the server process from `/proc/PID/status` (`VmRSS`, `VmHWM`)."""
@@ -68,6 +73,42 @@ def serve(app: str, env: dict[str, str], *, access_log: bool = False) -> Iterato
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def crm_serve(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
+    """Run `crm serve` (the CRM as it is deployed: its server settings, its workers) on a
+    free port until the block ends; ready once every worker has started its lifespan."""
+    port = free_port()
+    command = [CRM, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(  # noqa: S603 (our own command)
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(port, process)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while workers > 1 and len(_children(process.pid)) < workers:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{workers} workers did not start")
+            time.sleep(0.1)
+        time.sleep(1 if workers > 1 else 0)  # the last worker's lifespan
+        yield Server(port, process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -105,14 +146,16 @@ class ScratchCrm:
 
 
 @contextmanager
-def scratch_crm(**env: str) -> Iterator[ScratchCrm]:
-    """A fresh CRM until the block ends; `env` holds extra `CRM_*` variables by full name."""
-    with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp:
+def scratch_crm(postgres: str | None = None, **env: str) -> Iterator[ScratchCrm]:
+    """A fresh CRM until the block ends: on SQLite in a temporary folder, or, given a
+    PostgreSQL server's URL (`postgresql://user@host:5432`), on a database of its own that
+    is dropped afterwards; `env` holds extra `CRM_*` variables by full name."""
+    with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp, _database(tmp, postgres) as url:
         scratch = ScratchCrm(
             Path(tmp),
             {
                 **os.environ,
-                "CRM_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
+                "CRM_DATABASE_URL": url,
                 "CRM_RECORDINGS_DIR": f"{tmp}/recordings",
                 "CRM_SECRET_KEY": "bench-secret-key-not-used-for-anything-real",
                 **env,
@@ -120,3 +163,26 @@ def scratch_crm(**env: str) -> Iterator[ScratchCrm]:
         )
         scratch.crm("migrate")
         yield scratch
+
+
+@contextmanager
+def _database(folder: str, postgres: str | None) -> Iterator[str]:
+    if postgres is None:
+        yield f"sqlite:///{folder}/bench.sqlite"
+        return
+    name = f"crm_bench_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(postgres)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
