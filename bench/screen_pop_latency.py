@@ -1,20 +1,27 @@
 """Screen-pop latency: from the request that starts a call to its event at a subscriber.
 
 Starts `crm serve` on 127.0.0.1 (SQLite in a temporary folder, or a fresh PostgreSQL
-database with `--postgres`, with `--workers`), subscribes to `callEvents` over
-`graphql-transport-ws` (the `websockets` client), then starts 50 calls at once through
-the Ringotel REST facade (`POST /ringotel/v1/activities`, one kept-alive connection
-each, opened beforehand, with the minimal client of `bench.http` so that the load costs
-little of the two cores it shares with the server) and, for each call, times from just
-before its request is sent to the moment the subscriber has its event (the activity
-loaded with its contact, company and user, as a screen pop shows). The baseline is
-measured in the same run: the same requests' own response times. Prints p50 and p99 of
-both, their ratio, how long after its response each event came (the event's own cost;
-negative when the event beat the response), and the server's CPU time per call, per
-round.
+database with `--postgres`, with `--workers`) and subscribes to `callEvents` over
+`graphql-transport-ws` (the `websockets` client), in one of two ways:
+
+- `--listeners agents` (the default): as many agents as calls, each with an extension
+  of their own, signed in through the console's form, each socket subscribed with
+  `mine: true`, as the console's live calls screen does; call *i* rings agent *i*;
+- `--listeners one`: one socket with an API key hears every call (a wallboard).
+
+Then it starts 50 calls at once through the Ringotel REST facade
+(`POST /ringotel/v1/activities`, one kept-alive connection each, opened beforehand, with
+the minimal client of `bench.http` so that the load costs little of the two cores it
+shares with the server) and, for each call, times from just before its request is sent
+to the moment its subscriber has its event (the activity loaded with its contact,
+company and user, as a screen pop shows). The baseline is measured in the same run:
+the same requests' own response times. Prints p50 and p99 of both, their ratio, how
+long after its response each event came (the event's own cost; negative when the event
+beat the response), and the server's CPU time per call, per round.
 
     .venv/bin/python -m bench.screen_pop_latency [--calls 50] [--rounds 3]
-        [--postgres postgresql://postgres@127.0.0.1:5432] [--workers 2]
+        [--listeners agents|one] [--postgres postgresql://postgres@127.0.0.1:5432]
+        [--workers 2]
 """
 
 from __future__ import annotations
@@ -24,21 +31,27 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import statistics
 import sys
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import unescape
 
+import httpx
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.typing import Origin, Subprotocol
 
 from bench.http import Client
 from bench.server import HOST, Server, crm_serve, scratch_crm
 
-SUBSCRIPTION = (
-    "subscription { callEvents { type at activity { id callId status"
-    " user { email } contact { id firstName } company { name } } } }"
-)
+ACTIVITY = "activity { id callId status user { email } contact { id firstName } company { name } }"
+PROTOCOL = Subprotocol("graphql-transport-ws")
+PASSWORD = "bench pass 1"  # noqa: S105 (the throw-away agents of a scratch CRM)
+FIRST_EXTENSION = 101
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -46,16 +59,68 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def subscribe(port: int, key: str) -> ClientConnection:
+@dataclass(frozen=True)
+class Listener:
+    """One subscribed socket, and the extensions whose calls it is to hear."""
+
+    ws: ClientConnection
+    extensions: tuple[str, ...]
+
+
+async def subscribe(
+    server: Server, init: dict[str, str], mine: bool, headers: dict[str, str] | None = None
+) -> ClientConnection:
     ws = await connect(
-        f"ws://{HOST}:{port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        f"ws://{HOST}:{server.port}/graphql",
+        subprotocols=[PROTOCOL],
+        additional_headers=headers,
+        origin=Origin(server.url) if headers else None,
     )
-    await ws.send(
-        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
-    )
-    assert json.loads(await ws.recv())["type"] == "connection_ack"
-    await ws.send(json.dumps({"type": "subscribe", "id": "1", "payload": {"query": SUBSCRIPTION}}))
+    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+    answer = json.loads(await ws.recv())
+    assert answer["type"] == "connection_ack", answer
+    query = f"subscription {{ callEvents(mine: {json.dumps(mine)}) {{ type at {ACTIVITY} }} }}"
+    await ws.send(json.dumps({"type": "subscribe", "id": "1", "payload": {"query": query}}))
     return ws
+
+
+async def wallboard(server: Server, key: str, calls: int) -> list[Listener]:
+    """One socket with an API key, hearing every call; every call rings the one agent."""
+    ws = await subscribe(server, {"Authorization": f"Bearer {key}"}, mine=False)
+    return [Listener(ws, (str(FIRST_EXTENSION),) * calls)]
+
+
+async def agents(server: Server, admin_key: str, calls: int) -> list[Listener]:
+    """`calls` agents, each signed in through the console's form and subscribed to their
+    own calls; agent i has extension FIRST_EXTENSION + i."""
+    extensions = [str(FIRST_EXTENSION + i) for i in range(calls)]
+    create = "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }"
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        for extension in extensions[1:]:  # the first exists already
+            user = {"email": f"agent{extension}@bench.test", "password": PASSWORD}
+            created = await http.post(
+                "/graphql",
+                headers={"Authorization": f"Bearer {admin_key}"},
+                json={"query": create, "variables": {"input": user | {"extension": extension}}},
+            )
+            assert not created.json().get("errors"), created.text
+    cookies = [await sign_in(server, f"agent{e}@bench.test") for e in extensions]
+    sockets = await asyncio.gather(
+        *(subscribe(server, {}, mine=True, headers={"Cookie": c}) for c in cookies)
+    )
+    return [Listener(ws, (e,)) for ws, e in zip(sockets, extensions, strict=True)]
+
+
+async def sign_in(server: Server, email: str) -> str:
+    """The console's session cookie for `email`, signed in as a browser does."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as browser:
+        page = await browser.get("/")
+        form = {name: unescape(value) for name, value in HIDDEN.findall(page.text)}
+        signed = await browser.post(
+            "/session/sign-in", data=form | {"email": email, "password": PASSWORD}
+        )
+        assert signed.status_code == 303, f"{email}: {signed.status_code} {signed.text[-600:]}"
+        return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
 
 
 async def heard(
@@ -74,13 +139,13 @@ async def heard(
                 done.set()
 
 
-async def start_call(http: Client, call_id: str) -> tuple[float, float]:
-    """(sent, answered): perf_counter times around one CreateActivity."""
+async def start_call(http: Client, call_id: str, extension: str) -> tuple[float, float]:
+    """(sent, answered): perf_counter times around one CreateActivity ringing `extension`."""
     body = {
         "call_id": call_id,
         "direction": "inbound",
         "phone": "+12015550100",
-        "called_number": "101",
+        "called_number": extension,
     }
     encoded = json.dumps(body).encode()
     sent = time.perf_counter()
@@ -90,32 +155,37 @@ async def start_call(http: Client, call_id: str) -> tuple[float, float]:
     return sent, answered
 
 
-async def round_of(server: Server, key: str, calls: int, ws: ClientConnection) -> None:
-    ids = [f"pop-{uuid.uuid4().hex}" for _ in range(calls)]
+async def round_of(server: Server, key: str, listeners: Sequence[Listener]) -> None:
+    rings = [extension for listener in listeners for extension in listener.extensions]
+    ids = [f"pop-{uuid.uuid4().hex}" for _ in rings]
     arrivals: dict[str, float] = {}
     done = asyncio.Event()
     headers = {"Authorization": f"Bearer {key}"}
-    clients = await asyncio.gather(*(Client.open(HOST, server.port, headers) for _ in range(calls)))
+    clients = await asyncio.gather(*(Client.open(HOST, server.port, headers) for _ in rings))
     for client in clients:  # every connection open and accepted, the routes warm
-        await start_call(client, f"warm-{uuid.uuid4().hex}")
-    listener = asyncio.create_task(heard(ws, set(ids), arrivals, done))
+        await start_call(client, f"warm-{uuid.uuid4().hex}", "100")  # nobody's extension
+    wanted = set(ids)
+    tasks = [asyncio.create_task(heard(x.ws, wanted, arrivals, done)) for x in listeners]
     cpu = server.cpu_seconds()
     try:
-        times = await asyncio.gather(*(start_call(c, i) for c, i in zip(clients, ids, strict=True)))
+        times = await asyncio.gather(
+            *(start_call(c, i, e) for c, i, e in zip(clients, ids, rings, strict=True))
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), 30)
     finally:
-        listener.cancel()
+        for task in tasks:
+            task.cancel()
         for client in clients:
             client.close()
-    cpu_ms = (server.cpu_seconds() - cpu) * 1000 / calls
+    cpu_ms = (server.cpu_seconds() - cpu) * 1000 / len(ids)
     missing = [i for i in ids if i not in arrivals]
     assert not missing, f"{len(missing)} events never arrived"
     pops = [(arrivals[i] - sent) * 1000 for i, (sent, _) in zip(ids, times, strict=True)]
     own = [(answered - sent) * 1000 for sent, answered in times]
     after = [(arrivals[i] - answered) * 1000 for i, (_, answered) in zip(ids, times, strict=True)]
     print(
-        f"{calls} calls at once: screen pop p50 {statistics.median(pops):6.1f} ms"
+        f"{len(ids)} calls at once: screen pop p50 {statistics.median(pops):6.1f} ms"
         f"  p99 {percentile(pops, 0.99):6.1f} ms | the request's own response"
         f" p50 {statistics.median(own):6.1f} ms  p99 {percentile(own, 0.99):6.1f} ms"
         f" | ratio p99 {percentile(pops, 0.99) / percentile(own, 0.99):4.2f}"
@@ -124,19 +194,21 @@ async def round_of(server: Server, key: str, calls: int, ws: ClientConnection) -
     )
 
 
-async def measure(server: Server, key: str, calls: int, rounds: int) -> None:
-    ws = await subscribe(server.port, key)
+async def measure(server: Server, key: str, calls: int, rounds: int, mode: str) -> None:
+    listeners = await (agents if mode == "agents" else wallboard)(server, key, calls)
     try:
         for _ in range(rounds):
-            await round_of(server, key, calls, ws)
+            await round_of(server, key, listeners)
     finally:
-        await ws.close()
+        for ws in {listener.ws for listener in listeners}:
+            await ws.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=50, help="calls started at once")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--listeners", choices=["agents", "one"], default="agents")
     parser.add_argument(
         "--postgres", default=None, help="a PostgreSQL server's URL (default: SQLite)"
     )
@@ -145,21 +217,24 @@ def main() -> int:
     if args.workers > 1 and args.postgres is None:
         parser.error("--workers above 1 needs --postgres: on SQLite events stay in one process")
     engine = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{engine}, {args.workers} worker(s), load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{engine}, {args.workers} worker(s), listeners: {args.listeners},"
+        f" load average {os.getloadavg()[0]:.2f}"
+    )
     with scratch_crm(args.postgres) as scratch:
-        key = scratch.api_key()
+        key = scratch.api_key("admin", "crm:read", "crm:write", "ringotel")
         scratch.crm(
             "user",
             "create",
             "--email",
-            "agent@bench.test",
+            f"agent{FIRST_EXTENSION}@bench.test",
             "--password",
-            "bench pass 1",
+            PASSWORD,
             "--extension",
-            "101",
+            str(FIRST_EXTENSION),
         )
         with crm_serve(scratch.env, workers=args.workers) as server:
-            asyncio.run(measure(server, key, args.calls, args.rounds))
+            asyncio.run(measure(server, key, args.calls, args.rounds, args.listeners))
     return 0
 
 

@@ -81,8 +81,13 @@ def crm_serve(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
     free port until the block ends; ready once every worker has started its lifespan."""
     port = free_port()
     command = [CRM, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    public = {"CRM_PUBLIC_URL": f"http://{HOST}:{port}"}  # the console's origin
     process = subprocess.Popen(  # noqa: S603 (our own command)
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        env=public | env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for(port, process)
@@ -139,9 +144,12 @@ class ScratchCrm:
         )
         return done.stdout
 
-    def api_key(self) -> str:
-        """A new API key with every scope, made the way an operator makes one."""
-        key: str = json.loads(self.crm("apikey", "create", "--name", "bench", "--json"))["api_key"]
+    def api_key(self, *scopes: str) -> str:
+        """A new API key (the default scopes, or `scopes`), made the way an operator makes one."""
+        command = ["apikey", "create", "--name", "bench", "--json"]
+        for scope in scopes:
+            command += ["--scope", scope]
+        key: str = json.loads(self.crm(*command))["api_key"]
         return key
 
 
