@@ -11,9 +11,11 @@ each socket runs at most `CRM_WS_MAX_SUBSCRIPTIONS` operations at once (more are
 refused with an error of code TOO_MANY_SUBSCRIPTIONS). Messages larger than
 `CRM_WS_MAX_MESSAGE_BYTES` are refused by `crm serve`'s WebSocket implementation.
 
-A socket signed in by the console's session cookie checks the session again before
-each event it sends and each pong: once the session is ended or its user deactivated,
-it is closed with 4403 and the event is not sent.
+A socket checks its credential again before each event it sends and each pong, the
+way a request is checked: once the API key or OAuth2 client is revoked, the access
+token is revoked or expires, the console session is ended, its user is deactivated or
+the credential no longer holds `crm:read`, the socket is closed with 4403 and the event
+is not sent.
 """
 
 from __future__ import annotations
@@ -34,8 +36,7 @@ from crm.domain.principal import Principal, Scope
 from crm.graphql.context import Context
 from crm.graphql.limits import Budget, Budgets, parse_within
 from facade.auth.limits import client_address
-from facade.auth.middleware import PRINCIPAL_KEY, Authenticator
-from facade.auth.session import COOKIE
+from facade.auth.middleware import PRINCIPAL_KEY, Authenticator, AuthFailure
 
 TRY_AGAIN_LATER = 1013
 """RFC 6455's close code for a server that is too busy now."""
@@ -148,24 +149,33 @@ class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
     async def send_message(self, message: Any) -> None:
         # Checked before each event, and at each of the client's pings (the console pings
         # every 20 s), so a socket with nothing to send does not stay open either.
-        if message.get("type") in ("next", "pong") and not await self._still_signed_in():
-            await self.websocket.close(FORBIDDEN, "the session has ended")
+        if message.get("type") in ("next", "pong") and not await self._credential_holds():
+            await self.websocket.close(FORBIDDEN, "the credential no longer holds")
             return
         await super().send_message(message)
 
-    async def _still_signed_in(self) -> bool:
-        """False once the session a socket was signed in by has ended (other credentials
-        are taken as they were at `connection_init`)."""
+    async def _credential_holds(self) -> bool:
+        """Whether the credential the socket was opened with still signs it in with
+        `crm:read`, checked as at `connection_init`: the one in its payload, else the
+        handshake's `Authorization`, else the console's session cookie."""
         socket = self.context.websocket
-        if socket is None or connection_authorization(self.context.connection_params) is not None:
+        if socket is None:
             return True
-        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(socket.scope)
-        if Headers.from_scope(socket.scope).get("authorization") is not None:
-            return True
-        if COOKIE not in connection.cookies:
-            return True
-        found = await self.authenticator.session(connection, self.public_url)
-        return isinstance(found, Principal)
+        authorization = connection_authorization(self.context.connection_params)
+        if authorization is None:
+            authorization = Headers.from_scope(socket.scope).get("authorization")
+        found: Principal | AuthFailure
+        if authorization is not None:
+            try:
+                found = await self.authenticator.authenticate(
+                    authorization, client_address(socket.scope)
+                )
+            except TooManyRequestsException:
+                return False
+        else:
+            connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(socket.scope)
+            found = await self.authenticator.session(connection, self.public_url)
+        return isinstance(found, Principal) and found.has(Scope.READ)
 
     async def _refuse(self, message: SubscribeMessage, error: GraphQLError) -> None:
         """Answer a subscribe message with one error, as the protocol's `error` message."""

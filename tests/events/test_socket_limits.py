@@ -57,11 +57,17 @@ async def answer(ws: ClientConnection) -> dict[str, Any]:
 
 async def closed_with(ws: ClientConnection) -> int | None:
     """The close code the server ended the socket with (after any messages it sent)."""
+    return (await until_closed(ws))[1]
+
+
+async def until_closed(ws: ClientConnection) -> tuple[list[str], int | None]:
+    """The types of the messages the server sent until it closed the socket, and its code."""
+    heard: list[str] = []
     try:
         while True:
-            await answer(ws)
+            heard.append((await answer(ws))["type"])
     except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
+        return heard, closed.rcvd.code if closed.rcvd else None
 
 
 async def acknowledged(ws: ClientConnection, authorization: str) -> None:
@@ -211,3 +217,37 @@ async def test_connections_past_the_limit_are_closed_try_again_later(
             for ws in (a, b, c):
                 await send(ws, {"type": "ping"})
                 assert (await answer(ws))["type"] == "pong"
+
+
+def revocable(server: LiveServer, kind: str) -> tuple[str, list[str]]:
+    """A credential of `kind` holding `crm:read`, and the command that revokes it."""
+    if kind == "api-key":
+        key = server.api_key("crm:read")
+        key_id = key.removeprefix("crmk_").partition("_")[0]
+        return f"Bearer {key}", ["apikey", "revoke", key_id]
+    client = server.crm_json("client", "create", "--name", "socket tests", "--scope", "crm:read")
+    pair = f"{client['client_id']}:{client['client_secret']}".encode()
+    return "Basic " + base64.b64encode(pair).decode(), ["client", "revoke", client["client_id"]]
+
+
+@pytest.mark.parametrize("kind", ["api-key", "oauth-client"])
+async def test_a_socket_closes_at_its_next_event_once_its_credential_is_revoked(
+    strict: LiveServer, kind: str
+) -> None:
+    authorization, revoke = revocable(strict, kind)
+    writer = strict.api_key("ringotel")
+    async with socket(strict) as ws:
+        await acknowledged(ws, authorization)
+        await send(ws, {"type": "subscribe", "id": "1", "payload": {"query": SUBSCRIBE}})
+        await send(ws, {"type": "ping"})
+        assert (await answer(ws))["type"] == "pong"
+        strict.crm(*revoke)
+        async with httpx.AsyncClient(
+            base_url=strict.url, headers={"Authorization": f"Bearer {writer}"}
+        ) as rest:
+            call = {"call_id": f"revoked-{kind}", "direction": "inbound", "phone": "+12015550100"}
+            logged = await rest.post("/ringotel/v1/activities", json=call)
+            assert logged.status_code == 201, logged.text
+        heard, code = await until_closed(ws)
+        assert code == 4403
+        assert "next" not in heard  # the event was not sent to a revoked credential
