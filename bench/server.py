@@ -113,7 +113,7 @@ def scratch_crm(**env: str) -> Iterator[ScratchCrm]:
             {
                 **os.environ,
                 "CRM_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite",
-                "CRM_RECORDINGS_DIR": f"{tmp}/recordings",
+                "CRM_RECORDINGS_URL": f"file://{tmp}/recordings",
                 "CRM_SECRET_KEY": "bench-secret-key-not-used-for-anything-real",
                 **env,
             },
