@@ -165,9 +165,12 @@ class BucketStorage:
             raise _unavailable(exc) from None
 
     async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
-        answer = await self.client.get_object(
-            Bucket=self.location.bucket, Key=self.object_key(key), Range=f"bytes={start}-{end}"
-        )
+        try:
+            answer = await self.client.get_object(
+                Bucket=self.location.bucket, Key=self.object_key(key), Range=f"bytes={start}-{end}"
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise _unavailable(exc) from None
         body = answer["Body"]
         try:
             async for chunk in body.iter_chunks(READ_CHUNK):
