@@ -3,6 +3,7 @@ upload had already sent, a store that goes away (`/ready`, start-up), and hostil
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,7 +28,8 @@ from tests.facade.recording_uploads import (
     stored,
     upload_raw,
 )
-from tests.s3_server import S3Server, s3_client
+from tests.live_server import live_server
+from tests.s3_server import S3Server, aws_credentials, s3_client
 
 BIG = 2 * PART_BYTES + 12345
 """A recording of three parts, the last a short one."""
@@ -177,3 +179,39 @@ async def test_a_recording_the_bucket_lost_is_a_503_not_a_broken_download(
     assert response.json()["error"] == "UNAVAILABLE"
     assert "recording store" in response.json()["message"]
 
+
+async def test_a_client_that_disconnects_mid_body_leaves_no_object_and_no_parts(
+    tmp_path: Path, s3_server: S3Server, settings: Settings
+) -> None:
+    """A real `crm serve` and a real socket: the client sends the headers and two parts'
+    worth of a larger body, and goes away while the upload is in the bucket."""
+    activity = await new_activity()
+    env = {**aws_credentials(), "CRM_S3_ENDPOINT_URL": s3_server.endpoint_url}
+    with live_server(
+        tmp_path / "server", CRM_RECORDINGS_URL=settings.recordings_url, **env
+    ) as server:
+        key = server.api_key("ringotel")
+        _, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        path = recording_url(activity)
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+            f"Content-Type: audio/wav\r\nContent-Length: {BIG}\r\n\r\n".encode()
+        )
+        body = big_wav(BIG)
+        for piece in in_pieces(body[: 2 * PART_BYTES + 1000]):
+            writer.write(piece)
+            await writer.drain()
+        for _ in range(600):  # until the server has begun the multipart upload
+            if any(name.startswith("pending:") for name in await stored(settings)):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail(f"no multipart upload was begun: {server.log()[-2000:]}")
+        writer.transport.abort()  # a reset, not a polite end of the body
+        for _ in range(600):  # until the server has noticed and aborted it
+            if not await stored(settings):
+                break
+            await asyncio.sleep(0.05)
+        await assert_nothing_stored(settings)
+        async with httpx.AsyncClient(base_url=server.url) as http:  # it goes on serving
+            assert (await http.get("/ready")).status_code == 200
