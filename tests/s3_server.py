@@ -6,6 +6,7 @@ temporary folder, with one access key; and what the tests ask the bucket directl
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import httpx
-from aiobotocore.session import get_session
+from aiobotocore.session import AioSession, get_session
 
 from tests.live_server import free_port
 
@@ -62,10 +63,15 @@ class S3Server:
         return name
 
 
+@functools.cache
+def _session() -> AioSession:
+    return get_session()  # S3's service description is loaded once, not for every client
+
+
 @asynccontextmanager
 async def s3_client(endpoint_url: str | None) -> AsyncIterator[S3Client]:
     """An S3 client of the test's own, to look at a bucket behind the CRM's back."""
-    async with get_session().create_client(
+    async with _session().create_client(
         "s3",
         endpoint_url=endpoint_url,
         region_name=REGION,

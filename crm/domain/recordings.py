@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from contextlib import suppress
 
 from crm.domain.audio import (
     MARKUP_SCAN_BYTES,
@@ -25,7 +26,7 @@ from crm.domain.audio import (
     sniff,
 )
 from crm.domain.config import DomainConfig
-from crm.domain.errors import NotFound, TooLarge, ValidationFailed
+from crm.domain.errors import NotFound, TooLarge, Unavailable, ValidationFailed
 from crm.domain.events import CallEventType, EventBus, InProcessBus, call_event
 from crm.domain.storage import PendingUpload, RecordingStorage
 from crm.domain.validation import now, parse_id
@@ -170,13 +171,16 @@ class RecordingService:
             if pending is not None:
                 await pending.discard()
                 if placing:
-                    # The recording may have been put in place before the commit failed.
-                    await self._storage.delete(pending.key)
+                    # The recording may have been put in place before the commit failed;
+                    # if the store is away too, the first failure is the one to report.
+                    with suppress(Unavailable):
+                        await self._storage.delete(pending.key)
             raise
         assert pending is not None  # the try block begins one before it can succeed
         key = pending.key
         if old_key is not None and old_key != key:
-            await self._storage.delete(old_key)
+            with suppress(Unavailable):  # the new one is committed: an old object may stay
+                await self._storage.delete(old_key)
         await self._events.publish(call_event(CallEventType.RECORDING_ATTACHED, aid, call.user))
         return row
 
