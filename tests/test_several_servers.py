@@ -101,7 +101,7 @@ async def test_a_recording_uploaded_through_one_server_plays_in_ranges_through_t
     assert stale.content == body
 
 
-async def test_a_key_revoked_through_one_server_is_refused_by_the_other_at_once(
+async def test_a_key_revoked_with_one_servers_settings_is_refused_by_both_at_once(
     servers: tuple[LiveServer, LiveServer],
     clients: tuple[httpx.AsyncClient, httpx.AsyncClient, str],
 ) -> None:
