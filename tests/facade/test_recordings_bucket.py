@@ -151,7 +151,8 @@ async def test_start_up_fails_fast_on_a_store_that_cannot_be_used(
     )
     app: Any = create_app(settings)
     with pytest.raises(BaseException) as caught:  # noqa: PT011 (a group or the error itself)
-        async with LifespanManager(app):
+        # Time for botocore's retries of a refused connection, however loaded the machine.
+        async with LifespanManager(app, startup_timeout=120):
             pass
     messages = [str(leaf) for leaf in _leaves(caught.value)]
     assert any("the recording store cannot be used now" in text for text in messages), messages
