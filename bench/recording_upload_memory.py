@@ -1,26 +1,31 @@
 """How much a large recording upload raises the server's peak memory.
 
-Starts a real uvicorn server on 127.0.0.1 (SQLite, a temporary folder), creates
-one call activity, warms the upload path with a small file, resets the
+Starts a real uvicorn server on 127.0.0.1 (SQLite, and a temporary folder or,
+with `--store bucket`, a bucket of a SeaweedFS started for the run), creates one
+call activity, warms the upload path with a small file, resets the
 server's peak-RSS mark (Linux `/proc/PID/clear_refs`), then streams a generated
 WAV of `--size-mb` MiB and reads the server's peak RSS (`VmHWM`). Does it for a
 raw body and for `multipart/form-data`. The budget is 64 MiB over the baseline.
 
-    .venv/bin/python -m bench.recording_upload_memory [--size-mb 1024]
+    .venv/bin/python -m bench.recording_upload_memory [--size-mb 1024] [--store bucket]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from bench.server import scratch_crm, serve
 from tests.audio_samples import wav_header
+from tests.s3_server import SeaweedFS
 
 CHUNK = 1024 * 1024
 BUDGET_MIB = 64
@@ -71,20 +76,37 @@ def upload(http: httpx.Client, activity_id: str, size: int, kind: str) -> httpx.
     return http.post(url, content=multipart_stream(size, boundary), headers=headers, timeout=600)
 
 
+@contextmanager
+def store_env(store: str) -> Iterator[dict[str, str]]:
+    """The variables that keep recordings in `store`: the scratch folder, or a new bucket."""
+    if store == "folder":
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(prefix="crm-bench-s3-") as tmp:
+        weed = SeaweedFS(Path(tmp))
+        try:
+            s3 = weed.start()
+            yield s3.env(asyncio.run(s3.new_bucket()))
+        finally:
+            weed.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024, help="upload size in MiB")
+    parser.add_argument("--store", choices=["folder", "bucket"], default="folder")
     args = parser.parse_args()
     size = args.size_mb * 1024 * 1024
 
     with (
-        scratch_crm(CRM_RECORDING_MAX_BYTES=str(2_000_000_000)) as scratch,
+        store_env(args.store) as env,
+        scratch_crm(CRM_RECORDING_MAX_BYTES=str(2_000_000_000), **env) as scratch,
         serve("facade.app:create_app", scratch.env, access_log=True) as server,
         httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {scratch.api_key()}"}
         ) as http,
     ):
-        print(f"upload of {args.size_mb} MiB to uvicorn pid {server.pid}")
+        print(f"upload of {args.size_mb} MiB to uvicorn pid {server.pid}, into a {args.store}")
         print(f"{'body':<10} {'baseline MiB':>13} {'peak MiB':>9} {'rise MiB':>9} {'MiB/s':>7}")
         worst = 0.0
         for kind in ("raw", "multipart"):

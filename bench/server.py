@@ -164,7 +164,7 @@ def scratch_crm(postgres: str | None = None, **env: str) -> Iterator[ScratchCrm]
             {
                 **os.environ,
                 "CRM_DATABASE_URL": url,
-                "CRM_RECORDINGS_DIR": f"{tmp}/recordings",
+                "CRM_RECORDINGS_URL": f"file://{tmp}/recordings",
                 "CRM_SECRET_KEY": "bench-secret-key-not-used-for-anything-real",
                 **env,
             },

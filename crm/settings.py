@@ -14,6 +14,7 @@ import re
 import secrets
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote, urlsplit
 
 import phonenumbers
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -21,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crm.domain.errors import ValidationFailed
 from crm.domain.phone_normalization import normalize
+from crm.domain.storage import BucketLocation, InvalidKey, check_key
 
 _ORIGIN = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 """An exact web origin: scheme, host and optional port; no path, no wildcard."""
@@ -67,8 +69,12 @@ class Settings(BaseSettings):
     default_region: str = "US"
     """ISO 3166 region used to read phone numbers written without a country code."""
 
-    recordings_dir: Path = Path("recordings")
-    """Folder that holds uploaded call recordings."""
+    recordings_url: str = "file:recordings"
+    """Where uploaded call recordings are kept: a folder (`file:///path`, or `file:path`
+    relative to the working folder) or a bucket (`s3://bucket/prefix`)."""
+
+    s3_endpoint_url: str = ""
+    """The S3-compatible store that holds the bucket (`https://host:port`); empty means AWS."""
 
     recording_max_bytes: Annotated[int, Field(ge=1, le=2**31 - 1)] = 2_000_000_000
     """The largest recording upload accepted, in bytes; larger ones are answered 413.
@@ -276,6 +282,30 @@ class Settings(BaseSettings):
         """`trusted_proxies` as a tuple, one address or network each."""
         return _split_numbers(self.trusted_proxies)
 
+    @field_validator("recordings_url")
+    @classmethod
+    def _recordings_place(cls, value: str) -> str:
+        _recordings_place(value, None)  # raises on a URL that names no folder or bucket
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/?#\s]+/?$", value):
+            raise ValueError("must be an http:// or https:// URL of the store, without a path")
+        return value.rstrip("/")
+
+    @property
+    def recordings_place(self) -> Path | BucketLocation:
+        """`recordings_url` read: the folder, or the bucket with its endpoint."""
+        return _recordings_place(self.recordings_url, self.s3_endpoint_url or None)
+
+    @property
+    def recordings_folder(self) -> Path | None:
+        """The folder of the recordings, or `None` when they are kept in a bucket."""
+        place = self.recordings_place
+        return place if isinstance(place, Path) else None
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -348,6 +378,15 @@ class Settings(BaseSettings):
             if problem:
                 raise ValueError(f"key {kid!r} {problem}")
         return value
+
+    @model_validator(mode="after")
+    def _no_recordings_dir(self) -> Settings:
+        if os.environ.get("CRM_RECORDINGS_DIR"):
+            raise ValueError(
+                "CRM_RECORDINGS_DIR was replaced by CRM_RECORDINGS_URL: "
+                "write CRM_RECORDINGS_URL=file:///path/to/folder"
+            )
+        return self
 
     @model_validator(mode="after")
     def _known_key_id(self) -> Settings:
@@ -441,6 +480,32 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+"""An S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens."""
+
+
+def _recordings_place(url: str, endpoint_url: str | None) -> Path | BucketLocation:
+    """The folder or bucket `url` names; `ValueError` with the reason when it names neither."""
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise ValueError("must not carry a query or fragment")
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path:
+            raise ValueError("write file:///absolute/folder or file:relative/folder")
+        return Path(unquote(parts.path))
+    if parts.scheme == "s3":
+        if not _BUCKET_NAME.match(parts.netloc):
+            raise ValueError(f"{parts.netloc!r} is not an S3 bucket name")
+        prefix = parts.path.strip("/")
+        if prefix:
+            try:
+                check_key(prefix)
+            except InvalidKey:
+                raise ValueError(f"{prefix!r} is not a key prefix of plain names") from None
+        return BucketLocation(parts.netloc, prefix, endpoint_url)
+    raise ValueError("must be file:///path/to/folder or s3://bucket/prefix")
 
 
 def _split_numbers(value: str) -> tuple[str, ...]:

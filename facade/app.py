@@ -21,6 +21,7 @@ from crm.engine import bind_tables, close_engine, database_dsn, make_engine, ope
 from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
 from crm.pg_events import PostgresBus
+from crm.recording_storage import recording_storage
 from crm.settings import Settings, load_settings
 from crm.webhook_sender import DeliveryWorker, HttpSender
 from facade.allow import AllowMiddleware
@@ -109,7 +110,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = make_engine(settings.database_url)
     recording_url = settings.public_url + RECORDING_URL
     events = event_bus(settings)
-    services = Services(DomainConfig.from_settings(settings, recording_url=recording_url), events)
+    services = Services(
+        DomainConfig.from_settings(settings, recording_url=recording_url),
+        events,
+        recording_storage(settings.recordings_place),
+    )
     signer = TokenSigner(settings)
     operations = Operations(schema, OPERATIONS)  # parsed and validated once, here
     hook_entries()  # the hooks' declarations fit together, or the app does not start
@@ -143,6 +148,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await open_engine(engine, pool_min=settings.db_pool_min, pool_max=settings.db_pool_max)
         try:
             await ping(engine)  # fail fast on a misconfigured database
+            await services.storage.open()
+            await services.storage.check()  # and on a recording store that cannot be used
             await services.credentials.purge_expired()
             await events.start()
             if worker is not None:
@@ -157,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if worker is not None:
                 await worker.stop()
             await events.stop()
+            await services.storage.close()
             await close_engine(engine)
 
     return Litestar(

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -28,6 +28,9 @@ from crm.settings import Settings, load_settings  # noqa: E402
 from crm.tables import TABLES  # noqa: E402
 from facade.app import create_app  # noqa: E402
 
+if TYPE_CHECKING:
+    from tests.s3_server import S3Server
+
 IS_POSTGRES = DATABASE_URL.startswith("postgres")
 OAUTH_REDIRECT_URI = "https://ringotel.test/oauth/callback"
 
@@ -36,7 +39,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings for a test app: the test database and a private recordings folder."""
     values: dict[str, Any] = {
         "database_url": DATABASE_URL,
-        "recordings_dir": tmp_path / "recordings",
+        "recordings_url": f"file://{tmp_path / 'recordings'}",
         "public_url": "http://crm.test",
         "secret_key_file": tmp_path / "secret-key",
         # No webhook worker polling in the background: tests that count a request's
@@ -67,6 +70,23 @@ async def empty_database(migrated_database: None) -> None:
     else:
         for table in reversed(TABLES):
             await engine.run_ddl(f"DELETE FROM {table._meta.tablename}")  # noqa: S608 (our names)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible store (SeaweedFS) for the session; botocore finds its key in
+    the environment, as a deployment's servers do."""
+    from tests.s3_server import SeaweedFS, aws_credentials  # it starts servers as live_server does
+
+    weed = SeaweedFS(tmp_path_factory.mktemp("s3"))
+    try:
+        server = weed.start()
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in aws_credentials().items():
+                patch.setenv(name, value)
+            yield server
+    finally:
+        weed.stop()
 
 
 @pytest.fixture

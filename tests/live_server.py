@@ -51,7 +51,7 @@ class LiveServer:
             **os.environ,
             "CRM_DATABASE_URL": database_url,
             "CRM_PUBLIC_URL": self.url,
-            "CRM_RECORDINGS_DIR": str(folder / "recordings"),
+            "CRM_RECORDINGS_URL": f"file://{folder / 'recordings'}",
             "CRM_SECRET_KEY_FILE": str(folder / "secret-key"),
             "PYTHONUNBUFFERED": "1",
             **env,

@@ -57,7 +57,7 @@ async def live_server(tmp_path: Path, api_key: str) -> AsyncIterator[str]:
         **os.environ,
         "CRM_DATABASE_URL": DATABASE_URL,
         "CRM_SECRET_KEY_FILE": str(tmp_path / "secret-key"),
-        "CRM_RECORDINGS_DIR": str(tmp_path / "recordings"),
+        "CRM_RECORDINGS_URL": f"file://{tmp_path / 'recordings'}",
     }
     command = [sys.executable, "-m", "uvicorn", "facade.app:create_app", "--factory"]
     command += ["--host", HOST, "--port", str(port), "--no-access-log", "--log-level", "warning"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from crm.domain.storage import BucketLocation
 from crm.settings import SettingsError, load_settings
 
 
@@ -37,6 +38,18 @@ def test_environment_variables_are_read_with_the_crm_prefix(
         ("CRM_GRAPHIQL", "maybe", "CRM_GRAPHIQL: Input should be a valid boolean"),
         ("CRM_TRUSTED_PROXIES", "10.0.0.1,proxy", "CRM_TRUSTED_PROXIES: 'proxy' is not an IP"),
         ("CRM_PASSWORD_HASH_CONCURRENCY", "0", "CRM_PASSWORD_HASH_CONCURRENCY: Input should be"),
+        ("CRM_RECORDINGS_URL", "/srv/recordings", "CRM_RECORDINGS_URL: must be file:///path"),
+        ("CRM_RECORDINGS_URL", "ftp://host/x", "CRM_RECORDINGS_URL: must be file:///path"),
+        ("CRM_RECORDINGS_URL", "file://host/x", "CRM_RECORDINGS_URL: write file:///absolute"),
+        ("CRM_RECORDINGS_URL", "file:", "CRM_RECORDINGS_URL: write file:///absolute"),
+        ("CRM_RECORDINGS_URL", "s3://", "CRM_RECORDINGS_URL: '' is not an S3 bucket name"),
+        ("CRM_RECORDINGS_URL", "s3://Bad_Bucket/x", "CRM_RECORDINGS_URL: 'Bad_Bucket' is not"),
+        ("CRM_RECORDINGS_URL", "s3://bücket/x", "CRM_RECORDINGS_URL: 'bücket' is not"),
+        ("CRM_RECORDINGS_URL", "s3://bucket/../up", "CRM_RECORDINGS_URL: '../up' is not a key"),
+        ("CRM_RECORDINGS_URL", "s3://bucket/a//b", "CRM_RECORDINGS_URL: 'a//b' is not a key"),
+        ("CRM_RECORDINGS_URL", "s3://bucket/p?x=1", "CRM_RECORDINGS_URL: must not carry a"),
+        ("CRM_S3_ENDPOINT_URL", "seaweed:8333", "CRM_S3_ENDPOINT_URL: must be an http://"),
+        ("CRM_S3_ENDPOINT_URL", "http://h:1/path", "CRM_S3_ENDPOINT_URL: must be an http://"),
     ],
 )
 def test_a_malformed_value_is_one_line_naming_the_variable(
@@ -71,3 +84,31 @@ def test_trusted_proxies_are_read_as_addresses_and_networks() -> None:
     assert settings.trusted_proxy_list == ("10.0.0.1", "10.0.0.0/8", "::1")
     assert load_settings(trusted_proxies="10.0.0.1,*").trusted_proxy_list == ("*",)
     assert load_settings().trusted_proxy_list == ()
+
+
+@pytest.mark.parametrize(
+    ("url", "place"),
+    [
+        ("file:recordings", Path("recordings")),
+        ("file:///srv/crm/recordings", Path("/srv/crm/recordings")),
+        ("file:///srv/crm%20data", Path("/srv/crm data")),
+        ("s3://crm-recordings", BucketLocation("crm-recordings", "", "http://s3.test:8333")),
+        ("s3://crm-recordings/eu/calls/", BucketLocation("crm-recordings", "eu/calls", None)),
+    ],
+)
+def test_the_recordings_url_names_a_folder_or_a_bucket(
+    url: str, place: Path | BucketLocation
+) -> None:
+    endpoint = place.endpoint_url if isinstance(place, BucketLocation) else None
+    settings = load_settings(recordings_url=url, s3_endpoint_url=endpoint or "")
+    assert settings.recordings_place == place
+    assert settings.recordings_folder == (place if isinstance(place, Path) else None)
+
+
+def test_the_replaced_recordings_dir_stops_start_up_saying_what_to_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CRM_RECORDINGS_DIR", "/srv/recordings")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "CRM_RECORDINGS_URL=file:///path/to/folder" in str(caught.value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crm.domain.webhooks import DeliveryPolicy, TargetRules
@@ -22,7 +21,6 @@ class DomainConfig:
     lookup_suffix_digits: int = 7
     internal_extension_max_digits: int = 6
     own_numbers: tuple[str, ...] = ()
-    recordings_dir: Path = Path("recordings")
     recording_url: str = ""
     """Where a call's recording is served, `{activity_id}` marking the call; the app factory,
     which knows the route, fills it in."""
@@ -48,7 +46,6 @@ class DomainConfig:
             lookup_suffix_digits=settings.lookup_suffix_digits,
             internal_extension_max_digits=settings.internal_extension_max_digits,
             own_numbers=settings.own_number_list,
-            recordings_dir=settings.recordings_dir,
             recording_url=recording_url,
             recording_max_bytes=settings.recording_max_bytes,
             credential_key=settings.signing_key(),

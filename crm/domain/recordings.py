@@ -1,8 +1,9 @@
 """Call recordings the CRM owns: streamed in, checked, stored, replaced and served.
 
-An upload is streamed to a temporary file while its sha256 and size are
-computed, so memory stays flat whatever the size. Only a complete, accepted
-audio file gets a row: the row is written and the file moved into place in one
+An upload is streamed to the recording store (out of sight until complete)
+while its sha256 and size are computed, so memory stays flat whatever the size;
+its first 4 KiB are checked before anything is stored. Only a complete, accepted
+audio file gets a row: the row is written and the recording put in place in one
 transaction; an empty, truncated, too large or broken upload leaves no file
 and no row. A new upload for the same activity replaces the old one, whose
 file is removed only after the new row is committed.
@@ -13,19 +14,21 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from contextlib import suppress
 
 from crm.domain.audio import (
     MARKUP_SCAN_BYTES,
     SNIFF_BYTES,
+    AudioFormat,
     accepted_names,
     holds_markup,
     missing_bytes,
     sniff,
 )
 from crm.domain.config import DomainConfig
-from crm.domain.errors import NotFound, TooLarge, ValidationFailed
+from crm.domain.errors import NotFound, TooLarge, Unavailable, ValidationFailed
 from crm.domain.events import CallEventType, EventBus, InProcessBus, call_event
-from crm.domain.storage import RecordingStorage
+from crm.domain.storage import PendingUpload, RecordingStorage
 from crm.domain.validation import now, parse_id
 from crm.domain.webhooks import OutboundEvent, Outbox, WebhookEventType, recording_data
 from crm.queries import activities, recordings
@@ -92,8 +95,9 @@ class RecordingService:
         if expected_size is not None and expected_size > self.max_bytes:
             raise self._too_large()
 
-        pending = await self._storage.begin()
-        key: str | None = None
+        pending: PendingUpload | None = None
+        held: list[bytes] = []  # what arrived before the format, and so the key, was known
+        placing = False
         old_key: str | None = None
         try:
             digest = hashlib.sha256()
@@ -114,25 +118,28 @@ class RecordingService:
                     if len(head) == MARKUP_SCAN_BYTES and holds_markup(head):
                         raise self._markup()
                 digest.update(chunk)
-                await pending.write(chunk)
+                if pending is not None:
+                    await pending.write(chunk)
+                    continue
+                held.append(chunk)
+                if len(head) == MARKUP_SCAN_BYTES:
+                    pending = await self._begin(aid, self._format(head), held)
+                    held = []
             if size == 0:
                 raise ValidationFailed("the file is empty", field="file")
             if expected_size is not None and size < expected_size:
                 raise ValidationFailed(
                     f"the upload was cut short: {size} of {expected_size} bytes", field="file"
                 )
-            fmt = sniff(head)
-            if fmt is None:
-                raise self._not_audio()
-            if holds_markup(head):
-                raise self._markup()
+            fmt = self._format(head)
             if missing := missing_bytes(fmt, head, size):
                 raise ValidationFailed(
                     f"the {fmt.name} file is truncated: {missing} bytes missing", field="file"
                 )
+            if pending is None:
+                pending = await self._begin(aid, fmt, held)
             await pending.finish()
 
-            key = f"{aid}/{uuid.uuid4().hex}{fmt.extension}"
             async with transaction():
                 # Lock the call, so two uploads for it replace one another in turn.
                 call = await activities.by_id(aid, lock=True)
@@ -146,7 +153,7 @@ class RecordingService:
                 row.content_type = fmt.content_type
                 row.size = size
                 row.sha256 = digest.hexdigest()
-                row.storage_key = key
+                row.storage_key = pending.key
                 row.created_at = now()
                 await save(row)
                 await self._outbox.record(
@@ -158,17 +165,47 @@ class RecordingService:
                         )
                     ]
                 )
-                await self._storage.place(pending, key)
+                placing = True
+                await pending.place()
         except BaseException:
-            self._storage.discard(pending)
-            if key is not None:
-                # The file may have been moved into place before the commit failed.
-                await self._storage.delete(key)
+            if pending is not None:
+                await pending.discard()
+                if placing:
+                    # The recording may have been put in place before the commit failed;
+                    # if the store is away too, the first failure is the one to report.
+                    with suppress(Unavailable):
+                        await self._storage.delete(pending.key)
             raise
+        assert pending is not None  # the try block begins one before it can succeed
+        key = pending.key
         if old_key is not None and old_key != key:
-            await self._storage.delete(old_key)
+            with suppress(Unavailable):  # the new one is committed: an old object may stay
+                await self._storage.delete(old_key)
         await self._events.publish(call_event(CallEventType.RECORDING_ATTACHED, aid, call.user))
         return row
+
+    async def _begin(
+        self, activity_id: uuid.UUID, fmt: AudioFormat, held: list[bytes]
+    ) -> PendingUpload:
+        """Start storing a recording of format `fmt` under a new key, with the bytes so far."""
+        key = f"{activity_id}/{uuid.uuid4().hex}{fmt.extension}"
+        pending = await self._storage.begin(key, fmt.content_type)
+        try:
+            for chunk in held:
+                await pending.write(chunk)
+        except BaseException:
+            await pending.discard()
+            raise
+        return pending
+
+    def _format(self, head: bytes) -> AudioFormat:
+        """The accepted audio format `head` starts, or the reason it is refused."""
+        fmt = sniff(head)
+        if fmt is None:
+            raise self._not_audio()
+        if holds_markup(head):
+            raise self._markup()
+        return fmt
 
     def _too_large(self) -> TooLarge:
         return TooLarge(f"the file is larger than {self.max_bytes} bytes", field="file")

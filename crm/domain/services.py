@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from crm.domain.activities import ActivityService
 from crm.domain.call_reports import CallReportService
 from crm.domain.companies import CompanyService
@@ -14,7 +16,7 @@ from crm.domain.lookup import LookupService
 from crm.domain.passwords import Passwords
 from crm.domain.ratelimit import RateLimiter
 from crm.domain.recordings import RecordingService
-from crm.domain.storage import FilesystemStorage
+from crm.domain.storage import FilesystemStorage, RecordingStorage
 from crm.domain.users import UserService
 from crm.domain.webhooks import Outbox, WebhookService
 
@@ -22,8 +24,15 @@ from crm.domain.webhooks import Outbox, WebhookService
 class Services:
     """The entry point the transports use: one attribute per CRM object."""
 
-    def __init__(self, config: DomainConfig, events: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        config: DomainConfig,
+        events: EventBus | None = None,
+        storage: RecordingStorage | None = None,
+    ) -> None:
         self.config = config
+        self.storage: RecordingStorage = storage or FilesystemStorage(Path("recordings"))
+        """Where recording bytes are kept (`CRM_RECORDINGS_URL`); opened by the app's start-up."""
         self.events: EventBus = events or InProcessBus()
         """Where the services announce committed changes, and subscribers hear them."""
         self.passwords = Passwords(config.password_hash_concurrency)
@@ -39,9 +48,7 @@ class Services:
         self.outbox = Outbox()
         """Where changes write the outbound webhooks they cause, in their transaction."""
         self.webhooks = WebhookService(config.webhook_rules, config.webhook_policy)
-        self.recordings = RecordingService(
-            config, FilesystemStorage(config.recordings_dir), self.events, self.outbox
-        )
+        self.recordings = RecordingService(config, self.storage, self.events, self.outbox)
         self.lookup = LookupService(config)
         self.activities = ActivityService(config, self.lookup, self.events, self.outbox)
         self.call_reports = CallReportService(self.activities, self.users)

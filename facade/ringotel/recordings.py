@@ -4,7 +4,8 @@ download (for people and audio players, not Ringotel).
 Upload: `multipart/form-data` with the file in part `file`, or the raw audio as
 the body. The request is read chunk by chunk straight into the recording
 service; it is never held in memory whole.
-Download: byte ranges (206/416), `ETag` from the sha256, `If-None-Match` (304).
+Download: byte ranges (206/416), `ETag` from the sha256, `If-None-Match` (304), `If-Range`;
+the bytes pass through this server whichever store holds them.
 """
 
 from __future__ import annotations
@@ -162,6 +163,22 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+async def _started(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """`chunks` with the first one already read, so that a store that cannot be read is
+    answered with an error status (503) before the 200 or 206 is sent."""
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = b""
+
+    async def rest() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return rest()
+
+
 @get(
     RECORDING_PATH,
     tags=["activities"],
@@ -220,7 +237,7 @@ async def download_recording(
     extension = row.storage_key.rsplit(".", 1)[-1]
     headers["Content-Disposition"] = f'inline; filename="recording-{row.activity}.{extension}"'
     return Stream(
-        services.recordings.read(row, start, end),
+        await _started(services.recordings.read(row, start, end)),
         status_code=status,
         media_type=row.content_type,
         headers=headers,

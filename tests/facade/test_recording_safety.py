@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,11 +15,21 @@ from crm.settings import Settings
 from facade.ringotel.recordings import RECORDING_POLICY
 from tests import audio_samples
 from tests.facade.recording_uploads import (
+    STORES,
     assert_nothing_stored,
     new_activity,
     recording_url,
+    settings_in,
     upload_raw,
 )
+from tests.s3_server import S3Server
+
+
+@pytest.fixture(params=STORES)
+async def settings(request: pytest.FixtureRequest, tmp_path: Path, s3_server: S3Server) -> Settings:
+    """Every test here runs once with the recordings in a folder and once in a bucket."""
+    return await settings_in(request.param, tmp_path, s3_server)
+
 
 PAGES = [
     b"<html><body><script>alert(document.cookie)</script></body></html>",

@@ -19,14 +19,23 @@ from crm.settings import Settings
 from crm.tables import Activity, Recording
 from facade.app import create_app
 from tests import audio_samples
-from tests.conftest import full_access_key, make_settings
+from tests.conftest import full_access_key
 from tests.facade.recording_uploads import (
+    STORES,
     assert_nothing_stored,
     new_activity,
     recording_url,
-    stored_files,
+    settings_in,
+    stored,
     upload_raw,
 )
+from tests.s3_server import S3Server
+
+
+@pytest.fixture(params=STORES)
+async def settings(request: pytest.FixtureRequest, tmp_path: Path, s3_server: S3Server) -> Settings:
+    """Every test here runs once with the recordings in a folder and once in a bucket."""
+    return await settings_in(request.param, tmp_path, s3_server)
 
 
 async def upload_form(
@@ -52,10 +61,7 @@ async def test_raw_upload_stores_the_file_with_its_hash_and_size(
     assert data["download_url"] == f"http://crm.test{recording_url(activity)}"
     row = await Recording.objects().where(Recording.activity == activity.id).first()
     assert row is not None
-    files = stored_files(settings)
-    assert len(files) == 1
-    assert files[0].read_bytes() == body
-    assert files[0] == (settings.recordings_dir / row.storage_key).resolve()
+    assert await stored(settings) == {row.storage_key: body}
 
 
 async def test_multipart_upload_reads_the_file_part(
@@ -70,7 +76,7 @@ async def test_multipart_upload_reads_the_file_part(
     )
     assert response.status_code == 201, response.text
     assert response.json()["sha256"] == hashlib.sha256(body).hexdigest()
-    assert [path.read_bytes() for path in stored_files(settings)] == [body]
+    assert list((await stored(settings)).values()) == [body]
 
 
 @pytest.mark.parametrize(("expected_type", "make"), sorted(audio_samples.ALL_FORMATS.items()))
@@ -168,13 +174,15 @@ async def test_upload_for_an_unknown_activity_is_not_found_and_stores_nothing(
     for unknown in ("00000000-0000-0000-0000-000000000000", "nope"):
         response = await upload_raw(client, unknown, audio_samples.wav())
         assert response.status_code == 404
-    assert stored_files(settings) == []
+    assert await stored(settings) == {}
 
 
 @pytest.fixture
-async def small_limit_client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+async def small_limit_client(
+    settings: Settings,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
     """A client of an app that accepts recordings of at most 1000 bytes."""
-    settings = make_settings(tmp_path, recording_max_bytes=1000)
+    settings = settings.model_copy(update={"recording_max_bytes": 1000})
     app: Any = create_app(settings)
     async with (
         LifespanManager(app),
@@ -279,7 +287,7 @@ async def test_reupload_replaces_the_recording_and_removes_the_old_file_after(
 
     # A failed re-upload changes nothing: the old recording stays whole.
     assert (await upload_raw(client, activity, b"not audio at all" * 10)).status_code == 422
-    assert [path.read_bytes() for path in stored_files(settings)] == [first]
+    assert list((await stored(settings)).values()) == [first]
 
     response = await upload_raw(client, activity, second, "audio/flac")
     assert response.status_code == 201
@@ -287,7 +295,7 @@ async def test_reupload_replaces_the_recording_and_removes_the_old_file_after(
     assert len(rows) == 1
     assert rows[0].sha256 == hashlib.sha256(second).hexdigest()
     assert rows[0].storage_key != old.storage_key
-    assert [path.read_bytes() for path in stored_files(settings)] == [second]
+    assert list((await stored(settings)).values()) == [second]
     download = await client.get(recording_url(activity))
     assert download.content == second
     assert download.headers["content-type"] == "audio/flac"
@@ -358,9 +366,8 @@ async def test_concurrent_uploads_for_one_call_leave_one_recording_and_one_file(
     assert all(response.status_code == 201 for response in responses)
     rows = await Recording.objects().where(Recording.activity == activity.id)
     assert len(rows) == 1
-    files = stored_files(settings)
-    assert len(files) == 1
-    assert hashlib.sha256(files[0].read_bytes()).hexdigest() == rows[0].sha256
+    by_hash = {hashlib.sha256(body).hexdigest(): body for body in bodies}
+    assert await stored(settings) == {rows[0].storage_key: by_hash[rows[0].sha256]}
 
 
 async def test_a_crm_read_credential_downloads_a_recording_but_cannot_upload_one(
