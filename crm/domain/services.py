@@ -34,10 +34,10 @@ class Services:
             refresh_ttl_s=config.refresh_token_ttl_s,
         )
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
-        self.companies = CompanyService(config)
-        self.contacts = ContactService(config, self.companies)
         self.outbox = Outbox()
         """Where changes write the outbound webhooks they cause, in their transaction."""
+        self.companies = CompanyService(config, self.outbox)
+        self.contacts = ContactService(config, self.companies, self.outbox)
         self.webhooks = WebhookService(config.webhook_rules, config.webhook_policy)
         self.recordings = RecordingService(
             config, FilesystemStorage(config.recordings_dir), self.events, self.outbox

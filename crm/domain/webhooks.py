@@ -23,7 +23,7 @@ import json
 import random
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -54,6 +54,12 @@ class WebhookEventType(StrEnum):
     CALL_ENDED = "call.ended"
     CALL_ASSIGNED = "call.assigned"
     RECORDING_ATTACHED = "recording.attached"
+    CONTACT_CREATED = "contact.created"
+    CONTACT_UPDATED = "contact.updated"
+    CONTACT_DELETED = "contact.deleted"
+    COMPANY_CREATED = "company.created"
+    COMPANY_UPDATED = "company.updated"
+    COMPANY_DELETED = "company.deleted"
 
 
 CALL_EVENT_TYPES: dict[CallEventType, WebhookEventType] = {
@@ -235,14 +241,16 @@ def clean_event_types(values: Sequence[str]) -> list[WebhookEventType]:
 
 def event_types_of(row: WebhookEndpoint) -> list[WebhookEventType]:
     """The event types an endpoint wants, as stored."""
-    return [WebhookEventType(name) for name in row.event_types.split(",") if name]
+    return [WebhookEventType(name) for name in _types(row) if name]
 
 
-def _moment(value: datetime | None) -> str | None:
+def moment_text(value: datetime | None) -> str | None:
+    """A moment in a payload: ISO 8601 in UTC, or null."""
     return None if value is None else as_utc(value).isoformat()
 
 
-def _ref(value: uuid.UUID | None) -> str | None:
+def id_text(value: uuid.UUID | None) -> str | None:
+    """A related object's id in a payload, or null."""
     return None if value is None else str(value)
 
 
@@ -255,14 +263,14 @@ def call_data(row: Activity) -> dict[str, Any]:
         "status": ActivityStatus(row.status).name,
         "fromNumber": row.from_number,
         "toNumber": row.to_number,
-        "userId": _ref(row.user),
-        "contactId": _ref(row.contact),
-        "companyId": _ref(row.company),
+        "userId": id_text(row.user),
+        "contactId": id_text(row.contact),
+        "companyId": id_text(row.company),
         "subject": row.subject,
         "comment": row.comment,
-        "startedAt": _moment(row.started_at),
-        "answeredAt": _moment(row.answered_at),
-        "endedAt": _moment(row.ended_at),
+        "startedAt": moment_text(row.started_at),
+        "answeredAt": moment_text(row.answered_at),
+        "endedAt": moment_text(row.ended_at),
         "duration": row.duration,
     }
 
@@ -276,7 +284,7 @@ def recording_data(row: Recording, download_url: str) -> dict[str, Any]:
         "size": row.size,
         "sha256": row.sha256,
         "downloadUrl": download_url,
-        "createdAt": _moment(row.created_at),
+        "createdAt": moment_text(row.created_at),
     }
 
 
@@ -298,34 +306,57 @@ class Outbox:
         if not events:
             return
         endpoints = await queries.enabled_endpoints()
-        if not endpoints:
-            return
-        at = now()
-        rows: list[WebhookMessage] = []
-        for seq, event in enumerate(events):
-            body = json.dumps(
-                {"type": event.type.value, "timestamp": at.isoformat(), "data": event.data},
-                separators=(",", ":"),
-            )
-            for endpoint in endpoints:
-                if event.type.value not in endpoint.event_types.split(","):
-                    continue
-                rows.append(
-                    WebhookMessage(
-                        webhook_id=f"msg_{uuid.uuid4().hex}",
-                        endpoint=endpoint.id,
-                        event_type=event.type.value,
-                        ordering_key=event.ordering_key,
-                        seq=seq,
-                        payload=body,
-                        state=MessageState.PENDING.value,
-                        attempts=0,
-                        next_attempt_at=at,
-                        retry_since=at,
-                        created_at=at,
-                    )
+        if endpoints:
+            await _write(events, endpoints)
+
+    async def record_lazily(
+        self,
+        type: WebhookEventType,
+        ordering_key: str,
+        data: Callable[[], Awaitable[dict[str, Any]]],
+    ) -> None:
+        """Like `record` for one event whose `data` costs queries: built only when an
+        endpoint wants the event."""
+        endpoints = [e for e in await queries.enabled_endpoints() if type.value in _types(e)]
+        if endpoints:
+            await _write([OutboundEvent(type, ordering_key, await data())], endpoints)
+
+    async def wants(self, type: WebhookEventType) -> bool:
+        """Whether an enabled endpoint wants `type`: work done only for it can be skipped."""
+        return any(type.value in _types(e) for e in await queries.enabled_endpoints())
+
+
+def _types(endpoint: WebhookEndpoint) -> list[str]:
+    return endpoint.event_types.split(",")
+
+
+async def _write(events: Sequence[OutboundEvent], endpoints: Sequence[WebhookEndpoint]) -> None:
+    at = now()
+    rows: list[WebhookMessage] = []
+    for seq, event in enumerate(events):
+        body = json.dumps(
+            {"type": event.type.value, "timestamp": at.isoformat(), "data": event.data},
+            separators=(",", ":"),
+        )
+        for endpoint in endpoints:
+            if event.type.value not in _types(endpoint):
+                continue
+            rows.append(
+                WebhookMessage(
+                    webhook_id=f"msg_{uuid.uuid4().hex}",
+                    endpoint=endpoint.id,
+                    event_type=event.type.value,
+                    ordering_key=event.ordering_key,
+                    seq=seq,
+                    payload=body,
+                    state=MessageState.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=at,
+                    retry_since=at,
+                    created_at=at,
                 )
-        await queries.insert_messages(rows)
+            )
+    await queries.insert_messages(rows)
 
 
 class WebhookService:
