@@ -1,7 +1,8 @@
 """Sending outbound webhooks over HTTP, and the worker that drains the outbox.
 
 `HttpSender` signs with the Standard Webhooks scheme (the `standardwebhooks` package's
-own signer), refuses targets whose address `TargetRules` refuses once the name is
+own signer; one signature per secret during a rotation's grace, space-separated),
+refuses targets whose address `TargetRules` refuses once the name is
 resolved, never follows a redirect, gives every attempt a timeout and keeps only a
 short excerpt of the answer. `DeliveryWorker` runs in the app's lifespan: it claims
 due messages, sends them and records each attempt, waking at once when a call event
@@ -16,6 +17,7 @@ import logging
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -64,7 +66,9 @@ class HttpSender:
             if refusal is not None:
                 raise TargetRefused(f"{host} is refused: {refusal}")
 
-    async def send(self, url: str, secret: str, webhook_id: str, body: str) -> AttemptResult:
+    async def send(
+        self, url: str, secrets: Sequence[str], webhook_id: str, body: str
+    ) -> AttemptResult:
         """One attempt: the target checked, the body signed now, at most the timeout."""
         started = time.monotonic()
 
@@ -79,7 +83,9 @@ class HttpSender:
                 "user-agent": "ringotel-crm-webhooks",
                 "webhook-id": webhook_id,
                 "webhook-timestamp": str(int(at.timestamp())),
-                "webhook-signature": Webhook(secret).sign(webhook_id, at, body),
+                "webhook-signature": " ".join(
+                    Webhook(secret).sign(webhook_id, at, body) for secret in secrets
+                ),
             }
             async with asyncio.timeout(self._timeout_s):
                 async with self._client.stream(

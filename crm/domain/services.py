@@ -14,6 +14,7 @@ from crm.domain.lookup import LookupService
 from crm.domain.passwords import Passwords
 from crm.domain.ratelimit import RateLimiter
 from crm.domain.recordings import RecordingService
+from crm.domain.secret_box import SecretBox
 from crm.domain.storage import FilesystemStorage
 from crm.domain.users import UserService
 from crm.domain.webhooks import Outbox, WebhookService
@@ -38,7 +39,9 @@ class Services:
         """Where changes write the outbound webhooks they cause, in their transaction."""
         self.companies = CompanyService(config, self.outbox)
         self.contacts = ContactService(config, self.companies, self.outbox)
-        self.webhooks = WebhookService(config.webhook_rules, config.webhook_policy)
+        self.webhooks = WebhookService(
+            config.webhook_rules, config.webhook_policy, SecretBox(config.credential_key)
+        )
         self.recordings = RecordingService(
             config, FilesystemStorage(config.recordings_dir), self.events, self.outbox
         )

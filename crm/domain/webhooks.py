@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import ipaddress
 import json
 import random
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 from crm.domain.call_status import ActivityStatus, CallDirection
 from crm.domain.errors import ValidationFailed
 from crm.domain.events import CallEventType
+from crm.domain.secret_box import SecretBox, SecretUnreadable
 from crm.domain.validation import as_utc, clean_text, found, now, parse_id, refuse_nul
 from crm.queries import webhooks as queries
 from crm.queries.transactions import transaction
@@ -44,6 +46,9 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 (the scheme's prefix, not a secret)
 SECRET_BYTES = 32
 """Random bytes of a generated secret; a given one must hold 24 to 64."""
 MAX_ERROR_LENGTH = 500
+KEEP_OLD_SECRET_S = 86_400
+"""How long a rotated-out secret still signs, unless the rotation says otherwise."""
+MAX_KEEP_OLD_SECRET_S = 30 * 86_400
 
 
 class WebhookEventType(StrEnum):
@@ -139,8 +144,11 @@ class AttemptResult:
 class Sender(Protocol):
     """Sends one signed message over HTTP (`crm.webhook_sender.HttpSender`)."""
 
-    async def send(self, url: str, secret: str, webhook_id: str, body: str) -> AttemptResult:
-        """POST `body` to `url` signed with `secret`; never raises for a network failure."""
+    async def send(
+        self, url: str, secrets: Sequence[str], webhook_id: str, body: str
+    ) -> AttemptResult:
+        """POST `body` to `url` signed with each of `secrets`; never raises for a network
+        failure."""
         ...
 
 
@@ -157,11 +165,14 @@ class EndpointInput:
 
 @dataclass(slots=True)
 class Claimed:
-    """A message a worker holds under its lease, with where it goes."""
+    """A message a worker holds under its lease, with where it goes and the secrets that
+    sign it (the current one, and the one rotated out while its grace lasts); `error`
+    says why it cannot be signed when the current one does not decrypt."""
 
     message: WebhookMessage
     url: str
-    secret: str
+    secrets: tuple[str, ...]
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,9 +373,10 @@ async def _write(events: Sequence[OutboundEvent], endpoints: Sequence[WebhookEnd
 class WebhookService:
     """Manage endpoints (admins), and deliver the outbox (the worker)."""
 
-    def __init__(self, rules: TargetRules, policy: DeliveryPolicy) -> None:
+    def __init__(self, rules: TargetRules, policy: DeliveryPolicy, box: SecretBox) -> None:
         self.rules = rules
         self.policy = policy
+        self._box = box
 
     async def create(self, data: EndpointInput) -> tuple[WebhookEndpoint, str]:
         """Register an endpoint; its secret is returned here and never shown again."""
@@ -377,7 +389,7 @@ class WebhookService:
             url=clean_target_url(data.url, self.rules),
             event_types=",".join(clean_event_types(data.event_types)),
             description=self._description(data.description),
-            secret=secret,
+            secret=self._box.seal(secret),
             enabled=True if data.enabled is None else data.enabled,
             created_at=now(),
             updated_at=now(),
@@ -397,18 +409,32 @@ class WebhookService:
         if data.enabled is not None:
             row.enabled = data.enabled
         if data.secret is not None:
-            row.secret = clean_secret(data.secret)
+            row.secret = self._box.seal(clean_secret(data.secret))
         row.updated_at = now()
         await queries.save_endpoint(row)
         return row
 
-    async def rotate_secret(self, endpoint_id: str | uuid.UUID) -> tuple[WebhookEndpoint, str]:
-        """Give an endpoint a new secret, returned once; later attempts sign with it."""
+    async def rotate_secret(
+        self, endpoint_id: str | uuid.UUID, keep_old_for_s: float = KEEP_OLD_SECRET_S
+    ) -> tuple[WebhookEndpoint, str]:
+        """Give an endpoint a new secret, returned once. For `keep_old_for_s` seconds more
+        every attempt is signed with the old one too, so that receivers can switch over."""
+        if not 0 <= keep_old_for_s <= MAX_KEEP_OLD_SECRET_S:
+            raise ValidationFailed(
+                f"must be from 0 to {MAX_KEEP_OLD_SECRET_S} seconds", field="keep_old_for_seconds"
+            )
         row = await self.get(endpoint_id)
-        row.secret = new_secret()
-        row.updated_at = now()
+        secret = new_secret()
+        at = now()
+        if keep_old_for_s > 0:
+            row.previous_secret = row.secret
+            row.previous_secret_until = at + timedelta(seconds=keep_old_for_s)
+        else:
+            row.previous_secret = row.previous_secret_until = None
+        row.secret = self._box.seal(secret)
+        row.updated_at = at
         await queries.save_endpoint(row)
-        return row, row.secret
+        return row, secret
 
     async def delete(self, endpoint_id: str | uuid.UUID) -> None:
         """Remove an endpoint, its undelivered messages and their attempts."""
@@ -464,7 +490,19 @@ class WebhookService:
                 return []
             until = at + timedelta(seconds=self.policy.lease_s)
             await queries.lease([row.message.id for row in found_rows], worker, until)
-        return [Claimed(row.message, row.url, row.secret) for row in found_rows]
+        return [self._signable(row, at) for row in found_rows]
+
+    def _signable(self, row: queries.DueMessage, at: datetime) -> Claimed:
+        """The claimed message with its secrets opened: the old one only in its grace."""
+        try:
+            secrets = [self._box.open(row.secret)]
+        except SecretUnreadable as exc:
+            return Claimed(row.message, row.url, (), error=str(exc))
+        until = row.previous_secret_until
+        if row.previous_secret is not None and until is not None and as_utc(until) > at:
+            with contextlib.suppress(SecretUnreadable):  # the new secret still signs
+                secrets.append(self._box.open(row.previous_secret))
+        return Claimed(row.message, row.url, tuple(secrets))
 
     async def finish(self, worker: str, claimed: Claimed, result: AttemptResult) -> None:
         """Record an attempt, and what becomes of its message: delivered, tried again
@@ -510,17 +548,25 @@ class WebhookService:
         batch = await self.claim(worker)
 
         async def one(claimed: Claimed) -> None:
-            result = await sender.send(
-                claimed.url, claimed.secret, claimed.message.webhook_id, claimed.message.payload
-            )
+            if claimed.error is not None:
+                result = AttemptResult(None, 0, error=claimed.error)
+            else:
+                result = await sender.send(
+                    claimed.url,
+                    claimed.secrets,
+                    claimed.message.webhook_id,
+                    claimed.message.payload,
+                )
             await self.finish(worker, claimed, result)
 
         await asyncio.gather(*(one(claimed) for claimed in batch))
         return len(batch)
 
     async def prune_attempts(self, older_than: datetime) -> None:
-        """Forget attempts made before `older_than` (their messages stay)."""
+        """Forget attempts made before `older_than` (their messages stay), and secrets
+        rotated out whose grace is over."""
         await queries.prune_attempts(older_than)
+        await queries.forget_old_secrets(now())
 
     @staticmethod
     def _description(value: str | None) -> str:

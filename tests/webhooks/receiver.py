@@ -26,6 +26,16 @@ class Received:
     verified: bool
     status: int
     body: dict[str, Any] | None
+    raw: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def verifies_with(self, secret: str) -> bool:
+        """Whether `standardwebhooks` accepts this request signed with `secret`."""
+        try:
+            Webhook(secret).verify(self.raw, self.headers)
+        except WebhookVerificationError:
+            return False
+        return True
 
 
 @dataclass
@@ -79,7 +89,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 status = 200
             with receiver.lock:
                 receiver.requests.append(
-                    Received(headers.get("webhook-id", ""), verified, status, body)
+                    Received(headers.get("webhook-id", ""), verified, status, body, data, headers)
                 )
             self.send_response(status)
             self.send_header("content-length", "2")
