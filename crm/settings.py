@@ -221,6 +221,11 @@ class Settings(BaseSettings):
     webhook_backoff_max_s: Annotated[float, Field(gt=0, le=86_400)] = 3600
     """The longest wait between two attempts."""
 
+    webhook_lease_s: Annotated[float, Field(ge=0, le=3600)] = 0
+    """How long a webhook being sent stays one worker's: a worker that dies mid-attempt
+    gives it up then, and another sends it (same `webhook-id`). Longer than
+    `webhook_timeout_s`; 0: twice the timeout plus 30 s."""
+
     webhook_poll_s: Annotated[float, Field(gt=0, le=3600)] = 2
     """How often the delivery worker looks for due webhooks (a call event wakes it too)."""
 
@@ -348,6 +353,15 @@ class Settings(BaseSettings):
             if problem:
                 raise ValueError(f"key {kid!r} {problem}")
         return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Settings:
+        if self.webhook_lease_s and self.webhook_lease_s <= self.webhook_timeout_s:
+            raise ValueError(
+                f"CRM_WEBHOOK_LEASE_S ({self.webhook_lease_s:g}) must be longer than"
+                f" CRM_WEBHOOK_TIMEOUT_S ({self.webhook_timeout_s:g}), or 0"
+            )
+        return self
 
     @model_validator(mode="after")
     def _known_key_id(self) -> Settings:

@@ -37,6 +37,8 @@ def test_environment_variables_are_read_with_the_crm_prefix(
         ("CRM_GRAPHIQL", "maybe", "CRM_GRAPHIQL: Input should be a valid boolean"),
         ("CRM_TRUSTED_PROXIES", "10.0.0.1,proxy", "CRM_TRUSTED_PROXIES: 'proxy' is not an IP"),
         ("CRM_PASSWORD_HASH_CONCURRENCY", "0", "CRM_PASSWORD_HASH_CONCURRENCY: Input should be"),
+        ("CRM_WEBHOOK_LEASE_S", "5", "CRM settings: CRM_WEBHOOK_LEASE_S (5) must be longer"),
+        ("CRM_WEBHOOK_LEASE_S", "-1", "CRM_WEBHOOK_LEASE_S: Input should be greater"),
     ],
 )
 def test_a_malformed_value_is_one_line_naming_the_variable(

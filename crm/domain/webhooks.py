@@ -113,12 +113,14 @@ class DeliveryPolicy:
     backoff_base_s: float = 5.0
     backoff_max_s: float = 3_600.0
     batch_size: int = 10
+    lease_for_s: float = 0.0
+    """`lease_s` as set (`CRM_WEBHOOK_LEASE_S`); 0 leaves it to the timeout."""
 
     @property
     def lease_s(self) -> float:
         """How long a claimed message stays a worker's: longer than one attempt can take,
         so that no other worker sends it meanwhile; a worker that dies gives it up then."""
-        return self.timeout_s * 2 + 30
+        return self.lease_for_s or self.timeout_s * 2 + 30
 
     def delay_s(self, attempts: int) -> float:
         """The wait before the next try, after `attempts` failed ones: exponential with

@@ -18,6 +18,8 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 HANG = -1
 """An answer that never comes in time: the handler waits `hang_s`, then answers 200."""
+HOLD = -2
+"""No answer at all: the request is held open until the receiver closes, then dropped."""
 
 
 @dataclass
@@ -48,7 +50,11 @@ class Receiver:
     default: int = 200
     hang_s: float = 3.0
     requests: list[Received] = field(default_factory=list)
+    """Requests answered (or dropped), in the order their answers went."""
+    arrived: list[str] = field(default_factory=list)
+    """The `webhook-id` of every request, as it arrived (before it is answered)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    closing: threading.Event = field(default_factory=threading.Event)
 
     def next_answer(self) -> int:
         with self.lock:
@@ -68,6 +74,14 @@ class Receiver:
             await asyncio.sleep(0.05)
         return self.delivered
 
+    async def wait_for_arrival(self, count: int, timeout_s: float = 30.0) -> list[str]:
+        """Wait until `count` requests have arrived, answered or not."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.arrived) < count:
+            assert time.monotonic() < deadline, f"only {self.arrived} of {count} arrived"
+            await asyncio.sleep(0.05)
+        return list(self.arrived)
+
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -83,7 +97,16 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                     verified = True
                 except WebhookVerificationError:
                     body = json.loads(data or b"null")
+            with receiver.lock:
+                receiver.arrived.append(headers.get("webhook-id", ""))
             status = receiver.next_answer()
+            if status == HOLD:
+                receiver.closing.wait()
+                with receiver.lock:
+                    receiver.requests.append(
+                        Received(headers.get("webhook-id", ""), verified, HOLD, body, data, headers)
+                    )
+                return
             if status == HANG:
                 time.sleep(receiver.hang_s)
                 status = 200
@@ -114,5 +137,6 @@ def running_receiver(port: int = 0) -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.closing.set()
         server.shutdown()
         server.server_close()
