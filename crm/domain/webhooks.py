@@ -425,17 +425,22 @@ class WebhookService:
             raise ValidationFailed(
                 f"must be from 0 to {MAX_KEEP_OLD_SECRET_S} seconds", field="keep_old_for_seconds"
             )
-        row = await self.get(endpoint_id)
+        eid = parse_id(endpoint_id, entity="webhook endpoint")
         secret = new_secret()
-        at = now()
-        if keep_old_for_s > 0:
-            row.previous_secret = row.secret
-            row.previous_secret_until = at + timedelta(seconds=keep_old_for_s)
-        else:
-            row.previous_secret = row.previous_secret_until = None
-        row.secret = self._box.seal(secret)
-        row.updated_at = at
-        await queries.save_endpoint(row)
+        # Locked: of two rotations at once, the second keeps the first one's secret as
+        # the old one, rather than both keeping the same and one new secret being lost.
+        async with transaction():
+            row = await queries.endpoint(eid, lock=True)
+            row = found(row, endpoint_id, entity="webhook endpoint")
+            at = now()
+            if keep_old_for_s > 0:
+                row.previous_secret = row.secret
+                row.previous_secret_until = at + timedelta(seconds=keep_old_for_s)
+            else:
+                row.previous_secret = row.previous_secret_until = None
+            row.secret = self._box.seal(secret)
+            row.updated_at = at
+            await queries.save_endpoint(row)
         return row, secret
 
     async def delete(self, endpoint_id: str | uuid.UUID) -> None:

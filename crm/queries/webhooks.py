@@ -49,8 +49,10 @@ async def endpoints() -> list[WebhookEndpoint]:
     return await WebhookEndpoint.objects().order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
 
 
-async def endpoint(endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
-    return await WebhookEndpoint.objects().where(WebhookEndpoint.id == endpoint_id).first()
+async def endpoint(endpoint_id: uuid.UUID, *, lock: bool = False) -> WebhookEndpoint | None:
+    query = WebhookEndpoint.objects().where(WebhookEndpoint.id == endpoint_id)
+    row: WebhookEndpoint | None = await (for_update(query) if lock else query).first()
+    return row
 
 
 async def save_endpoint(row: WebhookEndpoint) -> None:

@@ -128,3 +128,19 @@ def test_the_cli_rotates_and_prints_the_new_secret_once() -> None:
     unknown = runner.invoke(main, ["webhook", "rotate", "00000000-0000-4000-8000-000000000000"])
     assert unknown.exit_code == 1
     assert "no webhook endpoint with id" in unknown.output
+
+
+async def test_two_rotations_at_once_keep_both_new_secrets_signing(
+    client: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    endpoint, original = await register(client, receiver.url, "CALL_STARTED")
+    first, second = await asyncio.gather(
+        rotate(client, endpoint, 3600), rotate(client, endpoint, 3600)
+    )
+    receiver.secret = first
+    await log_call(client, "rotate-twice")
+    got = (await receiver.wait_for(1))[0]
+    # One is the secret now, the other the old one in its grace; neither was lost.
+    assert got.verifies_with(first)
+    assert got.verifies_with(second)
+    assert not got.verifies_with(original)
