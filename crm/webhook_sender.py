@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -57,10 +58,17 @@ class HttpSender:
     """POSTs signed webhooks; one connection pool per process."""
 
     def __init__(
-        self, rules: TargetRules, timeout_s: float, resolver: Resolver = system_resolver
+        self,
+        rules: TargetRules,
+        timeout_s: float,
+        resolver: Resolver = system_resolver,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
+        """`verify`: how https targets' certificates are checked (httpx's `verify`; by
+        default against the system's trusted authorities)."""
         self._rules = rules
         self._resolve = resolver
+        self._verify = verify
         self._timeout = httpx.Timeout(timeout_s)
         self._timeout_s = timeout_s
         self._clients: dict[str, httpx.AsyncClient] = {}
@@ -79,7 +87,9 @@ class HttpSender:
             if len(self._clients) >= MAX_POOLS:
                 oldest = next(iter(self._clients))
                 await self._clients.pop(oldest).aclose()
-            client = httpx.AsyncClient(follow_redirects=False, timeout=self._timeout)
+            client = httpx.AsyncClient(
+                follow_redirects=False, timeout=self._timeout, verify=self._verify
+            )
         self._clients[host] = client  # last: the most recently used
         return client
 

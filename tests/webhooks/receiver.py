@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -126,12 +127,17 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_receiver(port: int = 0) -> Iterator[Receiver]:
-    """A receiver listening on 127.0.0.1 (on `port`, or any free one) until the block ends."""
+def running_receiver(port: int = 0, tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """A receiver listening on 127.0.0.1 (on `port`, or any free one) until the block ends;
+    over https with `tls` (a server context holding its certificate)."""
     receiver = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
     server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    scheme = "http"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    receiver.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -5,11 +5,16 @@ later (DNS rebinding) cannot reach a refused address."""
 from __future__ import annotations
 
 import ipaddress
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
+
+import trustme
 
 from crm.domain.webhooks import TargetRules, new_secret
 from crm.webhook_sender import HttpSender
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import Receiver, running_receiver
 
 ONLY_127_0_0_1 = TargetRules((ipaddress.ip_network("127.0.0.1/32"),))
 
@@ -88,3 +93,46 @@ async def test_a_name_that_does_not_resolve_is_an_error_not_a_crash(receiver: Re
         await sender.close()
     assert result.error == "nowhere.test does not resolve"
     assert receiver.requests == []
+
+
+@contextmanager
+def tls_receiver(*names: str) -> Iterator[tuple[Receiver, ssl.SSLContext]]:
+    """A receiver over https with a certificate for `names` only (no address in it), and
+    a client context that trusts its authority."""
+    authority = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(*names).configure_cert(server_side)
+    client_side = ssl.create_default_context()
+    authority.configure_trust(client_side)
+    with running_receiver(tls=server_side) as receiver:
+        yield receiver, client_side
+
+
+async def test_https_checks_the_certificate_against_the_name_not_the_address() -> None:
+    with tls_receiver("hooks.example.test") as (receiver, trust):
+        receiver.secret = new_secret()
+        resolver = RebindingResolver(["127.0.0.1"])
+        sender = HttpSender(ONLY_127_0_0_1, timeout_s=2.0, resolver=resolver, verify=trust)
+        url = receiver.url.replace("127.0.0.1", "hooks.example.test", 1)
+        try:
+            result = await sender.send(url, [receiver.secret], "msg_tls", "{}")
+        finally:
+            await sender.close()
+        assert result.ok, result.error
+        assert [r.webhook_id for r in receiver.delivered] == ["msg_tls"]
+        assert receiver.delivered[0].headers["host"] == urlsplit(url).netloc
+
+
+async def test_https_to_a_name_the_certificate_does_not_hold_is_refused() -> None:
+    with tls_receiver("someone-else.test") as (receiver, trust):
+        sender = HttpSender(
+            ONLY_127_0_0_1, timeout_s=2.0, resolver=RebindingResolver(["127.0.0.1"]), verify=trust
+        )
+        url = receiver.url.replace("127.0.0.1", "hooks.example.test", 1)
+        try:
+            result = await sender.send(url, [new_secret()], "msg_wrong_cert", "{}")
+        finally:
+            await sender.close()
+        assert result.error is not None
+        assert "certificate is not valid for 'hooks.example.test'" in result.error
+        assert receiver.requests == []
