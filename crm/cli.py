@@ -20,7 +20,12 @@ from crm.domain.credentials import redirect_uris_of
 from crm.domain.errors import DomainError
 from crm.domain.services import Services
 from crm.domain.users import UserInput
-from crm.domain.webhooks import EndpointInput, WebhookEventType
+from crm.domain.webhooks import (
+    KEEP_OLD_SECRET_S,
+    MAX_KEEP_OLD_SECRET_S,
+    EndpointInput,
+    WebhookEventType,
+)
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
 from crm.settings import Settings, SettingsError, load_settings
 from crm.tables import WebhookEndpoint
@@ -324,6 +329,33 @@ def webhook_list(as_json: bool) -> None:
     rows = run_with_services(_settings(), lambda services: services.webhooks.endpoints())
     for row in rows:
         emit(_endpoint_record(row), as_json)
+
+
+@webhook.command("rotate")
+@click.argument("endpoint_id")
+@click.option(
+    "--keep-old-for",
+    "keep_old_for",
+    default=KEEP_OLD_SECRET_S,
+    show_default=True,
+    type=click.FloatRange(0, MAX_KEEP_OLD_SECRET_S),
+    help="Seconds the old secret still signs (beside the new one), for receivers to switch.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the endpoint as one JSON object.")
+def webhook_rotate(endpoint_id: str, keep_old_for: float, as_json: bool) -> None:
+    """Give an endpoint a new signing secret, printed once."""
+    row, secret = run_with_services(
+        _settings(), lambda services: services.webhooks.rotate_secret(endpoint_id, keep_old_for)
+    )
+    until = row.previous_secret_until
+    emit(
+        {
+            **_endpoint_record(row),
+            "secret": secret,
+            "old_secret_signs_until": None if until is None else until.isoformat(),
+        },
+        as_json,
+    )
 
 
 @webhook.command("delete")

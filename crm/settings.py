@@ -227,6 +227,11 @@ class Settings(BaseSettings):
     webhook_backoff_max_s: Annotated[float, Field(gt=0, le=86_400)] = 3600
     """The longest wait between two attempts."""
 
+    webhook_lease_s: Annotated[float, Field(ge=0, le=3600)] = 0
+    """How long a webhook being sent stays one worker's: a worker that dies mid-attempt
+    gives it up then, and another sends it (same `webhook-id`). Longer than
+    `webhook_timeout_s`; 0: twice the timeout plus 30 s."""
+
     webhook_poll_s: Annotated[float, Field(gt=0, le=3600)] = 2
     """How often the delivery worker looks for due webhooks (a call event wakes it too)."""
 
@@ -385,6 +390,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CRM_RECORDINGS_DIR was replaced by CRM_RECORDINGS_URL: "
                 "write CRM_RECORDINGS_URL=file:///path/to/folder"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Settings:
+        if self.webhook_lease_s and self.webhook_lease_s <= self.webhook_timeout_s:
+            raise ValueError(
+                f"CRM_WEBHOOK_LEASE_S ({self.webhook_lease_s:g}) must be longer than"
+                f" CRM_WEBHOOK_TIMEOUT_S ({self.webhook_timeout_s:g}), or 0"
             )
         return self
 

@@ -221,8 +221,11 @@ class WebhookEndpoint(Table, tablename="crm_webhook_endpoint"):
     description = Varchar(length=200, default="")
     event_types = Text(default="")
     """The event types it wants, comma-separated (`crm.domain.webhooks.WebhookEventType`)."""
-    secret = Varchar(length=128, secret=True)
-    """`whsec_...`: kept whole, since signing (HMAC) needs it, and never shown again."""
+    secret = Text(secret=True)
+    """`whsec_...`, encrypted (`crm.domain.secret_box`): signing (HMAC) needs it whole."""
+    previous_secret = Text(null=True, default=None, secret=True)
+    """The secret a rotation replaced, encrypted; it signs too until `previous_secret_until`."""
+    previous_secret_until = Timestamptz(null=True, default=None)
     enabled = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,11 +1,15 @@
 """Sending outbound webhooks over HTTP, and the worker that drains the outbox.
 
 `HttpSender` signs with the Standard Webhooks scheme (the `standardwebhooks` package's
-own signer), refuses targets whose address `TargetRules` refuses once the name is
-resolved, never follows a redirect, gives every attempt a timeout and keeps only a
-short excerpt of the answer. `DeliveryWorker` runs in the app's lifespan: it claims
-due messages, sends them and records each attempt, waking at once when a call event
-is heard and otherwise every `CRM_WEBHOOK_POLL_S`.
+own signer; one signature per secret during a rotation's grace, space-separated),
+resolves the target's name once, refuses it unless `TargetRules` allows every address,
+and connects to the address it checked (the name still goes in `Host` and, for https,
+in TLS's SNI and certificate check), so a name that resolves elsewhere a moment later
+(DNS rebinding) cannot lead it to a refused address. It never follows a redirect,
+gives every attempt a timeout and keeps only a short excerpt of the answer.
+`DeliveryWorker` runs in the app's lifespan: it claims due messages, sends them and
+records each attempt, waking at once when a call event is heard and otherwise every
+`CRM_WEBHOOK_POLL_S`.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from standardwebhooks import Webhook
@@ -31,6 +36,18 @@ EXCERPT_BYTES = 200
 """What is kept of a receiver's answer: enough to tell an error page apart."""
 ATTEMPTS_KEPT = timedelta(days=7)
 """Attempts older than this are pruned."""
+MAX_POOLS = 256
+"""Connection pools (one per target host name) kept open at most."""
+
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""The addresses a host name has, for a port: `system_resolver`, or one a test gives."""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses the system's resolver gives `host`, each once, in its order."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class TargetRefused(Exception):
@@ -40,31 +57,62 @@ class TargetRefused(Exception):
 class HttpSender:
     """POSTs signed webhooks; one connection pool per process."""
 
-    def __init__(self, rules: TargetRules, timeout_s: float) -> None:
+    def __init__(
+        self,
+        rules: TargetRules,
+        timeout_s: float,
+        resolver: Resolver = system_resolver,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        """`verify`: how https targets' certificates are checked (httpx's `verify`; by
+        default against the system's trusted authorities)."""
         self._rules = rules
+        self._resolve = resolver
+        self._verify = verify
         self._timeout = httpx.Timeout(timeout_s)
         self._timeout_s = timeout_s
-        self._client = httpx.AsyncClient(follow_redirects=False, timeout=self._timeout)
+        self._clients: dict[str, httpx.AsyncClient] = {}
 
     async def close(self) -> None:
-        await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
 
-    async def _check_target(self, url: str) -> None:
-        """Refuse the URL unless every address its host resolves to is allowed."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        loop = asyncio.get_running_loop()
+    async def _client_for(self, host: str) -> httpx.AsyncClient:
+        """A connection pool per host name: a pool keys its connections by the address
+        connected to, and a TLS connection checked for one name must not carry another's
+        webhooks (two names may share an address)."""
+        client = self._clients.pop(host, None)
+        if client is None:
+            if len(self._clients) >= MAX_POOLS:
+                oldest = next(iter(self._clients))
+                await self._clients.pop(oldest).aclose()
+            client = httpx.AsyncClient(
+                follow_redirects=False, timeout=self._timeout, verify=self._verify
+            )
+        self._clients[host] = client  # last: the most recently used
+        return client
+
+    async def _checked_address(self, url: httpx.URL) -> str:
+        """The address to connect to: the host resolved once, refused unless every address
+        it has is allowed."""
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
         try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = await self._resolve(host, port)
         except OSError as exc:
             raise TargetRefused(f"{host} does not resolve: {exc}") from None
-        for info in infos:
-            refusal = self._rules.refusal(str(info[4][0]))
+        if not addresses:
+            raise TargetRefused(f"{host} does not resolve")
+        for address in addresses:
+            refusal = self._rules.refusal(address)
             if refusal is not None:
                 raise TargetRefused(f"{host} is refused: {refusal}")
+        return addresses[0]
 
-    async def send(self, url: str, secret: str, webhook_id: str, body: str) -> AttemptResult:
+    async def send(
+        self, url: str, secrets: Sequence[str], webhook_id: str, body: str
+    ) -> AttemptResult:
         """One attempt: the target checked, the body signed now, at most the timeout."""
         started = time.monotonic()
 
@@ -72,18 +120,30 @@ class HttpSender:
             return int((time.monotonic() - started) * 1000)
 
         try:
-            await self._check_target(url)
+            target = httpx.URL(url)
+            name = target.raw_host.decode("ascii")
+            address = await self._checked_address(target)
             at = datetime.now(UTC)
             headers = {
+                "host": target.netloc.decode("ascii"),
                 "content-type": "application/json",
                 "user-agent": "ringotel-crm-webhooks",
                 "webhook-id": webhook_id,
                 "webhook-timestamp": str(int(at.timestamp())),
-                "webhook-signature": Webhook(secret).sign(webhook_id, at, body),
+                "webhook-signature": " ".join(
+                    Webhook(secret).sign(webhook_id, at, body) for secret in secrets
+                ),
             }
+            # TLS checks the certificate against the name, not the address connected to.
+            extensions = {"sni_hostname": name} if target.scheme == "https" else {}
+            client = await self._client_for(name)
             async with asyncio.timeout(self._timeout_s):
-                async with self._client.stream(
-                    "POST", url, content=body.encode(), headers=headers
+                async with client.stream(
+                    "POST",
+                    target.copy_with(host=address),
+                    content=body.encode(),
+                    headers=headers,
+                    extensions=extensions,
                 ) as response:
                     excerpt = b""
                     async for chunk in response.aiter_raw():
@@ -92,6 +152,8 @@ class HttpSender:
                             break
         except TargetRefused as exc:
             return AttemptResult(None, took(), error=str(exc))
+        except httpx.InvalidURL as exc:
+            return AttemptResult(None, took(), error=f"the URL is not usable: {exc}"[:500])
         except (TimeoutError, httpx.TimeoutException):
             return AttemptResult(None, took(), error=f"no answer within {self._timeout_s:g} s")
         except httpx.HTTPError as exc:

@@ -50,6 +50,8 @@ def test_environment_variables_are_read_with_the_crm_prefix(
         ("CRM_RECORDINGS_URL", "s3://bucket/p?x=1", "CRM_RECORDINGS_URL: must not carry a"),
         ("CRM_S3_ENDPOINT_URL", "seaweed:8333", "CRM_S3_ENDPOINT_URL: must be an http://"),
         ("CRM_S3_ENDPOINT_URL", "http://h:1/path", "CRM_S3_ENDPOINT_URL: must be an http://"),
+        ("CRM_WEBHOOK_LEASE_S", "5", "CRM settings: CRM_WEBHOOK_LEASE_S (5) must be longer"),
+        ("CRM_WEBHOOK_LEASE_S", "-1", "CRM_WEBHOOK_LEASE_S: Input should be greater"),
     ],
 )
 def test_a_malformed_value_is_one_line_naming_the_variable(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crm.domain.config import DomainConfig
+from crm.domain.contact_events import record_company, record_contacts_updated
 from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import ValidationFailed
 from crm.domain.pagination import Page, page_request
@@ -17,6 +18,7 @@ from crm.domain.references import existing_user
 from crm.domain.search import contains_pattern, fold
 from crm.domain.unset import UNSET, Maybe, given_fields, is_set
 from crm.domain.validation import clean_moment, clean_text, clean_url, found, now, parse_id
+from crm.domain.webhooks import Outbox, WebhookEventType
 from crm.queries import companies as queries
 from crm.queries import contacts, phone_numbers
 from crm.queries.rows import save
@@ -54,8 +56,9 @@ class CompanyFilter:
 class CompanyService:
     """Create, change, delete, find and list companies with their numbers."""
 
-    def __init__(self, config: DomainConfig) -> None:
+    def __init__(self, config: DomainConfig, outbox: Outbox | None = None) -> None:
         self._config = config
+        self._outbox = outbox or Outbox()
 
     async def get(
         self, company_id: str | uuid.UUID, *, field: str = "id", lock: bool = False
@@ -109,6 +112,7 @@ class CompanyService:
             await save(company)
             if phones is not None:
                 await phone_numbers.replace_phones(PhoneNumber.company, company.id, phones)
+            await record_company(self._outbox, WebhookEventType.COMPANY_CREATED, company)
         return company
 
     async def find_or_create(self, name: str, *, field: str = "company_name") -> Company:
@@ -125,6 +129,7 @@ class CompanyService:
             return existing
         company = Company(name=cleaned, search_text=fold(cleaned))
         await save(company)
+        await record_company(self._outbox, WebhookEventType.COMPANY_CREATED, company)
         return company
 
     async def update(self, company_id: str | uuid.UUID, data: CompanyInput) -> Company:
@@ -145,6 +150,7 @@ class CompanyService:
                 await contacts.touch_of_company(company.id, company.updated_at)
             if phones is not None:
                 await phone_numbers.replace_phones(PhoneNumber.company, company.id, phones)
+            await record_company(self._outbox, WebhookEventType.COMPANY_UPDATED, company)
         return company
 
     async def delete(self, company_id: str | uuid.UUID) -> uuid.UUID:
@@ -156,7 +162,10 @@ class CompanyService:
         async with transaction():
             company = await self.get(company_id, lock=True)
             at = now()
+            await record_company(self._outbox, WebhookEventType.COMPANY_DELETED, company)
+            detached = await contacts.ids_of_company(company.id)
             await contacts.detach_from_company(company.id, at)
+            await record_contacts_updated(self._outbox, detached)
             await phone_numbers.replace_phones(PhoneNumber.company, company.id, [])
             await queries.delete(company.id)
             await record_deletion(DeletedKind.COMPANY, company.id, at)

@@ -61,5 +61,6 @@ class DomainConfig:
                 retry_for_s=settings.webhook_retry_for_s,
                 backoff_base_s=settings.webhook_backoff_base_s,
                 backoff_max_s=settings.webhook_backoff_max_s,
+                lease_for_s=settings.webhook_lease_s,
             ),
         )

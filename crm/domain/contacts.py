@@ -11,6 +11,7 @@ from datetime import datetime
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.companies import CompanyService
 from crm.domain.config import DomainConfig
+from crm.domain.contact_events import record_contact
 from crm.domain.deletions import DeletedKind, record_deletion
 from crm.domain.errors import ValidationFailed
 from crm.domain.pagination import Page, page_of, page_request, updated_at_cursor
@@ -20,6 +21,7 @@ from crm.domain.references import existing_user
 from crm.domain.search import contact_search_text, contains_pattern
 from crm.domain.unset import UNSET, Maybe, given_fields, is_set
 from crm.domain.validation import clean_email, clean_moment, clean_text, found, now, parse_id
+from crm.domain.webhooks import Outbox, WebhookEventType
 from crm.queries import contacts as queries
 from crm.queries import phone_numbers
 from crm.queries.rows import save
@@ -68,9 +70,12 @@ class ContactFilter:
 class ContactService:
     """Create, change, delete, find and list contacts with their numbers."""
 
-    def __init__(self, config: DomainConfig, companies: CompanyService) -> None:
+    def __init__(
+        self, config: DomainConfig, companies: CompanyService, outbox: Outbox | None = None
+    ) -> None:
         self._config = config
         self._companies = companies
+        self._outbox = outbox or Outbox()
 
     async def get(self, contact_id: str | uuid.UUID, *, lock: bool = False) -> Contact:
         """The contact; with `lock`, its row stays locked until the caller's transaction ends."""
@@ -144,6 +149,7 @@ class ContactService:
             await save(contact)
             if phones:
                 await phone_numbers.replace_phones(PhoneNumber.contact, contact.id, phones)
+            await record_contact(self._outbox, WebhookEventType.CONTACT_CREATED, contact)
         return contact, True
 
     async def update(self, contact_id: str | uuid.UUID, data: ContactInput) -> Contact:
@@ -159,12 +165,14 @@ class ContactService:
             await queries.save_changes(contact, given_fields(data))
             if phones is not None:
                 await phone_numbers.replace_phones(PhoneNumber.contact, contact.id, phones)
+            await record_contact(self._outbox, WebhookEventType.CONTACT_UPDATED, contact)
         return contact
 
     async def delete(self, contact_id: str | uuid.UUID) -> uuid.UUID:
         """Delete a contact and its numbers, and record the deletion for sync."""
         async with transaction():
             contact = await self.get(contact_id, lock=True)
+            await record_contact(self._outbox, WebhookEventType.CONTACT_DELETED, contact)
             await phone_numbers.replace_phones(PhoneNumber.contact, contact.id, [])
             await queries.delete(contact.id)
             await record_deletion(DeletedKind.CONTACT, contact.id, now())

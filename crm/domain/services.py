@@ -16,6 +16,7 @@ from crm.domain.lookup import LookupService
 from crm.domain.passwords import Passwords
 from crm.domain.ratelimit import RateLimiter
 from crm.domain.recordings import RecordingService
+from crm.domain.secret_box import SecretBox
 from crm.domain.storage import FilesystemStorage, RecordingStorage
 from crm.domain.users import UserService
 from crm.domain.webhooks import Outbox, WebhookService
@@ -43,11 +44,13 @@ class Services:
             refresh_ttl_s=config.refresh_token_ttl_s,
         )
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
-        self.companies = CompanyService(config)
-        self.contacts = ContactService(config, self.companies)
         self.outbox = Outbox()
         """Where changes write the outbound webhooks they cause, in their transaction."""
-        self.webhooks = WebhookService(config.webhook_rules, config.webhook_policy)
+        self.companies = CompanyService(config, self.outbox)
+        self.contacts = ContactService(config, self.companies, self.outbox)
+        self.webhooks = WebhookService(
+            config.webhook_rules, config.webhook_policy, SecretBox(config.credential_key)
+        )
         self.recordings = RecordingService(config, self.storage, self.events, self.outbox)
         self.lookup = LookupService(config)
         self.activities = ActivityService(config, self.lookup, self.events, self.outbox)

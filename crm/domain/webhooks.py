@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import ipaddress
 import json
 import random
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 from crm.domain.call_status import ActivityStatus, CallDirection
 from crm.domain.errors import ValidationFailed
 from crm.domain.events import CallEventType
+from crm.domain.secret_box import SecretBox, SecretUnreadable
 from crm.domain.validation import as_utc, clean_text, found, now, parse_id, refuse_nul
 from crm.queries import webhooks as queries
 from crm.queries.transactions import transaction
@@ -44,6 +46,9 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 (the scheme's prefix, not a secret)
 SECRET_BYTES = 32
 """Random bytes of a generated secret; a given one must hold 24 to 64."""
 MAX_ERROR_LENGTH = 500
+KEEP_OLD_SECRET_S = 86_400
+"""How long a rotated-out secret still signs, unless the rotation says otherwise."""
+MAX_KEEP_OLD_SECRET_S = 30 * 86_400
 
 
 class WebhookEventType(StrEnum):
@@ -54,6 +59,12 @@ class WebhookEventType(StrEnum):
     CALL_ENDED = "call.ended"
     CALL_ASSIGNED = "call.assigned"
     RECORDING_ATTACHED = "recording.attached"
+    CONTACT_CREATED = "contact.created"
+    CONTACT_UPDATED = "contact.updated"
+    CONTACT_DELETED = "contact.deleted"
+    COMPANY_CREATED = "company.created"
+    COMPANY_UPDATED = "company.updated"
+    COMPANY_DELETED = "company.deleted"
 
 
 CALL_EVENT_TYPES: dict[CallEventType, WebhookEventType] = {
@@ -102,12 +113,14 @@ class DeliveryPolicy:
     backoff_base_s: float = 5.0
     backoff_max_s: float = 3_600.0
     batch_size: int = 10
+    lease_for_s: float = 0.0
+    """`lease_s` as set (`CRM_WEBHOOK_LEASE_S`); 0 leaves it to the timeout."""
 
     @property
     def lease_s(self) -> float:
         """How long a claimed message stays a worker's: longer than one attempt can take,
         so that no other worker sends it meanwhile; a worker that dies gives it up then."""
-        return self.timeout_s * 2 + 30
+        return self.lease_for_s or self.timeout_s * 2 + 30
 
     def delay_s(self, attempts: int) -> float:
         """The wait before the next try, after `attempts` failed ones: exponential with
@@ -133,8 +146,11 @@ class AttemptResult:
 class Sender(Protocol):
     """Sends one signed message over HTTP (`crm.webhook_sender.HttpSender`)."""
 
-    async def send(self, url: str, secret: str, webhook_id: str, body: str) -> AttemptResult:
-        """POST `body` to `url` signed with `secret`; never raises for a network failure."""
+    async def send(
+        self, url: str, secrets: Sequence[str], webhook_id: str, body: str
+    ) -> AttemptResult:
+        """POST `body` to `url` signed with each of `secrets`; never raises for a network
+        failure."""
         ...
 
 
@@ -151,11 +167,14 @@ class EndpointInput:
 
 @dataclass(slots=True)
 class Claimed:
-    """A message a worker holds under its lease, with where it goes."""
+    """A message a worker holds under its lease, with where it goes and the secrets that
+    sign it (the current one, and the one rotated out while its grace lasts); `error`
+    says why it cannot be signed when the current one does not decrypt."""
 
     message: WebhookMessage
     url: str
-    secret: str
+    secrets: tuple[str, ...]
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,14 +254,16 @@ def clean_event_types(values: Sequence[str]) -> list[WebhookEventType]:
 
 def event_types_of(row: WebhookEndpoint) -> list[WebhookEventType]:
     """The event types an endpoint wants, as stored."""
-    return [WebhookEventType(name) for name in row.event_types.split(",") if name]
+    return [WebhookEventType(name) for name in _types(row) if name]
 
 
-def _moment(value: datetime | None) -> str | None:
+def moment_text(value: datetime | None) -> str | None:
+    """A moment in a payload: ISO 8601 in UTC, or null."""
     return None if value is None else as_utc(value).isoformat()
 
 
-def _ref(value: uuid.UUID | None) -> str | None:
+def id_text(value: uuid.UUID | None) -> str | None:
+    """A related object's id in a payload, or null."""
     return None if value is None else str(value)
 
 
@@ -255,14 +276,14 @@ def call_data(row: Activity) -> dict[str, Any]:
         "status": ActivityStatus(row.status).name,
         "fromNumber": row.from_number,
         "toNumber": row.to_number,
-        "userId": _ref(row.user),
-        "contactId": _ref(row.contact),
-        "companyId": _ref(row.company),
+        "userId": id_text(row.user),
+        "contactId": id_text(row.contact),
+        "companyId": id_text(row.company),
         "subject": row.subject,
         "comment": row.comment,
-        "startedAt": _moment(row.started_at),
-        "answeredAt": _moment(row.answered_at),
-        "endedAt": _moment(row.ended_at),
+        "startedAt": moment_text(row.started_at),
+        "answeredAt": moment_text(row.answered_at),
+        "endedAt": moment_text(row.ended_at),
         "duration": row.duration,
     }
 
@@ -276,7 +297,7 @@ def recording_data(row: Recording, download_url: str) -> dict[str, Any]:
         "size": row.size,
         "sha256": row.sha256,
         "downloadUrl": download_url,
-        "createdAt": _moment(row.created_at),
+        "createdAt": moment_text(row.created_at),
     }
 
 
@@ -298,42 +319,66 @@ class Outbox:
         if not events:
             return
         endpoints = await queries.enabled_endpoints()
-        if not endpoints:
-            return
-        at = now()
-        rows: list[WebhookMessage] = []
-        for seq, event in enumerate(events):
-            body = json.dumps(
-                {"type": event.type.value, "timestamp": at.isoformat(), "data": event.data},
-                separators=(",", ":"),
-            )
-            for endpoint in endpoints:
-                if event.type.value not in endpoint.event_types.split(","):
-                    continue
-                rows.append(
-                    WebhookMessage(
-                        webhook_id=f"msg_{uuid.uuid4().hex}",
-                        endpoint=endpoint.id,
-                        event_type=event.type.value,
-                        ordering_key=event.ordering_key,
-                        seq=seq,
-                        payload=body,
-                        state=MessageState.PENDING.value,
-                        attempts=0,
-                        next_attempt_at=at,
-                        retry_since=at,
-                        created_at=at,
-                    )
+        if endpoints:
+            await _write(events, endpoints)
+
+    async def record_lazily(
+        self,
+        type: WebhookEventType,
+        ordering_key: str,
+        data: Callable[[], Awaitable[dict[str, Any]]],
+    ) -> None:
+        """Like `record` for one event whose `data` costs queries: built only when an
+        endpoint wants the event."""
+        endpoints = [e for e in await queries.enabled_endpoints() if type.value in _types(e)]
+        if endpoints:
+            await _write([OutboundEvent(type, ordering_key, await data())], endpoints)
+
+    async def wants(self, type: WebhookEventType) -> bool:
+        """Whether an enabled endpoint wants `type`: work done only for it can be skipped."""
+        return any(type.value in _types(e) for e in await queries.enabled_endpoints())
+
+
+def _types(endpoint: WebhookEndpoint) -> list[str]:
+    return endpoint.event_types.split(",")
+
+
+async def _write(events: Sequence[OutboundEvent], endpoints: Sequence[WebhookEndpoint]) -> None:
+    at = now()
+    rows: list[WebhookMessage] = []
+    for seq, event in enumerate(events):
+        body = json.dumps(
+            {"type": event.type.value, "timestamp": at.isoformat(), "data": event.data},
+            separators=(",", ":"),
+        )
+        for endpoint in endpoints:
+            if event.type.value not in _types(endpoint):
+                continue
+            rows.append(
+                WebhookMessage(
+                    webhook_id=f"msg_{uuid.uuid4().hex}",
+                    endpoint=endpoint.id,
+                    event_type=event.type.value,
+                    ordering_key=event.ordering_key,
+                    seq=seq,
+                    payload=body,
+                    state=MessageState.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=at,
+                    retry_since=at,
+                    created_at=at,
                 )
-        await queries.insert_messages(rows)
+            )
+    await queries.insert_messages(rows)
 
 
 class WebhookService:
     """Manage endpoints (admins), and deliver the outbox (the worker)."""
 
-    def __init__(self, rules: TargetRules, policy: DeliveryPolicy) -> None:
+    def __init__(self, rules: TargetRules, policy: DeliveryPolicy, box: SecretBox) -> None:
         self.rules = rules
         self.policy = policy
+        self._box = box
 
     async def create(self, data: EndpointInput) -> tuple[WebhookEndpoint, str]:
         """Register an endpoint; its secret is returned here and never shown again."""
@@ -346,7 +391,7 @@ class WebhookService:
             url=clean_target_url(data.url, self.rules),
             event_types=",".join(clean_event_types(data.event_types)),
             description=self._description(data.description),
-            secret=secret,
+            secret=self._box.seal(secret),
             enabled=True if data.enabled is None else data.enabled,
             created_at=now(),
             updated_at=now(),
@@ -366,18 +411,37 @@ class WebhookService:
         if data.enabled is not None:
             row.enabled = data.enabled
         if data.secret is not None:
-            row.secret = clean_secret(data.secret)
+            row.secret = self._box.seal(clean_secret(data.secret))
         row.updated_at = now()
         await queries.save_endpoint(row)
         return row
 
-    async def rotate_secret(self, endpoint_id: str | uuid.UUID) -> tuple[WebhookEndpoint, str]:
-        """Give an endpoint a new secret, returned once; later attempts sign with it."""
-        row = await self.get(endpoint_id)
-        row.secret = new_secret()
-        row.updated_at = now()
-        await queries.save_endpoint(row)
-        return row, row.secret
+    async def rotate_secret(
+        self, endpoint_id: str | uuid.UUID, keep_old_for_s: float = KEEP_OLD_SECRET_S
+    ) -> tuple[WebhookEndpoint, str]:
+        """Give an endpoint a new secret, returned once. For `keep_old_for_s` seconds more
+        every attempt is signed with the old one too, so that receivers can switch over."""
+        if not 0 <= keep_old_for_s <= MAX_KEEP_OLD_SECRET_S:
+            raise ValidationFailed(
+                f"must be from 0 to {MAX_KEEP_OLD_SECRET_S} seconds", field="keep_old_for_seconds"
+            )
+        eid = parse_id(endpoint_id, entity="webhook endpoint")
+        secret = new_secret()
+        # Locked: of two rotations at once, the second keeps the first one's secret as
+        # the old one, rather than both keeping the same and one new secret being lost.
+        async with transaction():
+            row = await queries.endpoint(eid, lock=True)
+            row = found(row, endpoint_id, entity="webhook endpoint")
+            at = now()
+            if keep_old_for_s > 0:
+                row.previous_secret = row.secret
+                row.previous_secret_until = at + timedelta(seconds=keep_old_for_s)
+            else:
+                row.previous_secret = row.previous_secret_until = None
+            row.secret = self._box.seal(secret)
+            row.updated_at = at
+            await queries.save_endpoint(row)
+        return row, secret
 
     async def delete(self, endpoint_id: str | uuid.UUID) -> None:
         """Remove an endpoint, its undelivered messages and their attempts."""
@@ -433,7 +497,19 @@ class WebhookService:
                 return []
             until = at + timedelta(seconds=self.policy.lease_s)
             await queries.lease([row.message.id for row in found_rows], worker, until)
-        return [Claimed(row.message, row.url, row.secret) for row in found_rows]
+        return [self._signable(row, at) for row in found_rows]
+
+    def _signable(self, row: queries.DueMessage, at: datetime) -> Claimed:
+        """The claimed message with its secrets opened: the old one only in its grace."""
+        try:
+            secrets = [self._box.open(row.secret)]
+        except SecretUnreadable as exc:
+            return Claimed(row.message, row.url, (), error=str(exc))
+        until = row.previous_secret_until
+        if row.previous_secret is not None and until is not None and as_utc(until) > at:
+            with contextlib.suppress(SecretUnreadable):  # the new secret still signs
+                secrets.append(self._box.open(row.previous_secret))
+        return Claimed(row.message, row.url, tuple(secrets))
 
     async def finish(self, worker: str, claimed: Claimed, result: AttemptResult) -> None:
         """Record an attempt, and what becomes of its message: delivered, tried again
@@ -479,17 +555,25 @@ class WebhookService:
         batch = await self.claim(worker)
 
         async def one(claimed: Claimed) -> None:
-            result = await sender.send(
-                claimed.url, claimed.secret, claimed.message.webhook_id, claimed.message.payload
-            )
+            if claimed.error is not None:
+                result = AttemptResult(None, 0, error=claimed.error)
+            else:
+                result = await sender.send(
+                    claimed.url,
+                    claimed.secrets,
+                    claimed.message.webhook_id,
+                    claimed.message.payload,
+                )
             await self.finish(worker, claimed, result)
 
         await asyncio.gather(*(one(claimed) for claimed in batch))
         return len(batch)
 
     async def prune_attempts(self, older_than: datetime) -> None:
-        """Forget attempts made before `older_than` (their messages stay)."""
+        """Forget attempts made before `older_than` (their messages stay), and secrets
+        rotated out whose grace is over."""
         await queries.prune_attempts(older_than)
+        await queries.forget_old_secrets(now())
 
     @staticmethod
     def _description(value: str | None) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
-from crm.domain.validation import as_utc
+from crm.domain.validation import as_utc, now
 from crm.domain.webhooks import (
+    KEEP_OLD_SECRET_S,
+    MAX_KEEP_OLD_SECRET_S,
     Delivery,
     EndpointInput,
     MessageState,
@@ -41,15 +44,22 @@ class WebhookEndpointType:
     enabled: bool
     created_at: datetime
     updated_at: datetime
+    old_secret_signs_until: datetime | None = strawberry.field(
+        description="Until when the secret a rotation replaced still signs; null when none does."
+    )
 
     @classmethod
     def from_row(cls, row: WebhookEndpoint) -> WebhookEndpointType:
+        until = row.previous_secret_until
         return cls(
             id=strawberry.ID(str(row.id)),
             url=row.url,
             description=row.description,
             event_types=event_types_of(row),
             enabled=row.enabled,
+            old_secret_signs_until=None
+            if until is None or as_utc(until) <= now()
+            else as_utc(until),
             created_at=as_utc(row.created_at),
             updated_at=as_utc(row.updated_at),
         )
@@ -211,12 +221,23 @@ class WebhookMutation:
         return WebhookEndpointType.from_row(row)
 
     @strawberry.mutation(
-        permission_classes=[IsAdmin], description="A new signing secret, shown this once."
+        permission_classes=[IsAdmin],
+        description="A new signing secret, shown this once; for `keepOldForSeconds` every "
+        "webhook carries the old secret's signature too.",
     )
     async def rotate_webhook_secret(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: strawberry.ID,
+        keep_old_for_seconds: Annotated[
+            int,
+            strawberry.argument(
+                description="How long the old secret still signs, beside the new one "
+                f"(0 to {MAX_KEEP_OLD_SECRET_S}; 0 drops it at once)."
+            ),
+        ] = KEEP_OLD_SECRET_S,
     ) -> WebhookEndpointWithSecret:
-        row, secret = await info.context.services.webhooks.rotate_secret(id)
+        row, secret = await info.context.services.webhooks.rotate_secret(id, keep_old_for_seconds)
         return WebhookEndpointWithSecret(endpoint=WebhookEndpointType.from_row(row), secret=secret)
 
     @strawberry.mutation(

@@ -102,3 +102,9 @@ async def detach_from_company(company_id: uuid.UUID, at: datetime) -> None:
     await Contact.update({Contact.company: None, Contact.updated_at: at}).where(
         Contact.company == company_id
     )
+
+
+async def ids_of_company(company_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of the company's contacts."""
+    rows = await Contact.select(Contact.id).where(Contact.company == company_id)
+    return [row["id"] for row in rows]

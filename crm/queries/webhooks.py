@@ -16,7 +16,8 @@ from crm.queries.transactions import for_update
 from crm.tables import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 _DUE = (
-    f"SELECT {select_list(WebhookMessage, 'm')}, e.url AS e__url, e.secret AS e__secret"  # noqa: S608 (fixed text)
+    f"SELECT {select_list(WebhookMessage, 'm')}, e.url AS e__url, e.secret AS e__secret,"  # noqa: S608 (fixed text)
+    " e.previous_secret AS e__previous_secret, e.previous_secret_until AS e__previous_until"
     " FROM crm_webhook_message m JOIN crm_webhook_endpoint e ON e.id = m.endpoint"
     " WHERE m.state = 'pending' AND e.enabled AND m.next_attempt_at <= {}"
     " AND (m.leased_until IS NULL OR m.leased_until < {})"
@@ -31,9 +32,13 @@ _DUE = (
 
 @dataclass(frozen=True, slots=True)
 class DueMessage:
+    """A due message with its endpoint's URL and sealed secrets."""
+
     message: WebhookMessage
     url: str
     secret: str
+    previous_secret: str | None
+    previous_secret_until: datetime | None
 
 
 async def enabled_endpoints() -> list[WebhookEndpoint]:
@@ -44,8 +49,10 @@ async def endpoints() -> list[WebhookEndpoint]:
     return await WebhookEndpoint.objects().order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
 
 
-async def endpoint(endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
-    return await WebhookEndpoint.objects().where(WebhookEndpoint.id == endpoint_id).first()
+async def endpoint(endpoint_id: uuid.UUID, *, lock: bool = False) -> WebhookEndpoint | None:
+    query = WebhookEndpoint.objects().where(WebhookEndpoint.id == endpoint_id)
+    row: WebhookEndpoint | None = await (for_update(query) if lock else query).first()
+    return row
 
 
 async def save_endpoint(row: WebhookEndpoint) -> None:
@@ -116,7 +123,13 @@ async def claim_due(at: datetime, limit: int) -> list[DueMessage]:
         sql += " FOR UPDATE OF m SKIP LOCKED"
     records = await fetch(sql, at, at, limit)
     return [
-        DueMessage(row_from(WebhookMessage, r, prefix="m__"), r["e__url"], r["e__secret"])
+        DueMessage(
+            row_from(WebhookMessage, r, prefix="m__"),
+            r["e__url"],
+            r["e__secret"],
+            r["e__previous_secret"],
+            r["e__previous_until"],
+        )
         for r in records
     ]
 
@@ -129,3 +142,10 @@ async def lease(message_ids: Sequence[uuid.UUID], worker: str, until: datetime) 
 
 async def prune_attempts(older_than: datetime) -> None:
     await WebhookAttempt.delete().where(WebhookAttempt.at < older_than)
+
+
+async def forget_old_secrets(at: datetime) -> None:
+    """Drop the rotated-out secrets whose grace ended before `at`."""
+    await WebhookEndpoint.update(
+        {WebhookEndpoint.previous_secret: None, WebhookEndpoint.previous_secret_until: None}
+    ).where(WebhookEndpoint.previous_secret_until < at)

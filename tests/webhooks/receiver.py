@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 HANG = -1
 """An answer that never comes in time: the handler waits `hang_s`, then answers 200."""
+HOLD = -2
+"""No answer at all: the request is held open until the receiver closes, then dropped."""
 
 
 @dataclass
@@ -26,6 +29,16 @@ class Received:
     verified: bool
     status: int
     body: dict[str, Any] | None
+    raw: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def verifies_with(self, secret: str) -> bool:
+        """Whether `standardwebhooks` accepts this request signed with `secret`."""
+        try:
+            Webhook(secret).verify(self.raw, self.headers)
+        except WebhookVerificationError:
+            return False
+        return True
 
 
 @dataclass
@@ -38,7 +51,11 @@ class Receiver:
     default: int = 200
     hang_s: float = 3.0
     requests: list[Received] = field(default_factory=list)
+    """Requests answered (or dropped), in the order their answers went."""
+    arrived: list[str] = field(default_factory=list)
+    """The `webhook-id` of every request, as it arrived (before it is answered)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    closing: threading.Event = field(default_factory=threading.Event)
 
     def next_answer(self) -> int:
         with self.lock:
@@ -58,6 +75,14 @@ class Receiver:
             await asyncio.sleep(0.05)
         return self.delivered
 
+    async def wait_for_arrival(self, count: int, timeout_s: float = 30.0) -> list[str]:
+        """Wait until `count` requests have arrived, answered or not."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.arrived) < count:
+            assert time.monotonic() < deadline, f"only {self.arrived} of {count} arrived"
+            await asyncio.sleep(0.05)
+        return list(self.arrived)
+
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -73,13 +98,22 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                     verified = True
                 except WebhookVerificationError:
                     body = json.loads(data or b"null")
+            with receiver.lock:
+                receiver.arrived.append(headers.get("webhook-id", ""))
             status = receiver.next_answer()
+            if status == HOLD:
+                receiver.closing.wait()
+                with receiver.lock:
+                    receiver.requests.append(
+                        Received(headers.get("webhook-id", ""), verified, HOLD, body, data, headers)
+                    )
+                return
             if status == HANG:
                 time.sleep(receiver.hang_s)
                 status = 200
             with receiver.lock:
                 receiver.requests.append(
-                    Received(headers.get("webhook-id", ""), verified, status, body)
+                    Received(headers.get("webhook-id", ""), verified, status, body, data, headers)
                 )
             self.send_response(status)
             self.send_header("content-length", "2")
@@ -93,16 +127,22 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_receiver(port: int = 0) -> Iterator[Receiver]:
-    """A receiver listening on 127.0.0.1 (on `port`, or any free one) until the block ends."""
+def running_receiver(port: int = 0, tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """A receiver listening on 127.0.0.1 (on `port`, or any free one) until the block ends;
+    over https with `tls` (a server context holding its certificate)."""
     receiver = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
     server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    scheme = "http"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    receiver.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield receiver
     finally:
+        receiver.closing.set()
         server.shutdown()
         server.server_close()

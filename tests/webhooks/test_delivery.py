@@ -142,7 +142,7 @@ async def test_a_loopback_target_is_refused_when_no_setting_allows_it(
 ) -> None:
     sender = HttpSender(TargetRules(), timeout_s=1.0)
     try:
-        result = await sender.send(receiver.url, "whsec_" + "A" * 43 + "=", "msg_x", "{}")
+        result = await sender.send(receiver.url, ["whsec_" + "A" * 43 + "="], "msg_x", "{}")
     finally:
         await sender.close()
     assert not result.ok

@@ -1,5 +1,6 @@
-"""Real `crm serve` processes: a server killed (SIGKILL) after the commit delivers after
-restart; two servers on one PostgreSQL database deliver each webhook once."""
+"""Real `crm serve` processes: a server killed (SIGKILL) after the commit, or during an
+attempt, delivers after restart; two servers on one PostgreSQL database deliver each
+webhook once."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 
 from tests.conftest import IS_POSTGRES
 from tests.live_server import LiveServer, live_server, own_sqlite
-from tests.webhooks.receiver import Receiver
-from tests.webhooks.webhook_ops import log_call, register
+from tests.webhooks.receiver import HOLD, Receiver
+from tests.webhooks.webhook_ops import deliveries, log_call, register
 
 LOOPBACK_FAST = {
     "CRM_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",
@@ -52,6 +53,41 @@ async def test_a_server_killed_after_the_commit_delivers_after_restart(
         server.stop()
     calls = sorted(r.body["data"]["callId"] for r in got if r.body)
     assert calls == [f"crash-hook-{n}" for n in range(5)]
+
+
+async def test_a_server_killed_during_an_attempt_sends_it_again_after_restart_once(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    database = own_sqlite(tmp_path) if not IS_POSTGRES else None
+    extra = {"database_url": database} if database else {}
+    # An attempt may wait 5 s for its answer (the kill comes well before), and the lease
+    # is just longer, so that the restarted server takes the webhook over soon after.
+    quick_lease = {**LOOPBACK_FAST, "CRM_WEBHOOK_TIMEOUT_S": "5", "CRM_WEBHOOK_LEASE_S": "6"}
+    server = LiveServer(tmp_path, **extra, **quick_lease)
+    server.start()
+    try:
+        async with admin(server) as client:
+            _, receiver.secret = await register(client, receiver.url, "CALL_STARTED")
+            receiver.answers = [HOLD]  # the first attempt gets no answer at all
+            await log_call(client, "killed-mid-attempt")
+            held = await receiver.wait_for_arrival(1)
+            server.kill()  # while the receiver holds the request open
+        server.start()
+        got = await receiver.wait_for(1)
+        async with admin(server) as client:
+            for _ in range(600):
+                done = await deliveries(client, "DELIVERED")
+                if done:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        server.stop()
+    assert [r.webhook_id for r in got] == held, "the retry came under another webhook-id"
+    assert done[0]["webhookId"] == held[0]
+    # The killed attempt left no record; the one after the restart is the one success.
+    assert [a["statusCode"] for a in done[0]["attempts"]] == [200]
+    assert done[0]["attemptCount"] == 1
+    assert len(receiver.delivered) == 1
 
 
 @pytest.mark.skipif(not IS_POSTGRES, reason="several servers share PostgreSQL only")

@@ -1,6 +1,6 @@
 // The console: who is signed in, a header with the screens, and the screen the address
 // names (#/calls, #/contacts, #/contacts/<id>, #/companies, #/companies/<id>,
-// #/unassigned, #/users). Plain ES modules, no build step.
+// #/unassigned, #/users, #/webhooks, #/webhooks/<id>). Plain ES modules, no build step.
 
 import { graphql, signOut } from "./api.js";
 import { callsScreen } from "./calls.js";
@@ -9,6 +9,7 @@ import { contactScreen, contactsScreen } from "./contacts.js";
 import { fill, fullName, h } from "./dom.js";
 import { unassignedScreen } from "./unassigned.js";
 import { usersScreen } from "./users.js";
+import { webhookDeliveriesScreen, webhooksScreen } from "./webhooks.js";
 
 const ME = "query Me { me { id firstName lastName email extension isAdmin } }";
 
@@ -31,6 +32,7 @@ async function start() {
     ["#/companies", "Companies"],
     ["#/unassigned", "Unassigned calls"],
     ...(me.isAdmin ? [["#/users", "Users"]] : []),
+    ...(me.isAdmin ? [["#/webhooks", "Webhooks"]] : []),
   ];
   const nav = h(
     "nav",
@@ -75,6 +77,8 @@ async function start() {
     else if (parts[0] === "companies") teardown = companiesScreen(main, params);
     else if (parts[0] === "unassigned") teardown = unassignedScreen(main, params);
     else if (parts[0] === "users") teardown = usersScreen(main, params, me);
+    else if (parts[0] === "webhooks" && parts[1]) teardown = webhookDeliveriesScreen(main, parts[1]);
+    else if (parts[0] === "webhooks") teardown = webhooksScreen(main);
     else teardown = callsScreen(main, me);
   }
   window.addEventListener("hashchange", show);
