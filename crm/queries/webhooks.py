@@ -112,6 +112,11 @@ async def insert_attempt(row: WebhookAttempt) -> None:
     await save(row)
 
 
+async def any_due(at: datetime) -> bool:
+    """Whether `claim_due` would find a message now; a read, which takes no lock."""
+    return bool(await fetch(_DUE, at, at, 1))
+
+
 async def claim_due(at: datetime, limit: int) -> list[DueMessage]:
     """Due messages not leased to a live worker, locked for this transaction.
 
