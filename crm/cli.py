@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,20 +24,27 @@ from crm.domain.services import Services
 from crm.domain.users import UserInput
 from crm.domain.webhooks import EndpointInput, WebhookEventType
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
+from crm.schema_state import DatabaseNotReady, check_reachable, check_ready, redacted
 from crm.settings import Settings, SettingsError, load_settings
-from crm.tables import WebhookEndpoint
+from crm.tables import User, WebhookEndpoint
 from facade.ringotel.integration import AuthMode, integration_document
 
 T = TypeVar("T")
 
 
-def _settings() -> Settings:
-    """The settings with their keys checked (and the key file made), or one line saying why not."""
+def _settings(check: Callable[[str], Coroutine[Any, Any, None]] | None = check_ready) -> Settings:
+    """The settings with their keys checked (and the key file made), or one line saying why not.
+
+    `check` asks the database first (by default: reachable and migrated), so a command
+    run before `crm migrate` says to run it and leaves nothing behind, no key file either.
+    """
     try:
         settings = load_settings()
+        if check is not None:
+            asyncio.run(check(settings.database_url))
         settings.jwt_signing_keys()
         settings.signing_key()
-    except SettingsError as exc:
+    except (SettingsError, DatabaseNotReady) as exc:
         raise click.ClickException(str(exc)) from None
     return settings
 
@@ -68,7 +77,38 @@ def emit(record: dict[str, Any], as_json: bool) -> None:
             click.echo(f"{key}: {value}")
 
 
+def emit_table(records: list[dict[str, Any]], as_json: bool) -> None:
+    """Print a list: one JSON array with --json, else a table with a header line."""
+    if as_json:
+        click.echo(json.dumps(records, default=str))
+        return
+    if not records:
+        click.echo("(none)")
+        return
+    columns = list(records[0])
+    cells = [[_cell(record[column]) for column in columns] for record in records]
+    widths = [max(len(row[i]) for row in [columns, *cells]) for i in range(len(columns))]
+    for row in [columns, *cells]:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value) or "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+LIST_JSON_HELP = "Print one JSON array."
+
+
 @click.group()
+@click.version_option(package_name="ringotel-crm", prog_name="crm")
 def main() -> None:
     """A CRM for the Ringotel cloud phone system."""
 
@@ -78,8 +118,8 @@ def migrate() -> None:
     """Create or upgrade the database schema."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    settings = _settings()
-    click.echo(f"migrating {_redacted(settings.database_url)}")
+    settings = _settings(check=check_reachable)
+    click.echo(f"migrating {redacted(settings.database_url)}")
     result = asyncio.run(run_forwards(app_name="crm"))
     if not result.success:
         raise click.ClickException(f"migration failed: {result.message}")
@@ -95,6 +135,10 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     import uvicorn
 
     settings = _settings()
+    if "public_url" not in settings.model_fields_set:
+        # Unset, the public URL is where this server listens (the workers read it too).
+        os.environ["CRM_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+        settings = _settings()
     local = f"http://{host}:{port}"
     click.echo(f"GraphQL playground: {local}/graphql")
     click.echo(f"REST API docs:      {local}/docs")
@@ -199,7 +243,39 @@ def user_create(
     )
 
 
-SCOPE_HELP = "A scope to grant (repeat it): ringotel, crm:read, crm:write, admin."
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help=LIST_JSON_HELP)
+def user_list(as_json: bool) -> None:
+    """Every CRM user, active or not (never a password hash)."""
+
+    async def every_user(services: Services) -> list[User]:
+        users: list[User] = []
+        cursor = None
+        while True:
+            page = await services.users.list(limit=services.config.page_size_max, cursor=cursor)
+            users.extend(page.items)
+            if page.next_cursor is None:
+                return users
+            cursor = page.next_cursor
+
+    rows = run_with_services(_settings(), every_user)
+    emit_table(
+        [
+            {
+                "id": str(row.id),
+                "email": row.email,
+                "name": " ".join(filter(None, (row.first_name, row.last_name))) or None,
+                "extension": row.extension,
+                "admin": row.is_admin,
+                "active": row.is_active,
+            }
+            for row in rows
+        ],
+        as_json,
+    )
+
+
+SCOPE_HELP = "A scope to grant (repeat it): ringotel, crm:read, crm:write, admin, metrics."
 
 
 @main.group()
@@ -239,6 +315,27 @@ def client_create(
     )
 
 
+@client.command("list")
+@click.option("--json", "as_json", is_flag=True, help=LIST_JSON_HELP)
+def client_list(as_json: bool) -> None:
+    """Every OAuth2 client, revoked ones included (never a secret or its hash)."""
+    rows = run_with_services(_settings(), lambda services: services.credentials.clients())
+    emit_table(
+        [
+            {
+                "client_id": row.client_id,
+                "name": row.name,
+                "scope": row.scopes,
+                "redirect_uris": redirect_uris_of(row),
+                "created_at": row.created_at,
+                "revoked_at": row.revoked_at,
+            }
+            for row in rows
+        ],
+        as_json,
+    )
+
+
 @client.command("revoke")
 @click.argument("client_id")
 def client_revoke(client_id: str) -> None:
@@ -265,6 +362,26 @@ def apikey_create(name: str, scopes: tuple[str, ...], as_json: bool) -> None:
         lambda services: services.credentials.create_api_key(name, _scopes_or_default(scopes)),
     )
     emit({"key_id": row.key_id, "api_key": key, "name": row.name, "scope": row.scopes}, as_json)
+
+
+@apikey.command("list")
+@click.option("--json", "as_json", is_flag=True, help=LIST_JSON_HELP)
+def apikey_list(as_json: bool) -> None:
+    """Every API key, revoked ones included (never a key or its hash)."""
+    rows = run_with_services(_settings(), lambda services: services.credentials.api_keys())
+    emit_table(
+        [
+            {
+                "key_id": row.key_id,
+                "name": row.name,
+                "scope": row.scopes,
+                "created_at": row.created_at,
+                "revoked_at": row.revoked_at,
+            }
+            for row in rows
+        ],
+        as_json,
+    )
 
 
 @apikey.command("revoke")
@@ -349,7 +466,7 @@ def _scopes_or_default(scopes: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--output", default="-", show_default=True, type=click.Path(), help="`-` prints it.")
 def ringotel_json(auth: str, output: str) -> None:
     """Write the integration JSON to hand to Ringotel (it holds no secret)."""
-    document = integration_document(_settings(), AuthMode(auth))
+    document = integration_document(_settings(check=None), AuthMode(auth))
     text = json.dumps(document, indent=2) + "\n"
     if output == "-":
         click.echo(text, nl=False)
@@ -369,20 +486,28 @@ def seed_demo(password: str | None) -> None:
     from crm.demo import seed_demo as seed
 
     settings = _settings()
-    click.echo(f"seeding {_redacted(settings.database_url)}")
+    click.echo(f"seeding {redacted(settings.database_url)}")
     report = run_with_services(settings, lambda services: seed(services, password=password))
-    for line in report.lines():
+    for line in [*report.lines(), "", *next_steps(settings.public_url, password is not None)]:
         click.echo(line)
 
 
-def _redacted(url: str) -> str:
-    """A database URL without its password, for printing."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user_name = credentials.split(":", 1)[0]
-    return f"{scheme}://{user_name}@{host}"
+def next_steps(public_url: str, known_password: bool) -> list[str]:
+    """What to do after seeding: sign in, and get a credential for GraphiQL and for Ringotel."""
+    who = (
+        "as alice.morgan@demo.example (or another demo user) with the password given to --password"
+        if known_password
+        else "as a user of your own (the demo users' password is random):"
+        " `crm user create --email you@example.com --admin`"
+    )
+    return [
+        f"Sign in: `crm serve`, then open {public_url}/ {who}.",
+        f"GraphiQL ({public_url}/graphql): `crm apikey create --name graphiql --scope crm:read"
+        " --scope crm:write`, and paste the key into its Headers pane as"
+        ' {"Authorization": "Bearer <key>"}.',
+        "Ringotel: `crm apikey create --name ringotel --scope ringotel` for its API key, and"
+        " `crm ringotel-json` for the integration JSON to give it.",
+    ]
 
 
 if __name__ == "__main__":  # pragma: no cover

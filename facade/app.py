@@ -51,6 +51,7 @@ OAUTH_SCOPES = {
     Scope.READ.value: "GraphQL queries.",
     Scope.WRITE.value: "GraphQL mutations.",
     Scope.ADMIN.value: "Users and credentials.",
+    Scope.METRICS.value: "The Prometheus metrics.",
 }
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
