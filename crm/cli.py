@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+import tempfile
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,12 +27,17 @@ from crm.domain.services import Services
 from crm.domain.users import UserInput
 from crm.domain.webhooks import EndpointInput, WebhookEventType
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
+from crm.log_config import LogFormat, LogLevel, uvicorn_log_config
+from crm.metrics import MULTIPROC_ENV
 from crm.schema_state import DatabaseNotReady, check_reachable, check_ready, redacted
 from crm.settings import Settings, SettingsError, load_settings
 from crm.tables import User, WebhookEndpoint
 from facade.ringotel.integration import AuthMode, integration_document
 
 T = TypeVar("T")
+
+WORKER_START_TIMEOUT_S = 60
+"""How long a worker of `crm serve --workers N` may take to start before it is replaced."""
 
 
 def _settings(check: Callable[[str], Coroutine[Any, Any, None]] | None = check_ready) -> Settings:
@@ -130,7 +138,26 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice([f.value for f in LogFormat]),
+    default=None,
+    help="json (one object a line) or console; default CRM_LOG_FORMAT, else console.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice([level.value for level in LogLevel]),
+    default=None,
+    help="The least severe lines written; default CRM_LOG_LEVEL, else info.",
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    reload: bool,
+    log_format: str | None,
+    log_level: str | None,
+) -> None:
     """Serve GraphQL, the Ringotel REST facade and the docs."""
     import uvicorn
 
@@ -143,19 +170,48 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     click.echo(f"GraphQL playground: {local}/graphql")
     click.echo(f"REST API docs:      {local}/docs")
     click.echo(f"Public URL (CRM_PUBLIC_URL, given to Ringotel): {settings.public_url}")
-    uvicorn.run(
-        "facade.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        # X-Forwarded-For names the client only when it comes from a configured proxy
-        # (the app applies the same list, whatever server runs it).
-        proxy_headers=bool(settings.trusted_proxy_list),
-        forwarded_allow_ips=list(settings.trusted_proxy_list) or None,
-        **_timeouts(settings),
-    )
+    with metrics_folder(workers):
+        uvicorn.run(
+            "facade.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            # X-Forwarded-For names the client only when it comes from a configured proxy
+            # (the app applies the same list, whatever server runs it).
+            proxy_headers=bool(settings.trusted_proxy_list),
+            forwarded_allow_ips=list(settings.trusted_proxy_list) or None,
+            # One format for every line, in every worker; the app logs each request itself
+            # (with its id, route and credential), so uvicorn's access line would repeat it.
+            log_config=uvicorn_log_config(
+                LogFormat(log_format or settings.log_format),
+                LogLevel(log_level or settings.log_level),
+            ),
+            log_level=str(log_level or settings.log_level),
+            access_log=False,
+            # A worker answers the supervisor's health check only once it has imported the
+            # app (a few seconds on a busy machine); at uvicorn's 5 s it was killed and
+            # restarted over and over.
+            timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+            **_timeouts(settings),
+        )
+
+
+@contextmanager
+def metrics_folder(workers: int) -> Iterator[None]:
+    """With several workers, a private folder for their metrics (`crm.metrics`), removed
+    when the server stops; one worker keeps its metrics in memory."""
+    if workers == 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="crm-metrics-")  # 0700: only this user reads it
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _timeouts(settings: Settings) -> dict[str, Any]:

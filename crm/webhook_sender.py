@@ -24,6 +24,7 @@ from standardwebhooks import Webhook
 
 from crm.domain.events import EventBus
 from crm.domain.webhooks import AttemptResult, TargetRules, WebhookService
+from crm.metrics import WEBHOOK_ATTEMPTS
 
 log = logging.getLogger("crm.webhooks")
 
@@ -64,7 +65,7 @@ class HttpSender:
             if refusal is not None:
                 raise TargetRefused(f"{host} is refused: {refusal}")
 
-    async def send(self, url: str, secret: str, webhook_id: str, body: str) -> AttemptResult:
+    async def attempt(self, url: str, secret: str, webhook_id: str, body: str) -> AttemptResult:
         """One attempt: the target checked, the body signed now, at most the timeout."""
         started = time.monotonic()
 
@@ -100,6 +101,12 @@ class HttpSender:
         code = response.status_code
         error = None if 200 <= code < 300 else f"answered {code}"
         return AttemptResult(code, took(), error=error, response_excerpt=text or None)
+
+    async def send(self, url: str, secret: str, webhook_id: str, body: str) -> AttemptResult:
+        """One attempt (`attempt`), counted by its outcome."""
+        result = await self.attempt(url, secret, webhook_id, body)
+        WEBHOOK_ATTEMPTS.labels("delivered" if result.ok else "failed").inc()
+        return result
 
 
 class DeliveryWorker:
