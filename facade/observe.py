@@ -23,6 +23,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Response
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from piccolo.engine.base import Engine
 from structlog.contextvars import bound_contextvars
 
 from crm.domain.principal import Principal
@@ -88,7 +89,7 @@ class ObserveMiddleware(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Engine[Any]) -> None:
         self._engine = engine
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
