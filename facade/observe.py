@@ -3,10 +3,10 @@
 The middleware runs first on every routed request. It keeps a sane incoming
 `X-Request-ID` (or makes one), returns it in the response, binds it to every log line
 written while the request runs, and at the end logs one `request` line (route
-template, status, duration, the credential's id: never a header, a body or a query
-string) and counts the request by route template, never by raw path. A request that
-matches no route never reaches a route's middleware: `before_send` gives it its id,
-line and count (route `unmatched`).
+template, status, duration, the client's address, the credential's id: never a
+header, a body or a query string) and counts the request by route template, never by
+raw path. A request that matches no route never reaches a route's middleware:
+`before_send` gives it its id, line and count (route `unmatched`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from crm.metrics import (
     exposition,
     observe_pool,
 )
+from facade.auth.limits import client_address
 from facade.auth.middleware import PRINCIPAL_KEY
 from facade.auth.policy import METRICS_PATH
 from facade.ringotel.hooks import HOOK, HookOpt
@@ -75,6 +76,7 @@ def _finished(
         "route": route,
         "path": scope["path"],
         "status": status,
+        "client": client_address(scope),
         **_credential(scope),
         **extra,
     }
