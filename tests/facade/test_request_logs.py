@@ -135,5 +135,6 @@ async def test_building_and_running_apps_starts_no_logging_thread(tmp_path: Path
     before = long_lived_threads()
     for number in range(1, 6):
         await run_app(number)
-    assert long_lived_threads() == before
-    assert not [name for name in before if "_monitor" in name]  # Litestar's QueueListener
+    # None started (others may have ended): Litestar's default logging config started a
+    # QueueListener thread (`_monitor`) for each app.
+    assert set(long_lived_threads()) <= set(before)
