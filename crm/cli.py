@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,20 +32,32 @@ from crm.domain.webhooks import (
     WebhookEventType,
 )
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
+from crm.log_config import LogFormat, LogLevel, uvicorn_log_config
+from crm.metrics import MULTIPROC_ENV
+from crm.schema_state import DatabaseNotReady, check_reachable, check_ready, redacted
 from crm.settings import Settings, SettingsError, load_settings
-from crm.tables import WebhookEndpoint
+from crm.tables import User, WebhookEndpoint
 from facade.ringotel.integration import AuthMode, integration_document
 
 T = TypeVar("T")
 
+WORKER_START_TIMEOUT_S = 60
+"""How long a worker of `crm serve --workers N` may take to start before it is replaced."""
 
-def _settings() -> Settings:
-    """The settings with their keys checked (and the key file made), or one line saying why not."""
+
+def _settings(check: Callable[[str], Coroutine[Any, Any, None]] | None = check_ready) -> Settings:
+    """The settings with their keys checked (and the key file made), or one line saying why not.
+
+    `check` asks the database first (by default: reachable and migrated), so a command
+    run before `crm migrate` says to run it and leaves nothing behind, no key file either.
+    """
     try:
         settings = load_settings()
+        if check is not None:
+            asyncio.run(check(settings.database_url))
         settings.jwt_signing_keys()
         settings.signing_key()
-    except SettingsError as exc:
+    except (SettingsError, DatabaseNotReady) as exc:
         raise click.ClickException(str(exc)) from None
     return settings
 
@@ -73,7 +90,38 @@ def emit(record: dict[str, Any], as_json: bool) -> None:
             click.echo(f"{key}: {value}")
 
 
+def emit_table(records: list[dict[str, Any]], as_json: bool) -> None:
+    """Print a list: one JSON array with --json, else a table with a header line."""
+    if as_json:
+        click.echo(json.dumps(records, default=str))
+        return
+    if not records:
+        click.echo("(none)")
+        return
+    columns = list(records[0])
+    cells = [[_cell(record[column]) for column in columns] for record in records]
+    widths = [max(len(row[i]) for row in [columns, *cells]) for i in range(len(columns))]
+    for row in [columns, *cells]:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value) or "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+LIST_JSON_HELP = "Print one JSON array."
+
+
 @click.group()
+@click.version_option(package_name="ringotel-crm", prog_name="crm")
 def main() -> None:
     """A CRM for the Ringotel cloud phone system."""
 
@@ -83,8 +131,8 @@ def migrate() -> None:
     """Create or upgrade the database schema."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    settings = _settings()
-    click.echo(f"migrating {_redacted(settings.database_url)}")
+    settings = _settings(check=check_reachable)
+    click.echo(f"migrating {redacted(settings.database_url)}")
     result = asyncio.run(run_forwards(app_name="crm"))
     if not result.success:
         raise click.ClickException(f"migration failed: {result.message}")
@@ -95,28 +143,80 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice([f.value for f in LogFormat]),
+    default=None,
+    help="json (one object a line) or console; default CRM_LOG_FORMAT, else console.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice([level.value for level in LogLevel]),
+    default=None,
+    help="The least severe lines written; default CRM_LOG_LEVEL, else info.",
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    reload: bool,
+    log_format: str | None,
+    log_level: str | None,
+) -> None:
     """Serve GraphQL, the Ringotel REST facade and the docs."""
     import uvicorn
 
     settings = _settings()
+    if "public_url" not in settings.model_fields_set:
+        # Unset, the public URL is where this server listens (the workers read it too).
+        os.environ["CRM_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+        settings = _settings()
     local = f"http://{host}:{port}"
     click.echo(f"GraphQL playground: {local}/graphql")
     click.echo(f"REST API docs:      {local}/docs")
     click.echo(f"Public URL (CRM_PUBLIC_URL, given to Ringotel): {settings.public_url}")
-    uvicorn.run(
-        "facade.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        # X-Forwarded-For names the client only when it comes from a configured proxy
-        # (the app applies the same list, whatever server runs it).
-        proxy_headers=bool(settings.trusted_proxy_list),
-        forwarded_allow_ips=list(settings.trusted_proxy_list) or None,
-        **_timeouts(settings),
-    )
+    with metrics_folder(workers):
+        uvicorn.run(
+            "facade.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            # X-Forwarded-For names the client only when it comes from a configured proxy
+            # (the app applies the same list, whatever server runs it).
+            proxy_headers=bool(settings.trusted_proxy_list),
+            forwarded_allow_ips=list(settings.trusted_proxy_list) or None,
+            # One format for every line, in every worker; the app logs each request itself
+            # (with its id, route and credential), so uvicorn's access line would repeat it.
+            log_config=uvicorn_log_config(
+                LogFormat(log_format or settings.log_format),
+                LogLevel(log_level or settings.log_level),
+            ),
+            log_level=str(log_level or settings.log_level),
+            access_log=False,
+            # A worker answers the supervisor's health check only once it has imported the
+            # app (a few seconds on a busy machine); at uvicorn's 5 s it was killed and
+            # restarted over and over.
+            timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+            **_timeouts(settings),
+        )
+
+
+@contextmanager
+def metrics_folder(workers: int) -> Iterator[None]:
+    """With several workers, a private folder for their metrics (`crm.metrics`), removed
+    when the server stops; one worker keeps its metrics in memory."""
+    if workers == 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="crm-metrics-")  # 0700: only this user reads it
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _timeouts(settings: Settings) -> dict[str, Any]:
@@ -204,7 +304,39 @@ def user_create(
     )
 
 
-SCOPE_HELP = "A scope to grant (repeat it): ringotel, crm:read, crm:write, admin."
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help=LIST_JSON_HELP)
+def user_list(as_json: bool) -> None:
+    """Every CRM user, active or not (never a password hash)."""
+
+    async def every_user(services: Services) -> list[User]:
+        users: list[User] = []
+        cursor = None
+        while True:
+            page = await services.users.list(limit=services.config.page_size_max, cursor=cursor)
+            users.extend(page.items)
+            if page.next_cursor is None:
+                return users
+            cursor = page.next_cursor
+
+    rows = run_with_services(_settings(), every_user)
+    emit_table(
+        [
+            {
+                "id": str(row.id),
+                "email": row.email,
+                "name": " ".join(filter(None, (row.first_name, row.last_name))) or None,
+                "extension": row.extension,
+                "admin": row.is_admin,
+                "active": row.is_active,
+            }
+            for row in rows
+        ],
+        as_json,
+    )
+
+
+SCOPE_HELP = "A scope to grant (repeat it): ringotel, crm:read, crm:write, admin, metrics."
 
 
 @main.group()
@@ -244,6 +376,27 @@ def client_create(
     )
 
 
+@client.command("list")
+@click.option("--json", "as_json", is_flag=True, help=LIST_JSON_HELP)
+def client_list(as_json: bool) -> None:
+    """Every OAuth2 client, revoked ones included (never a secret or its hash)."""
+    rows = run_with_services(_settings(), lambda services: services.credentials.clients())
+    emit_table(
+        [
+            {
+                "client_id": row.client_id,
+                "name": row.name,
+                "scope": row.scopes,
+                "redirect_uris": redirect_uris_of(row),
+                "created_at": row.created_at,
+                "revoked_at": row.revoked_at,
+            }
+            for row in rows
+        ],
+        as_json,
+    )
+
+
 @client.command("revoke")
 @click.argument("client_id")
 def client_revoke(client_id: str) -> None:
@@ -270,6 +423,26 @@ def apikey_create(name: str, scopes: tuple[str, ...], as_json: bool) -> None:
         lambda services: services.credentials.create_api_key(name, _scopes_or_default(scopes)),
     )
     emit({"key_id": row.key_id, "api_key": key, "name": row.name, "scope": row.scopes}, as_json)
+
+
+@apikey.command("list")
+@click.option("--json", "as_json", is_flag=True, help=LIST_JSON_HELP)
+def apikey_list(as_json: bool) -> None:
+    """Every API key, revoked ones included (never a key or its hash)."""
+    rows = run_with_services(_settings(), lambda services: services.credentials.api_keys())
+    emit_table(
+        [
+            {
+                "key_id": row.key_id,
+                "name": row.name,
+                "scope": row.scopes,
+                "created_at": row.created_at,
+                "revoked_at": row.revoked_at,
+            }
+            for row in rows
+        ],
+        as_json,
+    )
 
 
 @apikey.command("revoke")
@@ -381,7 +554,7 @@ def _scopes_or_default(scopes: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--output", default="-", show_default=True, type=click.Path(), help="`-` prints it.")
 def ringotel_json(auth: str, output: str) -> None:
     """Write the integration JSON to hand to Ringotel (it holds no secret)."""
-    document = integration_document(_settings(), AuthMode(auth))
+    document = integration_document(_settings(check=None), AuthMode(auth))
     text = json.dumps(document, indent=2) + "\n"
     if output == "-":
         click.echo(text, nl=False)
@@ -401,20 +574,28 @@ def seed_demo(password: str | None) -> None:
     from crm.demo import seed_demo as seed
 
     settings = _settings()
-    click.echo(f"seeding {_redacted(settings.database_url)}")
+    click.echo(f"seeding {redacted(settings.database_url)}")
     report = run_with_services(settings, lambda services: seed(services, password=password))
-    for line in report.lines():
+    for line in [*report.lines(), "", *next_steps(settings.public_url, password is not None)]:
         click.echo(line)
 
 
-def _redacted(url: str) -> str:
-    """A database URL without its password, for printing."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user_name = credentials.split(":", 1)[0]
-    return f"{scheme}://{user_name}@{host}"
+def next_steps(public_url: str, known_password: bool) -> list[str]:
+    """What to do after seeding: sign in, and get a credential for GraphiQL and for Ringotel."""
+    who = (
+        "as alice.morgan@demo.example (or another demo user) with the password given to --password"
+        if known_password
+        else "as a user of your own (the demo users' password is random):"
+        " `crm user create --email you@example.com --admin`"
+    )
+    return [
+        f"Sign in: `crm serve`, then open {public_url}/ {who}.",
+        f"GraphiQL ({public_url}/graphql): `crm apikey create --name graphiql --scope crm:read"
+        " --scope crm:write`, and paste the key into its Headers pane as"
+        ' {"Authorization": "Bearer <key>"}.',
+        "Ringotel: `crm apikey create --name ringotel --scope ringotel` for its API key, and"
+        " `crm ringotel-json` for the integration JSON to give it.",
+    ]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -242,3 +242,15 @@ def is_database_unavailable(exc: BaseException) -> bool:
         | asyncpg.InternalClientError
         | sqlite3.OperationalError,
     )
+
+
+def is_connection_refused(exc: BaseException) -> bool:
+    """Whether opening the database failed for a reason to tell its operator: it does not
+    answer, does not exist, refuses the credentials, or is not a database file."""
+    return is_database_unavailable(exc) or isinstance(
+        exc,
+        asyncpg.InvalidCatalogNameError  # no such database
+        | asyncpg.InvalidAuthorizationSpecificationError  # no such role, a wrong password
+        | asyncpg.InvalidPasswordError
+        | sqlite3.DatabaseError,  # a file that is not a database
+    )

@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from crm.domain.errors import ValidationFailed
 from crm.domain.phone_normalization import normalize
 from crm.domain.storage import BucketLocation, InvalidKey, check_key
+from crm.log_config import LogFormat, LogLevel
 
 _ORIGIN = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
 """An exact web origin: scheme, host and optional port; no path, no wildcard."""
@@ -237,6 +238,12 @@ class Settings(BaseSettings):
 
     webhook_worker: bool = True
     """Deliver webhooks from this process; `false` leaves it to other servers."""
+
+    log_format: LogFormat = LogFormat.CONSOLE
+    """How `crm serve` writes its log: `json` (one JSON object a line) or `console`."""
+
+    log_level: LogLevel = LogLevel.INFO
+    """The least severe log lines `crm serve` writes: debug, info, warning, error, critical."""
 
     @field_validator("webhook_allow_networks")
     @classmethod

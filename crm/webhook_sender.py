@@ -29,6 +29,7 @@ from standardwebhooks import Webhook
 
 from crm.domain.events import EventBus
 from crm.domain.webhooks import AttemptResult, TargetRules, WebhookService
+from crm.metrics import WEBHOOK_ATTEMPTS
 
 log = logging.getLogger("crm.webhooks")
 
@@ -110,7 +111,7 @@ class HttpSender:
                 raise TargetRefused(f"{host} is refused: {refusal}")
         return addresses[0]
 
-    async def send(
+    async def attempt(
         self, url: str, secrets: Sequence[str], webhook_id: str, body: str
     ) -> AttemptResult:
         """One attempt: the target checked, the body signed now, at most the timeout."""
@@ -162,6 +163,14 @@ class HttpSender:
         code = response.status_code
         error = None if 200 <= code < 300 else f"answered {code}"
         return AttemptResult(code, took(), error=error, response_excerpt=text or None)
+
+    async def send(
+        self, url: str, secrets: Sequence[str], webhook_id: str, body: str
+    ) -> AttemptResult:
+        """One attempt (`attempt`), counted by its outcome."""
+        result = await self.attempt(url, secrets, webhook_id, body)
+        WEBHOOK_ATTEMPTS.labels("delivered" if result.ok else "failed").inc()
+        return result
 
 
 class DeliveryWorker:

@@ -20,6 +20,7 @@ from crm.domain.services import Services
 from crm.engine import bind_tables, close_engine, database_dsn, make_engine, open_engine, ping
 from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
+from crm.metrics import MeteredBus, worker_started, worker_stopped
 from crm.pg_events import PostgresBus
 from crm.recording_storage import recording_storage
 from crm.settings import Settings, load_settings
@@ -40,6 +41,7 @@ from facade.graphiql import graphiql_html
 from facade.graphql import graphql_controller
 from facade.health import health, ready
 from facade.logs import redact_server_logs
+from facade.observe import ObserveMiddleware, metrics, observe_unmatched
 from facade.operations import Operations
 from facade.ringotel.client import HookCore
 from facade.ringotel.integration import hook_entries, integration_json, integration_logo
@@ -52,6 +54,7 @@ OAUTH_SCOPES = {
     Scope.READ.value: "GraphQL queries.",
     Scope.WRITE.value: "GraphQL mutations.",
     Scope.ADMIN.value: "Users and credentials.",
+    Scope.METRICS.value: "The Prometheus metrics.",
 }
 
 SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
@@ -97,10 +100,12 @@ def security_headers(settings: Settings) -> SecurityHeaders:
 
 def event_bus(settings: Settings) -> EventBus:
     """LISTEN/NOTIFY on PostgreSQL, so every worker and server hears every event; in
-    process on SQLite, whose one database file serves one process."""
+    process on SQLite, whose one database file serves one process; counted either way."""
     if settings.database_url.startswith(("postgresql://", "postgres://")):
-        return PostgresBus(database_dsn(settings.database_url), settings.events_queue_size)
-    return InProcessBus(settings.events_queue_size)
+        bus: EventBus = PostgresBus(database_dsn(settings.database_url), settings.events_queue_size)
+    else:
+        bus = InProcessBus(settings.events_queue_size)
+    return MeteredBus(bus)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -158,9 +163,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # collector's sight: a full collection would walk it all, a pause of a few
             # hundred ms in which no request is answered. Given back when the app stops.
             gc.freeze()
+            worker_started()
             yield
         finally:
             gc.unfreeze()
+            worker_stopped()
             if worker is not None:
                 await worker.stop()
             await events.stop()
@@ -171,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health,
             ready,
+            metrics,
             graphql_controller(settings, authenticator),
             OAuthController,
             ringotel_router(),
@@ -197,13 +205,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         middleware=[
+            ObserveMiddleware(engine),
             *proxy_headers_middleware(settings),
             AllowMiddleware(),
             BodyTimeoutMiddleware(settings.http_body_timeout_s, settings.http_body_min_rate),
             AuthenticationMiddleware(authenticator, settings.public_url),
         ],
         guards=[authorize],
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), observe_unmatched],
         cors_config=cors_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
@@ -216,4 +225,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarDocs(path="/"), SwaggerDocs(path="/swagger")],
         ),
         debug=False,
+        # Logging is configured once per process by whoever runs the app (`crm serve`:
+        # `crm.log_config`); Litestar's own config would start a queue thread per app.
+        logging_config=None,
     )

@@ -17,6 +17,8 @@ from jose import jwt
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from crm.domain.credentials import format_scopes
+from crm.domain.principal import ALL_SCOPES
 from crm.settings import Settings
 from tests.conftest import OAUTH_REDIRECT_URI
 
@@ -35,7 +37,7 @@ def claims_for(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "iat": issued,
         "exp": issued + 600,
         "jti": uuid.uuid4().hex,
-        "scope": "admin crm:read crm:write ringotel",
+        "scope": format_scopes(ALL_SCOPES),
         "client_id": "crmc_forged",
     }
     claims.update(overrides)

@@ -45,6 +45,8 @@ class LiveServer:
     def __init__(self, folder: Path, *, database_url: str = DATABASE_URL, **env: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
+        self.serve_args: tuple[str, ...] = ()
+        """More options of `crm serve` (`--workers 2`), set before `start`."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -75,7 +77,7 @@ class LiveServer:
         assert self.process is None or self.process.poll() is not None, "already running"
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 (our own command and arguments)
-            [CRM, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [CRM, "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args],
             env=self.env,
             cwd=self.folder,
             stdout=self._log,

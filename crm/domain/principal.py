@@ -17,9 +17,14 @@ class Scope(StrEnum):
     """GraphQL mutations."""
     ADMIN = "admin"
     """Users and credentials."""
+    METRICS = "metrics"
+    """The Prometheus metrics at `/metrics`."""
 
 
 ALL_SCOPES: frozenset[str] = frozenset(scope.value for scope in Scope)
+
+OPERATOR_SCOPES: frozenset[str] = frozenset({Scope.ADMIN.value, Scope.METRICS.value})
+"""The scopes only an admin may grant a client when signing in to authorize it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from crm.domain.credentials import (
     redirect_uris_of,
 )
 from crm.domain.errors import NotFound, ValidationFailed
-from crm.domain.principal import Scope
+from crm.domain.principal import OPERATOR_SCOPES
 from crm.domain.ratelimit import Verdict
 from crm.domain.services import Services
 from crm.domain.users import sign_in_subject
@@ -278,7 +278,7 @@ class OAuthController(Controller):
         if user is None:
             return _again(checked, params, "Wrong email or password.")
         await limits.succeeded(KIND_SIGN_IN, address, email)
-        scopes = checked.scopes if user.is_admin else checked.scopes - {Scope.ADMIN.value}
+        scopes = checked.scopes if user.is_admin else checked.scopes - OPERATOR_SCOPES
         if not scopes:
             return redirect(
                 checked.redirect_uri,

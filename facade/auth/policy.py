@@ -1,7 +1,8 @@
 """Which credentials each route needs, decided in one place from its path (or its `opt`).
 
 New routes are covered without being listed: everything under `/ringotel/v1/`
-needs the `ringotel` scope, `/graphql` authorizes field by field, the few open
+needs the `ringotel` scope, `/metrics` the `metrics` scope, `/graphql` authorizes field
+by field, the few open
 routes are named here (the console's page at `/` and its sign-in among them: they
 read the session themselves), and anything else needs `admin` (closed unless opened).
 """
@@ -26,6 +27,7 @@ OPEN_PREFIXES: tuple[str, ...] = (
 )
 IN_BODY_PATHS: frozenset[str] = frozenset({"/ringotel/webhook"})
 GRAPHQL_PATH = "/graphql"
+METRICS_PATH = "/metrics"
 RINGOTEL_PREFIX = "/ringotel/v1/"
 _RECORDING_DOWNLOAD = re.compile(r"^/ringotel/v1/activities/[^/]+/recording$")
 
@@ -55,6 +57,8 @@ def access_rule(path: str, opt: Mapping[str, Any] | None = None) -> Access | Sco
         return Access.GRAPHQL
     if path.startswith(RINGOTEL_PREFIX):
         return Scope.RINGOTEL
+    if path == METRICS_PATH:
+        return Scope.METRICS
     return Scope.ADMIN
 
 

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Response, get, patch, post
 from litestar.params import Body, Parameter, QueryParameter
 
+from crm.metrics import FIND_CONTACT
 from facade import lenient
 from facade.operations import Operation
 from facade.ringotel.client import HookClient
@@ -289,7 +290,9 @@ async def find_contact(
 ) -> FoundContacts:
     number = lenient.required(lenient.phone(phone, "phone"), "phone")
     data = await graphql.run(FIND_CONTACT_QUERY, {"phone": number})
-    return FoundContacts(found_contacts(data["lookupContacts"]))
+    found = found_contacts(data["lookupContacts"])
+    FIND_CONTACT.labels(found[0].match if found else "none").inc()
+    return FoundContacts(found)
 
 
 @post(

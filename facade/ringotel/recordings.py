@@ -28,6 +28,7 @@ from litestar.status_codes import (
 
 from crm.domain.errors import ValidationFailed
 from crm.domain.services import Services
+from crm.metrics import RECORDING_BYTES
 from crm.tables import Recording
 from facade.multipart_file import file_part
 from facade.openapi import UploadOperation, error_responses, no_content
@@ -127,6 +128,7 @@ async def upload_recording(
 ) -> RecordingBody:
     body, announced = _request_body(request)
     row = await services.recordings.attach(activity_id, body, expected_size=announced)
+    RECORDING_BYTES.inc(row.size)
     return recording_body(services, activity_id, row)
 
 

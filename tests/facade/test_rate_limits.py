@@ -4,6 +4,7 @@ count for nothing, and every refusal is a 429 with the rate-limit headers."""
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -196,12 +197,13 @@ def test_crm_serve_believes_forwarded_for_only_from_a_configured_proxy(
     tmp_path: Path, trusted: str
 ) -> None:
     env = {"CRM_TRUSTED_PROXIES": trusted} if trusted else {}
-    with live_server(tmp_path, **env) as server:
+    with live_server(tmp_path, CRM_LOG_FORMAT="json", **env) as server:
         answer = httpx.get(f"{server.url}/health", headers={"X-Forwarded-For": "203.0.113.77"})
         assert answer.status_code == 200
     seen = "203.0.113.77" if trusted else "127.0.0.1"
-    lines = [line for line in server.log().splitlines() if "GET /health" in line]
-    assert f"{seen}:" in lines[-1] or f"{seen} -" in lines[-1], lines
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    (health,) = [line for line in lines if line.get("path") == "/health"]
+    assert health["client"] == seen, health
     if not trusted:
         assert "203.0.113.77" not in server.log()
 
