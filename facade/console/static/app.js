@@ -1,12 +1,15 @@
 // The console: who is signed in, a header with the screens, and the screen the address
 // names (#/calls, #/contacts, #/contacts/<id>, #/companies, #/companies/<id>,
-// #/unassigned, #/users). Plain ES modules, no build step.
+// #/unassigned, #/users, #/api-keys, #/oauth-clients, #/ringotel). Plain ES modules, no
+// build step.
 
 import { graphql, signOut } from "./api.js";
 import { callsScreen } from "./calls.js";
 import { companiesScreen, companyScreen } from "./companies.js";
 import { contactScreen, contactsScreen } from "./contacts.js";
+import { apiKeysScreen, oauthClientsScreen } from "./credentials.js";
 import { fill, fullName, h } from "./dom.js";
+import { ringotelScreen } from "./ringotel.js";
 import { unassignedScreen } from "./unassigned.js";
 import { usersScreen } from "./users.js";
 
@@ -30,7 +33,14 @@ async function start() {
     ["#/contacts", "Contacts"],
     ["#/companies", "Companies"],
     ["#/unassigned", "Unassigned calls"],
-    ...(me.isAdmin ? [["#/users", "Users"]] : []),
+    ...(me.isAdmin
+      ? [
+          ["#/users", "Users"],
+          ["#/api-keys", "API keys"],
+          ["#/oauth-clients", "OAuth clients"],
+          ["#/ringotel", "Ringotel"],
+        ]
+      : []),
   ];
   const nav = h(
     "nav",
@@ -75,6 +85,9 @@ async function start() {
     else if (parts[0] === "companies") teardown = companiesScreen(main, params);
     else if (parts[0] === "unassigned") teardown = unassignedScreen(main, params);
     else if (parts[0] === "users") teardown = usersScreen(main, params, me);
+    else if (parts[0] === "api-keys") teardown = apiKeysScreen(main);
+    else if (parts[0] === "oauth-clients") teardown = oauthClientsScreen(main);
+    else if (parts[0] === "ringotel") teardown = ringotelScreen(main, params);
     else teardown = callsScreen(main, me);
   }
   window.addEventListener("hashchange", show);

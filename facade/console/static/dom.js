@@ -149,3 +149,86 @@ export const MATCH_WORDS = {
   MAIN_LINE: "The number is the company's main line: the company is known, not who in it.",
   LINKED: "Linked to this contact with the call or afterwards.",
 };
+
+/** Drop the errors `showFieldErrors` put in `form`. */
+export function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll(".field-error")) note.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    const described = (input.getAttribute("aria-describedby") || "")
+      .split(" ")
+      .filter((id) => id && id !== `${input.id}-error`);
+    if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+    else input.removeAttribute("aria-describedby");
+  }
+}
+
+/**
+ * Show an API error in `form`, each message beside the field it names: `inputFor(field)`
+ * gives the input of a GraphQL field (`email`, `phones.1.number`), or nothing; messages of
+ * no known field go to `general`. The first field in error takes the focus.
+ */
+export function showFieldErrors(form, error, inputFor, general) {
+  clearFieldErrors(form);
+  const items = error.errors && error.errors.length ? error.errors : [{ message: error.message }];
+  const rest = [];
+  let first = null;
+  for (const item of items) {
+    const field = (item.extensions || {}).field;
+    const input = field ? inputFor(field) : null;
+    if (!input) {
+      rest.push(field ? `${field}: ${item.message}` : item.message);
+      continue;
+    }
+    const note = h("p", { class: "field-error error", id: `${input.id}-error` }, item.message);
+    input.setAttribute("aria-invalid", "true");
+    const described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", described ? `${described} ${note.id}` : note.id);
+    input.after(note);
+    first = first || input;
+  }
+  general.hidden = !rest.length;
+  fill(general, rest.join("; "));
+  if (first) first.focus();
+}
+
+/**
+ * A button that asks before it acts: `label` (its accessible name `name`) turns into
+ * `question` with a button that does `act` and one that takes it back.
+ */
+export function confirmButton(label, name, question, act) {
+  const holder = h("span", { class: "confirm" });
+  const ask = h("button", { type: "button", "aria-label": name, onclick: () => asking() }, label);
+  const settle = () => {
+    fill(holder, ask);
+    ask.focus();
+  };
+  function asking() {
+    const yes = h(
+      "button",
+      {
+        type: "button",
+        class: "danger",
+        onclick: async () => {
+          yes.disabled = true;
+          try {
+            await act();
+          } catch (error) {
+            fill(holder, h("span", { class: "error", role: "alert" }, error.message), " ", ask);
+          }
+        },
+      },
+      `Yes, ${label.toLowerCase()}`,
+    );
+    fill(
+      holder,
+      h("span", { role: "alert" }, question),
+      " ",
+      yes,
+      " ",
+      h("button", { type: "button", onclick: settle }, "Cancel"),
+    );
+    yes.focus();
+  }
+  return fill(holder, ask);
+}
