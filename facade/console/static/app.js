@@ -6,7 +6,7 @@
 import { graphql, signOut } from "./api.js";
 import { callsScreen } from "./calls.js";
 import { companiesScreen, companyScreen } from "./companies.js";
-import { contactScreen, contactsScreen } from "./contacts.js";
+import { contactScreen, contactsScreen, newContactScreen } from "./contacts.js";
 import { apiKeysScreen, oauthClientsScreen } from "./credentials.js";
 import { fill, fullName, h } from "./dom.js";
 import { ringotelScreen } from "./ringotel.js";
@@ -79,7 +79,8 @@ async function start() {
       if (current) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
-    if (parts[0] === "contacts" && parts[1]) teardown = contactScreen(main, parts[1], params);
+    if (parts[0] === "contacts" && parts[1] === "new") teardown = newContactScreen(main);
+    else if (parts[0] === "contacts" && parts[1]) teardown = contactScreen(main, parts[1], params);
     else if (parts[0] === "contacts") teardown = contactsScreen(main, params);
     else if (parts[0] === "companies" && parts[1]) teardown = companyScreen(main, parts[1], params);
     else if (parts[0] === "companies") teardown = companiesScreen(main, params);

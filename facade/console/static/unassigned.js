@@ -1,7 +1,8 @@
 // Unassigned calls: the calls linked to no contact, newest first, each linkable to a
-// contact found by name, email or number, or to a new one.
+// contact found by name, email or number, or to a new one. New unassigned calls come in as
+// the callEvents subscription reports them, and calls linked elsewhere leave.
 
-import { graphql } from "./api.js";
+import { graphql, LiveSubscription } from "./api.js";
 import { ASSIGN, CALL_FIELDS, createContactForm } from "./calls.js";
 import { findContacts } from "./contacts.js";
 import {
@@ -25,31 +26,60 @@ const UNASSIGNED = `query UnassignedCalls($first: Int, $after: String) {
   }
 }`;
 
+const EVENTS = `subscription UnassignedCallEvents {
+  callEvents { type activity { ${CALL_FIELDS} duration } }
+}`;
+
 /** The unassigned calls screen. `params`: after (the page). */
 export function unassignedScreen(root, params) {
   const after = params.get("after");
-  fill(root, h("h1", {}, "Unassigned calls"), h("p", {}, "Loading…"));
-  graphql(UNASSIGNED, { first: PAGE_SIZE, after })
-    .then((data) => {
+  const list = h("ul", { class: "unassigned" });
+  const holder = h("div", { "aria-live": "polite" }, "Loading…");
+  let loaded = false;
+  const render = () =>
+    fill(holder, list.children.length ? list : h("p", {}, "Every call is linked to a contact."));
+  const load = () =>
+    graphql(UNASSIGNED, { first: PAGE_SIZE, after }).then((data) => {
       const page = data.activities;
-      fill(
-        root,
-        h("h1", {}, "Unassigned calls"),
-        page.nodes.length
-          ? h("ul", { class: "unassigned" }, page.nodes.map(unassignedItem))
-          : h("p", {}, "Every call is linked to a contact."),
-        pager("Pages of calls", "#/unassigned", { after, pageInfo: page.pageInfo }, CALL_PAGES),
-      );
-    })
-    .catch(showError(root));
-  return () => {};
+      // Calls linked on this page keep saying so; the others are read again.
+      const linked = [...list.children].filter((item) => item.dataset.linked);
+      fill(list, page.nodes.map(unassignedItem));
+      for (const item of linked) if (!find(list, item.dataset.call)) list.append(item);
+      render();
+      fill(pages, pager("Pages of calls", "#/unassigned", { after, pageInfo: page.pageInfo }, CALL_PAGES));
+      loaded = true;
+    });
+  const pages = h("div");
+  fill(root, h("h1", {}, "Unassigned calls"), holder, pages);
+  load().catch(showError(holder));
+  const live = new LiveSubscription(EVENTS, {}, {
+    onConnected: () => {
+      if (loaded) load().catch(() => {});
+    },
+    onEvent: (data) => {
+      const call = data.callEvents.activity;
+      if (!call || !loaded) return;
+      const old = find(list, call.id);
+      if (old && old.dataset.linked) return;
+      if (call.contact) old?.remove();
+      else if (!old && !after) list.prepend(unassignedItem(call));
+      render();
+    },
+  });
+  live.start();
+  return () => live.stop();
+}
+
+function find(list, callId) {
+  return [...list.children].find((item) => item.dataset.call === callId);
 }
 
 function unassignedItem(call) {
   const number = otherNumber(call) || "";
-  const item = h("li", { class: "call" });
+  const item = h("li", { class: "call", "data-call": call.id });
   const tools = h("div", { class: "link-tools" });
-  const linked = (contactId) =>
+  const linked = (contactId) => {
+    item.dataset.linked = "1";
     fill(
       item,
       h("strong", {}, number || "unknown number"),
@@ -57,6 +87,7 @@ function unassignedItem(call) {
       h("a", { href: `#/contacts/${contactId}` }, "the contact"),
       ".",
     );
+  };
   const pick = h("button", { type: "button", onclick: () => fill(tools, linkForm(call, linked)) }, "Link to a contact");
   const create = h(
     "button",
