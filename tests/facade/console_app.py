@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.live_server import LiveServer, live_server, own_sqlite
+from tests.live_server import LiveServer, live_server, own_database
 
 PASSWORD = "correct horse battery"
 EXTENSION = "500"
@@ -97,9 +97,10 @@ class Console:
 
 
 @contextmanager
-def console_server(folder: Path) -> Iterator[Console]:
-    """A server of its own in `folder` (its own SQLite database) with Ada Lovelace on file."""
-    with live_server(folder, database_url=own_sqlite(folder)) as server:
+def console_server(folder: Path, label: str) -> Iterator[Console]:
+    """A server of its own in `folder`, on a database of its own named after `label` (on
+    the test database's engine), with Ada Lovelace on file."""
+    with own_database(folder, label) as url, live_server(folder, database_url=url) as server:
         admin_key = server.api_key("admin", "crm:read", "crm:write")
         console = Console(server, admin_key, server.api_key("ringotel"), contact_id="")
         created = console.graphql(

@@ -30,7 +30,7 @@ DESKTOP = {"width": 1280, "height": 800}
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     require_chromium()
-    with console_server(tmp_path_factory.mktemp("console-admin")) as running:
+    with console_server(tmp_path_factory.mktemp("console-admin"), "console_admin") as running:
         running.make_agent("admin@example.com", "590", admin=True)
         running.make_agent("agent@example.com", "591")
         yield running

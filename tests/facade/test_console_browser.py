@@ -34,7 +34,7 @@ SAMPLE_RATE = 8000
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     require_chromium()
-    with console_server(tmp_path_factory.mktemp("console-browser")) as running:
+    with console_server(tmp_path_factory.mktemp("console-browser"), "console") as running:
         yield running
 
 

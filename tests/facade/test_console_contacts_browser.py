@@ -26,7 +26,7 @@ CONTACT = """query($id: ID!) { contact(id: $id) {
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     require_chromium()
-    with console_server(tmp_path_factory.mktemp("console-contacts")) as running:
+    with console_server(tmp_path_factory.mktemp("console-contacts"), "console_contacts") as running:
         yield running
 
 
