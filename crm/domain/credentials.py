@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import ALL_SCOPES, Scope
-from crm.domain.validation import clean_text, now
+from crm.domain.validation import clean_text, now, refuse_nul
 from crm.queries import credentials as queries
 from crm.queries.rows import save
 from crm.queries.transactions import transaction
@@ -147,7 +147,7 @@ class CredentialService:
     async def revoke_client(self, client_id: str) -> OAuthClient:
         """End a client at once: its secret, its refresh tokens and its access tokens, all
         together or (on a failure) none."""
-        row = await queries.client_by_id(client_id)
+        row = await queries.client_by_id(refuse_nul(client_id, field="id"))
         if row is None:
             raise NotFound(f"no client with id {client_id!r}", field="id")
         stamp = now()
@@ -195,7 +195,7 @@ class CredentialService:
     async def revoke_api_key(self, key_or_id: str) -> ApiKey:
         """End an API key at once; given its key id or the whole key."""
         key_id = key_or_id.strip().removeprefix(API_KEY_PREFIX).partition("_")[0]
-        row = await queries.api_key_by_id(key_id)
+        row = await queries.api_key_by_id(refuse_nul(key_id, field="id"))
         if row is None:
             raise NotFound(f"no API key with id {key_id!r}", field="id")
         if row.revoked_at is None:

@@ -194,6 +194,16 @@ async def test_revoking_an_unknown_credential_is_not_found(
     assert errors[0]["extensions"] == {"code": "NOT_FOUND", "field": "id"}
 
 
+@pytest.mark.parametrize(
+    ("document", "id"), [(REVOKE_KEY, "00112233\x0044556677"), (REVOKE_CLIENT, "crmc_\x00")]
+)
+async def test_an_id_holding_a_nul_is_refused_by_name(
+    client: httpx.AsyncClient, document: str, id: str
+) -> None:
+    errors = await gql_errors(client, document, {"id": id})
+    assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "id"}
+
+
 async def test_an_api_key_is_revoked_by_its_whole_key_too(client: httpx.AsyncClient) -> None:
     created = await create_key(client, name="pasted", scopes=["crm:read"])
     revoked = await gql(client, REVOKE_KEY, {"id": created["key"]})
