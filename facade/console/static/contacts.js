@@ -18,6 +18,7 @@ import {
   searchScreen,
   showError,
   STATUS_WORDS,
+  syncCalls,
   when,
 } from "./dom.js";
 
@@ -240,7 +241,8 @@ function liveTimeline(calls, firstPage) {
   const list = h("ol", { class: "timeline" });
   const render = () => fill(node, list.children.length ? list : h("p", {}, "No calls yet."));
   const replace = (rows) => {
-    fill(list, rows.map(timelineItem));
+    // A call shown as it still is stays (its recording may be playing).
+    syncCalls(list, rows, timelineItem, { fresh: (item, row) => item.dataset.shown === shown(row) });
     render();
   };
   const update = (call, ours) => {
@@ -253,11 +255,17 @@ function liveTimeline(calls, firstPage) {
   replace(calls);
   return { node, replace, update };
 }
+/** What a timeline item shows of a call, to tell whether it changed. */
+function shown(call) {
+  const { contact, ...rest } = call;
+  return JSON.stringify(rest);
+}
+
 function timelineItem(call) {
   const agent = call.user ? ` · ${fullName(call.user)}` : "";
   return h(
     "li",
-    { class: `call ${call.status.toLowerCase()}`, "data-call": call.id },
+    { class: `call ${call.status.toLowerCase()}`, "data-call": call.id, "data-shown": shown(call) },
     h("time", { datetime: call.startedAt }, when(call.startedAt)),
     ` · ${call.direction === "INBOUND" ? "inbound" : "outbound"} · `,
     STATUS_WORDS[call.status] || call.status,

@@ -232,3 +232,22 @@ export function confirmButton(label, name, question, act) {
   }
   return fill(holder, ask);
 }
+
+/**
+ * Make `list`'s items those of `rows` (calls, each item's `data-call` its id), in order. An
+ * item already there for a row is kept while `fresh(item, row)` says so (an open form, a
+ * recording playing stay as they are), items of no row stay when `keep(item)`, and nothing
+ * moves when nothing changed.
+ */
+export function syncCalls(list, rows, build, { fresh = () => true, keep = () => false } = {}) {
+  const current = [...list.children];
+  const byCall = new Map(current.map((item) => [item.dataset.call, item]));
+  const ids = new Set(rows.map((row) => row.id));
+  const items = rows.map((row) => {
+    const old = byCall.get(row.id);
+    return old && fresh(old, row) ? old : build(row);
+  });
+  items.push(...current.filter((item) => !ids.has(item.dataset.call) && keep(item)));
+  if (items.length === current.length && items.every((item, index) => item === current[index])) return;
+  fill(list, items);
+}

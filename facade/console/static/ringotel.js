@@ -62,7 +62,11 @@ export function ringotelScreen(root, params) {
   const mode = MODES[params.get("auth")] ? params.get("auth") : "bearer";
   fill(root, h("h1", {}, "Connecting Ringotel"), h("p", {}, "Loading…"));
   integration(mode)
-    .then((spec) => fill(root, page(mode, spec)))
+    .then((spec) => {
+      fill(root, page(mode, spec));
+      // A mode picked with the keyboard keeps the focus on its choice.
+      if (params.has("auth")) root.querySelector(`#auth-${mode}`).focus();
+    })
     .catch(showError(root));
   return () => {};
 }

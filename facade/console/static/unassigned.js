@@ -15,6 +15,7 @@ import {
   pager,
   showError,
   STATUS_WORDS,
+  syncCalls,
   when,
 } from "./dom.js";
 
@@ -41,10 +42,9 @@ export function unassignedScreen(root, params) {
   const load = () =>
     graphql(UNASSIGNED, { first: PAGE_SIZE, after }).then((data) => {
       const page = data.activities;
-      // Calls linked on this page keep saying so; the others are read again.
-      const linked = [...list.children].filter((item) => item.dataset.linked);
-      fill(list, page.nodes.map(unassignedItem));
-      for (const item of linked) if (!find(list, item.dataset.call)) list.append(item);
+      // Calls already shown stay as they are (a form may be open on one), and calls linked
+      // on this page keep saying so.
+      syncCalls(list, page.nodes, unassignedItem, { keep: (item) => Boolean(item.dataset.linked) });
       render();
       fill(pages, pager("Pages of calls", "#/unassigned", { after, pageInfo: page.pageInfo }, CALL_PAGES));
       loaded = true;
