@@ -57,7 +57,7 @@ export function secretShown(label, value, id) {
         }
       },
     },
-    `Copy the ${label.toLowerCase()}`,
+    `Copy the ${label.replace(/^[A-Z](?=[a-z])/, (first) => first.toLowerCase())}`,
   );
   return h(
     "div",
@@ -109,12 +109,12 @@ function credentialTable(kind, rows, columns, revoke) {
         h(
           "tr",
           { class: row.revokedAt ? "revoked" : null },
-          h("td", {}, row.name),
-          h("td", {}, h("code", {}, row.id)),
-          columns.map(([, value]) => h("td", {}, value(row))),
-          h("td", {}, row.scopes.join(" ")),
-          h("td", {}, when(row.createdAt)),
-          h("td", {}, stateOf(row)),
+          h("td", { "data-label": "Name" }, row.name),
+          h("td", { "data-label": "ID" }, h("code", {}, row.id)),
+          columns.map(([title, value]) => h("td", { "data-label": title }, value(row))),
+          h("td", { "data-label": "Scopes" }, row.scopes.join(" ")),
+          h("td", { "data-label": "Created" }, when(row.createdAt)),
+          h("td", { "data-label": "State" }, stateOf(row)),
           h(
             "td",
             {},
