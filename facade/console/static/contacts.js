@@ -17,6 +17,7 @@ import {
   pager,
   searchScreen,
   showError,
+  showOnly,
   STATUS_WORDS,
   syncCalls,
   when,
@@ -148,12 +149,12 @@ export function contactScreen(root, id, params) {
   const after = params.get("after");
   let timeline = null;
   const load = () => graphql(CONTACT, { id, first: PAGE_SIZE, after });
-  const show = (data) => {
-    const shown = contactPage(data.contact, after, () => load().then(show));
-    timeline = shown.timeline;
-    fill(root, shown.nodes);
+  const display = (data) => {
+    const page = contactPage(data.contact, after, () => load().then(display));
+    timeline = page.timeline;
+    fill(root, page.nodes);
   };
-  load().then(show).catch(showError(root));
+  load().then(display).catch(showError(root));
   const live = new LiveSubscription(CALL_EVENTS, {}, {
     // Reconnected: what happened meanwhile is read again.
     onConnected: () => {
@@ -239,7 +240,8 @@ function contactDetails(contact) {
 function liveTimeline(calls, firstPage) {
   const node = h("div", { class: "timeline-holder", "aria-live": "polite" });
   const list = h("ol", { class: "timeline" });
-  const render = () => fill(node, list.children.length ? list : h("p", {}, "No calls yet."));
+  const empty = h("p", {}, "No calls yet.");
+  const render = () => showOnly(node, list.children.length ? list : empty);
   const replace = (rows) => {
     // A call shown as it still is stays (its recording may be playing).
     syncCalls(list, rows, timelineItem, { fresh: (item, row) => item.dataset.shown === shown(row) });
@@ -248,13 +250,14 @@ function liveTimeline(calls, firstPage) {
   const update = (call, ours) => {
     const old = [...list.children].find((item) => item.dataset.call === call.id);
     if (!ours) old?.remove();
-    else if (old) old.replaceWith(timelineItem(call));
+    else if (old && old.dataset.shown !== shown(call)) old.replaceWith(timelineItem(call));
     else if (firstPage) list.prepend(timelineItem(call));
     render();
   };
   replace(calls);
   return { node, replace, update };
 }
+
 /** What a timeline item shows of a call, to tell whether it changed. */
 function shown(call) {
   const { contact, ...rest } = call;

@@ -20,6 +20,13 @@ function append(node, children) {
   }
 }
 
+/** Make `child` what `node` holds, unless it already is: moving a subtree would take the
+ * focus from a field being typed in. */
+export function showOnly(node, child) {
+  if (node.childNodes.length !== 1 || node.firstChild !== child) fill(node, child);
+  return node;
+}
+
 /** Replace what `node` holds with `children`. */
 export function fill(node, ...children) {
   node.replaceChildren();
@@ -236,8 +243,7 @@ export function confirmButton(label, name, question, act) {
 /**
  * Make `list`'s items those of `rows` (calls, each item's `data-call` its id), in order. An
  * item already there for a row is kept while `fresh(item, row)` says so (an open form, a
- * recording playing stay as they are), items of no row stay when `keep(item)`, and nothing
- * moves when nothing changed.
+ * recording playing stay as they are), and items of no row stay when `keep(item)`.
  */
 export function syncCalls(list, rows, build, { fresh = () => true, keep = () => false } = {}) {
   const current = [...list.children];
@@ -248,6 +254,9 @@ export function syncCalls(list, rows, build, { fresh = () => true, keep = () => 
     return old && fresh(old, row) ? old : build(row);
   });
   items.push(...current.filter((item) => !ids.has(item.dataset.call) && keep(item)));
-  if (items.length === current.length && items.every((item, index) => item === current[index])) return;
-  fill(list, items);
+  // Only what is new or out of place is inserted: an item left where it is keeps the focus.
+  items.forEach((item, index) => {
+    if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+  });
+  while (list.children.length > items.length) list.lastElementChild.remove();
 }

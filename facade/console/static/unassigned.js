@@ -14,6 +14,7 @@ import {
   otherNumber,
   pager,
   showError,
+  showOnly,
   STATUS_WORDS,
   syncCalls,
   when,
@@ -37,8 +38,8 @@ export function unassignedScreen(root, params) {
   const list = h("ul", { class: "unassigned" });
   const holder = h("div", { "aria-live": "polite" }, "Loading…");
   let loaded = false;
-  const render = () =>
-    fill(holder, list.children.length ? list : h("p", {}, "Every call is linked to a contact."));
+  const empty = h("p", {}, "Every call is linked to a contact.");
+  const render = () => showOnly(holder, list.children.length ? list : empty);
   const load = () =>
     graphql(UNASSIGNED, { first: PAGE_SIZE, after }).then((data) => {
       const page = data.activities;
