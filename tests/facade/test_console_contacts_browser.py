@@ -162,17 +162,21 @@ async def test_the_unassigned_list_gains_new_calls_and_drops_linked_ones(
     console: Console,
 ) -> None:
     console.make_agent("sorter@example.com", "523")
+    console.webhook("StartCallActivity", "call-earlier", "+33 1 40 20 50 52", extension="523")
     async with visit(console.server, "/") as seen:
         page = seen.page
         await sign_in(page, "sorter@example.com")
         await page.get_by_role("link", name="Unassigned calls").click()
-        await page.get_by_role("heading", name="Unassigned calls").wait_for()
-        await (
-            page.locator('[aria-live="polite"]').get_by_text("Loading…").wait_for(state="detached")
-        )
+        earlier = page.locator(".unassigned > li").filter(has_text="+33 1 40 20 50 52")
+        await earlier.get_by_role("button", name="Link to a contact").click()
+        box = earlier.get_by_label("Find the contact")
+        await box.press_sequentially("Love")
         console.webhook("StartCallActivity", "call-stray", "+33 1 40 20 50 51", extension="523")
         row = page.locator(".unassigned > li").filter(has_text="+33 1 40 20 50 51")
         await row.wait_for()
+        # The new call came in above the form being typed in, which kept its text and focus.
+        assert await box.input_value() == "Love"
+        assert await box.evaluate("(field) => field === document.activeElement")
         console.graphql(
             "mutation($id: ID!, $contact: ID!) { assignActivity(id: $id, contactId: $contact)"
             " { id } }",
