@@ -43,9 +43,8 @@ export function unassignedScreen(root, params) {
   const load = () =>
     graphql(UNASSIGNED, { first: PAGE_SIZE, after }).then((data) => {
       const page = data.activities;
-      // Calls already shown stay as they are (a form may be open on one), and calls linked
-      // on this page keep saying so.
-      syncCalls(list, page.nodes, unassignedItem, { keep: (item) => Boolean(item.dataset.linked) });
+      // Calls already shown stay as they are, and those being linked here stay.
+      syncCalls(list, page.nodes, unassignedItem, { keep: busy });
       render();
       fill(pages, pager("Pages of calls", "#/unassigned", { after, pageInfo: page.pageInfo }, CALL_PAGES));
       loaded = true;
@@ -61,7 +60,7 @@ export function unassignedScreen(root, params) {
       const call = data.callEvents.activity;
       if (!call || !loaded) return;
       const old = find(list, call.id);
-      if (old && old.dataset.linked) return;
+      if (old && busy(old)) return;
       if (call.contact) old?.remove();
       else if (!old && !after) list.prepend(unassignedItem(call));
       render();
@@ -69,6 +68,12 @@ export function unassignedScreen(root, params) {
   });
   live.start();
   return () => live.stop();
+}
+
+/** Whether someone is at work on this item (a form open: its link may be on its way, and
+ * its event may come before the answer), or linked it here: it stays until the page is left. */
+function busy(item) {
+  return Boolean(item.dataset.linked || item.querySelector("form"));
 }
 
 function find(list, callId) {
