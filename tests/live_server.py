@@ -11,6 +11,7 @@ resident memory and open file descriptors are read from `/proc`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -22,10 +23,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 
-from tests.conftest import DATABASE_URL
+from tests.conftest import DATABASE_URL, IS_POSTGRES
 
 CRM = str(Path(sys.executable).parent / "crm")
 START_TIMEOUT_S = 60
@@ -181,3 +184,30 @@ def live_server(
 def own_sqlite(folder: Path) -> str:
     """A SQLite database of its own in `folder`, for a server that outlives one test."""
     return f"sqlite:///{folder / 'live.sqlite'}"
+
+
+@contextmanager
+def own_database(folder: Path, label: str) -> Iterator[str]:
+    """A database of its own on the test database's engine, for a server that outlives one
+    test: a SQLite file in `folder`, or on PostgreSQL `<test database>_<label>`, dropped
+    afterwards. The server migrates it when it is made (see `LiveServer`)."""
+    if not IS_POSTGRES:
+        yield own_sqlite(folder)
+        return
+    parts = urlsplit(DATABASE_URL)
+    name = f"{parts.path.lstrip('/')}_{label}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    asyncio.run(run(f"CREATE DATABASE {name}"))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from crm.domain.errors import NotFound, ValidationFailed
 from crm.domain.principal import ALL_SCOPES, Scope
-from crm.domain.validation import clean_text, now
+from crm.domain.validation import clean_text, now, refuse_nul
 from crm.queries import credentials as queries
 from crm.queries.rows import save
 from crm.queries.transactions import transaction
@@ -112,10 +112,11 @@ class CredentialService:
     ) -> tuple[OAuthClient, str]:
         """A new client and its secret; the secret is returned once and stored hashed."""
         clean_name = clean_text(name, field="name", max_length=200, required=True) or ""
-        uris = [clean_redirect_uri(uri, field="redirect_uri") for uri in redirect_uris]
-        granted = parse_scopes(scopes) if scopes is not None else DEFAULT_SCOPES
-        if not granted:
-            raise ValidationFailed("give at least one scope", field="scope")
+        uris = [
+            clean_redirect_uri(uri, field=f"redirect_uris.{index}")
+            for index, uri in enumerate(redirect_uris)
+        ]
+        granted = _granted(scopes)
         secret = secrets.token_urlsafe(32)
         row = OAuthClient(
             client_id=CLIENT_ID_PREFIX + secrets.token_hex(12),
@@ -146,9 +147,9 @@ class CredentialService:
     async def revoke_client(self, client_id: str) -> OAuthClient:
         """End a client at once: its secret, its refresh tokens and its access tokens, all
         together or (on a failure) none."""
-        row = await queries.client_by_id(client_id)
+        row = await queries.client_by_id(refuse_nul(client_id, field="id"))
         if row is None:
-            raise NotFound(f"no client with id {client_id!r}", field="client_id")
+            raise NotFound(f"no client with id {client_id!r}", field="id")
         stamp = now()
         async with transaction():
             if row.revoked_at is None:
@@ -164,9 +165,7 @@ class CredentialService:
     ) -> tuple[ApiKey, str]:
         """A new API key row and the key itself (`crmk_<key id>_<secret>`), shown once."""
         clean_name = clean_text(name, field="name", max_length=200, required=True) or ""
-        granted = parse_scopes(scopes) if scopes is not None else DEFAULT_SCOPES
-        if not granted:
-            raise ValidationFailed("give at least one scope", field="scope")
+        granted = _granted(scopes)
         key_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         row = ApiKey(
@@ -196,9 +195,9 @@ class CredentialService:
     async def revoke_api_key(self, key_or_id: str) -> ApiKey:
         """End an API key at once; given its key id or the whole key."""
         key_id = key_or_id.strip().removeprefix(API_KEY_PREFIX).partition("_")[0]
-        row = await queries.api_key_by_id(key_id)
+        row = await queries.api_key_by_id(refuse_nul(key_id, field="id"))
         if row is None:
-            raise NotFound(f"no API key with id {key_id!r}", field="key_id")
+            raise NotFound(f"no API key with id {key_id!r}", field="id")
         if row.revoked_at is None:
             row.revoked_at = now()
             await save(row, [ApiKey.revoked_at])
@@ -352,6 +351,16 @@ class CredentialService:
     async def purge_expired(self) -> None:
         """Drop revocations, codes and refresh tokens that can no longer be used."""
         await queries.purge_expired(now())
+
+
+def _granted(scopes: Iterable[str] | None) -> frozenset[str]:
+    """The scopes a new client or key gets: those named (at least one), else the default."""
+    if scopes is None:
+        return DEFAULT_SCOPES
+    granted = parse_scopes(scopes, field="scopes")
+    if not granted:
+        raise ValidationFailed("give at least one scope", field="scopes")
+    return granted
 
 
 def _expired(moment: datetime) -> bool:

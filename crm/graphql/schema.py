@@ -14,6 +14,7 @@ from crm.graphql.activities import ActivityMutation, ActivityQuery
 from crm.graphql.call_reports import CallReportMutation
 from crm.graphql.companies import CompanyMutation, CompanyQuery
 from crm.graphql.contacts import ContactMutation, ContactQuery
+from crm.graphql.credentials import CredentialMutation, CredentialQuery
 from crm.graphql.deletions import DeletionQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
 from crm.graphql.events import Subscription
@@ -33,6 +34,7 @@ Query = merge_types(
         LookupQuery,
         DeletionQuery,
         WebhookQuery,
+        CredentialQuery,
     ),
 )
 Mutation = merge_types(
@@ -45,6 +47,7 @@ Mutation = merge_types(
         CallReportMutation,
         RecordingMutation,
         WebhookMutation,
+        CredentialMutation,
     ),
 )
 

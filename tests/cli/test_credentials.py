@@ -83,11 +83,11 @@ async def test_client_create_prints_id_and_secret_and_revoke_ends_basic(
 
 async def test_bad_credential_input_names_the_field(app: Litestar) -> None:
     cases = [
-        (("apikey", "create", "--name", "x", "--scope", "everything"), "scope:"),
-        (("client", "create", "--name", "x", "--redirect-uri", "not a url"), "redirect_uri:"),
+        (("apikey", "create", "--name", "x", "--scope", "everything"), "scopes:"),
+        (("client", "create", "--name", "x", "--redirect-uri", "not a url"), "redirect_uris.0:"),
         (("client", "create", "--name", " ", "--redirect-uri", "https://a.test/"), "name:"),
-        (("client", "revoke", "crmc_nobody"), "client_id:"),
-        (("apikey", "revoke", "nobody"), "key_id:"),
+        (("client", "revoke", "crmc_nobody"), "id: no client"),
+        (("apikey", "revoke", "nobody"), "id: no API key"),
     ]
     for args, field in cases:
         result = await run_cli(app, *args)

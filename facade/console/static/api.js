@@ -1,11 +1,13 @@
 // The console's one way to the CRM: GraphQL, over HTTP and over a WebSocket
 // (graphql-transport-ws), signed in by the session cookie.
 
-/** An error the API answered, with the codes of its GraphQL errors. */
+/** An error the API answered: the codes of its GraphQL errors, and the errors themselves
+ * (each `{message, extensions: {code, field}}`), so a form shows each by its field. */
 export class ApiError extends Error {
-  constructor(message, codes) {
+  constructor(message, codes, errors = []) {
     super(message);
     this.codes = codes;
+    this.errors = errors;
   }
 }
 
@@ -26,7 +28,7 @@ export async function graphql(query, variables = {}) {
     if (!body.data && codes.includes("FORBIDDEN") && !(await signedIn())) {
       window.location.assign("/");
     }
-    throw new ApiError(errors.map((error) => error.message).join("; "), codes);
+    throw new ApiError(errors.map((error) => error.message).join("; "), codes, errors);
   }
   return body.data;
 }
@@ -78,10 +80,11 @@ export class LiveSubscription {
     this.socket = null;
     this.timers = [];
     this.retryNow = () => this.reconnect();
-    window.addEventListener("online", this.retryNow);
-    document.addEventListener("visibilitychange", () => {
+    this.onVisible = () => {
       if (document.visibilityState === "visible") this.check();
-    });
+    };
+    window.addEventListener("online", this.retryNow);
+    document.addEventListener("visibilitychange", this.onVisible);
   }
 
   start() {
@@ -91,6 +94,7 @@ export class LiveSubscription {
   stop() {
     this.stopped = true;
     window.removeEventListener("online", this.retryNow);
+    document.removeEventListener("visibilitychange", this.onVisible);
     this.clearTimers();
     if (this.socket) this.socket.close(1000, "signed out");
   }
@@ -137,7 +141,7 @@ export class LiveSubscription {
       this.failures = 0;
       socket.send(
         JSON.stringify({
-          id: "calls",
+          id: "live",
           type: "subscribe",
           payload: { query: this.query, variables: this.variables },
         }),

@@ -1,12 +1,15 @@
 // The console: who is signed in, a header with the screens, and the screen the address
 // names (#/calls, #/contacts, #/contacts/<id>, #/companies, #/companies/<id>,
-// #/unassigned, #/users, #/webhooks, #/webhooks/<id>). Plain ES modules, no build step.
+// #/unassigned, #/users, #/api-keys, #/oauth-clients, #/ringotel, #/webhooks,
+// #/webhooks/<id>). Plain ES modules, no build step.
 
 import { graphql, signOut } from "./api.js";
 import { callsScreen } from "./calls.js";
 import { companiesScreen, companyScreen } from "./companies.js";
-import { contactScreen, contactsScreen } from "./contacts.js";
+import { contactScreen, contactsScreen, newContactScreen } from "./contacts.js";
+import { apiKeysScreen, oauthClientsScreen } from "./credentials.js";
 import { fill, fullName, h } from "./dom.js";
+import { ringotelScreen } from "./ringotel.js";
 import { unassignedScreen } from "./unassigned.js";
 import { usersScreen } from "./users.js";
 import { webhookDeliveriesScreen, webhooksScreen } from "./webhooks.js";
@@ -31,8 +34,15 @@ async function start() {
     ["#/contacts", "Contacts"],
     ["#/companies", "Companies"],
     ["#/unassigned", "Unassigned calls"],
-    ...(me.isAdmin ? [["#/users", "Users"]] : []),
-    ...(me.isAdmin ? [["#/webhooks", "Webhooks"]] : []),
+    ...(me.isAdmin
+      ? [
+          ["#/users", "Users"],
+          ["#/api-keys", "API keys"],
+          ["#/oauth-clients", "OAuth clients"],
+          ["#/ringotel", "Ringotel"],
+          ["#/webhooks", "Webhooks"],
+        ]
+      : []),
   ];
   const nav = h(
     "nav",
@@ -71,12 +81,16 @@ async function start() {
       if (current) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
-    if (parts[0] === "contacts" && parts[1]) teardown = contactScreen(main, parts[1], params);
+    if (parts[0] === "contacts" && parts[1] === "new") teardown = newContactScreen(main);
+    else if (parts[0] === "contacts" && parts[1]) teardown = contactScreen(main, parts[1], params);
     else if (parts[0] === "contacts") teardown = contactsScreen(main, params);
     else if (parts[0] === "companies" && parts[1]) teardown = companyScreen(main, parts[1], params);
     else if (parts[0] === "companies") teardown = companiesScreen(main, params);
     else if (parts[0] === "unassigned") teardown = unassignedScreen(main, params);
     else if (parts[0] === "users") teardown = usersScreen(main, params, me);
+    else if (parts[0] === "api-keys") teardown = apiKeysScreen(main);
+    else if (parts[0] === "oauth-clients") teardown = oauthClientsScreen(main);
+    else if (parts[0] === "ringotel") teardown = ringotelScreen(main, params);
     else if (parts[0] === "webhooks" && parts[1]) teardown = webhookDeliveriesScreen(main, parts[1]);
     else if (parts[0] === "webhooks") teardown = webhooksScreen(main);
     else teardown = callsScreen(main, me);

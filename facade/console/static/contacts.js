@@ -1,9 +1,12 @@
 // Contacts: search by name, email or a number in any format, pages of results, and a
-// contact's page with details, numbers and the timeline of calls with their recordings.
+// contact's page with details, numbers and the timeline of calls with their recordings, kept
+// live by the callEvents subscription; a contact is created, edited and deleted here too.
 
-import { graphql } from "./api.js";
+import { graphql, LiveSubscription } from "./api.js";
+import { contactForm } from "./contact_form.js";
 import {
   CALL_PAGES,
+  confirmButton,
   details,
   duration,
   fill,
@@ -14,7 +17,9 @@ import {
   pager,
   searchScreen,
   showError,
+  showOnly,
   STATUS_WORDS,
+  syncCalls,
   when,
 } from "./dom.js";
 
@@ -36,20 +41,26 @@ const BY_NUMBER = `query ContactsByNumber($phone: String!) {
   }
 }`;
 
+const TIMELINE_FIELDS = `id direction status fromNumber toNumber startedAt duration callerMatch
+  user { firstName lastName extension }
+  recording { contentType size downloadUrl }`;
+
 const CONTACT = `query ContactPage($id: ID!, $first: Int, $after: String) {
   contact(id: $id) {
     ${CONTACT_FIELDS} notes owner { firstName lastName }
     phones { number e164 kind extension }
     activities(first: $first, after: $after) {
-      nodes {
-        id direction status fromNumber toNumber startedAt duration callerMatch
-        user { firstName lastName extension }
-        recording { contentType size downloadUrl }
-      }
+      nodes { ${TIMELINE_FIELDS} }
       pageInfo { endCursor hasNextPage }
     }
   }
 }`;
+
+const CALL_EVENTS = `subscription ContactCallEvents {
+  callEvents { type activity { ${TIMELINE_FIELDS} contact { id } } }
+}`;
+
+const DELETE = `mutation DeleteContact($id: ID!) { deleteContact(id: $id) }`;
 
 /** Whether a search reads as a phone number: digits, with the punctuation numbers carry. */
 export function looksLikeNumber(text) {
@@ -67,6 +78,7 @@ export function contactsScreen(root, params) {
     base: "#/contacts",
     query,
   });
+  results.before(h("p", { class: "page-actions" }, h("a", { href: "#/contacts/new" }, "New contact")));
   showResults(results, query, params.get("after")).catch(showError(results));
   return () => {};
 }
@@ -116,21 +128,98 @@ function contactItem(contact, note) {
   );
 }
 
-/** A contact's page: details, numbers, and the calls, newest first, a page at a time. */
-export function contactScreen(root, id, params) {
-  fill(root, h("p", {}, "Loading…"));
-  const after = params.get("after");
-  graphql(CONTACT, { id, first: PAGE_SIZE, after })
-    .then((data) => fill(root, contactPage(data.contact, after)))
-    .catch(showError(root));
+/** A new contact's form; once created, its page. */
+export function newContactScreen(root) {
+  fill(
+    root,
+    h("p", {}, h("a", { href: "#/contacts" }, "← Contacts")),
+    h("h1", {}, "New contact"),
+    contactForm(null, (contact) => {
+      window.location.hash = `#/contacts/${contact.id}`;
+    }),
+  );
+  root.querySelector("input").focus();
   return () => {};
 }
 
-function contactPage(contact, after) {
+/** A contact's page: details, numbers, and the calls, newest first, a page at a time; calls
+ * reported while it is open come into the timeline as the callEvents subscription tells. */
+export function contactScreen(root, id, params) {
+  fill(root, h("p", {}, "Loading…"));
+  const after = params.get("after");
+  let timeline = null;
+  const load = () => graphql(CONTACT, { id, first: PAGE_SIZE, after });
+  const display = (data) => {
+    const page = contactPage(data.contact, after, () => load().then(display));
+    timeline = page.timeline;
+    fill(root, page.nodes);
+  };
+  load().then(display).catch(showError(root));
+  const live = new LiveSubscription(CALL_EVENTS, {}, {
+    // Reconnected: what happened meanwhile is read again.
+    onConnected: () => {
+      if (timeline) load().then((data) => timeline.replace(data.contact.activities.nodes)).catch(() => {});
+    },
+    onEvent: (data) => {
+      const call = data.callEvents.activity;
+      if (call && timeline) timeline.update(call, Boolean(call.contact && call.contact.id === id));
+    },
+  });
+  live.start();
+  return () => live.stop();
+}
+
+function contactPage(contact, after, reload) {
   const calls = contact.activities;
+  const timeline = liveTimeline(calls.nodes, !after);
+  const view = h("div", { class: "contact-view" });
+  const edit = h("button", { type: "button", onclick: () => editing() }, "Edit");
+  const actions = h(
+    "div",
+    { class: "page-actions" },
+    edit,
+    confirmButton(
+      "Delete",
+      `Delete ${fullName(contact)}`,
+      `Delete ${fullName(contact)} and their numbers? Their calls stay, unassigned.`,
+      async () => {
+        await graphql(DELETE, { id: contact.id });
+        window.location.hash = "#/contacts";
+      },
+    ),
+  );
+  const viewing = () => {
+    fill(view, contactDetails(contact));
+    edit.hidden = false;
+  };
+  function editing() {
+    edit.hidden = true;
+    fill(
+      view,
+      contactForm(contact, () => reload(), () => {
+        viewing();
+        edit.focus();
+      }),
+    );
+    view.querySelector("input").focus();
+  }
+  viewing();
+  return {
+    timeline,
+    nodes: [
+      h("p", {}, h("a", { href: "#/contacts" }, "← Contacts")),
+      h("h1", {}, fullName(contact)),
+      actions,
+      view,
+      h("h2", {}, "Calls"),
+      timeline.node,
+      pager("Pages of calls", `#/contacts/${contact.id}`, { after, pageInfo: calls.pageInfo }, CALL_PAGES),
+    ],
+  };
+}
+
+function contactDetails(contact) {
   return [
-    h("p", {}, h("a", { href: "#/contacts" }, "← Contacts")),
-    h("h1", {}, fullName(contact)),
     details([
       [
         "Company",
@@ -143,19 +232,43 @@ function contactPage(contact, after) {
     ]),
     h("h2", {}, "Numbers"),
     numbers(contact.phones),
-    h("h2", {}, "Calls"),
-    calls.nodes.length
-      ? h("ol", { class: "timeline" }, calls.nodes.map(timelineItem))
-      : h("p", {}, "No calls yet."),
-    pager("Pages of calls", `#/contacts/${contact.id}`, { after, pageInfo: calls.pageInfo }, CALL_PAGES),
   ];
+}
+
+/** The timeline of calls: `update(call, ours)` puts a reported call in place (new calls on
+ * top, on the first page only), or takes it out once it belongs to another contact. */
+function liveTimeline(calls, firstPage) {
+  const node = h("div", { class: "timeline-holder", "aria-live": "polite" });
+  const list = h("ol", { class: "timeline" });
+  const empty = h("p", {}, "No calls yet.");
+  const render = () => showOnly(node, list.children.length ? list : empty);
+  const replace = (rows) => {
+    // A call shown as it still is stays (its recording may be playing).
+    syncCalls(list, rows, timelineItem, { fresh: (item, row) => item.dataset.shown === shown(row) });
+    render();
+  };
+  const update = (call, ours) => {
+    const old = [...list.children].find((item) => item.dataset.call === call.id);
+    if (!ours) old?.remove();
+    else if (old && old.dataset.shown !== shown(call)) old.replaceWith(timelineItem(call));
+    else if (firstPage) list.prepend(timelineItem(call));
+    render();
+  };
+  replace(calls);
+  return { node, replace, update };
+}
+
+/** What a timeline item shows of a call, to tell whether it changed. */
+function shown(call) {
+  const { contact, ...rest } = call;
+  return JSON.stringify(rest);
 }
 
 function timelineItem(call) {
   const agent = call.user ? ` · ${fullName(call.user)}` : "";
   return h(
     "li",
-    { class: `call ${call.status.toLowerCase()}` },
+    { class: `call ${call.status.toLowerCase()}`, "data-call": call.id, "data-shown": shown(call) },
     h("time", { datetime: call.startedAt }, when(call.startedAt)),
     ` · ${call.direction === "INBOUND" ? "inbound" : "outbound"} · `,
     STATUS_WORDS[call.status] || call.status,

@@ -20,6 +20,13 @@ function append(node, children) {
   }
 }
 
+/** Make `child` what `node` holds, unless it already is: moving a subtree would take the
+ * focus from a field being typed in. */
+export function showOnly(node, child) {
+  if (node.childNodes.length !== 1 || node.firstChild !== child) fill(node, child);
+  return node;
+}
+
 /** Replace what `node` holds with `children`. */
 export function fill(node, ...children) {
   node.replaceChildren();
@@ -149,3 +156,107 @@ export const MATCH_WORDS = {
   MAIN_LINE: "The number is the company's main line: the company is known, not who in it.",
   LINKED: "Linked to this contact with the call or afterwards.",
 };
+
+/** Drop the errors `showFieldErrors` put in `form`. */
+export function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll(".field-error")) note.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    const described = (input.getAttribute("aria-describedby") || "")
+      .split(" ")
+      .filter((id) => id && id !== `${input.id}-error`);
+    if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+    else input.removeAttribute("aria-describedby");
+  }
+}
+
+/**
+ * Show an API error in `form`, each message beside the field it names: `inputFor(field)`
+ * gives the input of a GraphQL field (`email`, `phones.1.number`), or nothing; messages of
+ * no known field go to `general`. The first field in error takes the focus.
+ */
+export function showFieldErrors(form, error, inputFor, general) {
+  clearFieldErrors(form);
+  const items = error.errors && error.errors.length ? error.errors : [{ message: error.message }];
+  const rest = [];
+  let first = null;
+  for (const item of items) {
+    const field = (item.extensions || {}).field;
+    const input = field ? inputFor(field) : null;
+    if (!input) {
+      rest.push(field ? `${field}: ${item.message}` : item.message);
+      continue;
+    }
+    const note = h("p", { class: "field-error error", id: `${input.id}-error` }, item.message);
+    input.setAttribute("aria-invalid", "true");
+    const described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", described ? `${described} ${note.id}` : note.id);
+    input.after(note);
+    first = first || input;
+  }
+  general.hidden = !rest.length;
+  fill(general, rest.join("; "));
+  if (first) first.focus();
+}
+
+/**
+ * A button that asks before it acts: `label` (its accessible name `name`) turns into
+ * `question` with a button that does `act` and one that takes it back.
+ */
+export function confirmButton(label, name, question, act) {
+  const holder = h("span", { class: "confirm" });
+  const ask = h("button", { type: "button", "aria-label": name, onclick: () => asking() }, label);
+  const settle = () => {
+    fill(holder, ask);
+    ask.focus();
+  };
+  function asking() {
+    const yes = h(
+      "button",
+      {
+        type: "button",
+        class: "danger",
+        onclick: async () => {
+          yes.disabled = true;
+          try {
+            await act();
+          } catch (error) {
+            fill(holder, h("span", { class: "error", role: "alert" }, error.message), " ", ask);
+          }
+        },
+      },
+      `Yes, ${label.toLowerCase()}`,
+    );
+    fill(
+      holder,
+      h("span", { role: "alert" }, question),
+      " ",
+      yes,
+      " ",
+      h("button", { type: "button", onclick: settle }, "Cancel"),
+    );
+    yes.focus();
+  }
+  return fill(holder, ask);
+}
+
+/**
+ * Make `list`'s items those of `rows` (calls, each item's `data-call` its id), in order. An
+ * item already there for a row is kept while `fresh(item, row)` says so (an open form, a
+ * recording playing stay as they are), and items of no row stay when `keep(item)`.
+ */
+export function syncCalls(list, rows, build, { fresh = () => true, keep = () => false } = {}) {
+  const current = [...list.children];
+  const byCall = new Map(current.map((item) => [item.dataset.call, item]));
+  const ids = new Set(rows.map((row) => row.id));
+  const items = rows.map((row) => {
+    const old = byCall.get(row.id);
+    return old && fresh(old, row) ? old : build(row);
+  });
+  items.push(...current.filter((item) => !ids.has(item.dataset.call) && keep(item)));
+  // Only what is new or out of place is inserted: an item left where it is keeps the focus.
+  items.forEach((item, index) => {
+    if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+  });
+  while (list.children.length > items.length) list.lastElementChild.remove();
+}

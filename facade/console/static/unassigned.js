@@ -1,7 +1,8 @@
 // Unassigned calls: the calls linked to no contact, newest first, each linkable to a
-// contact found by name, email or number, or to a new one.
+// contact found by name, email or number, or to a new one. New unassigned calls come in as
+// the callEvents subscription reports them, and calls linked elsewhere leave.
 
-import { graphql } from "./api.js";
+import { graphql, LiveSubscription } from "./api.js";
 import { ASSIGN, CALL_FIELDS, createContactForm } from "./calls.js";
 import { findContacts } from "./contacts.js";
 import {
@@ -13,7 +14,9 @@ import {
   otherNumber,
   pager,
   showError,
+  showOnly,
   STATUS_WORDS,
+  syncCalls,
   when,
 } from "./dom.js";
 
@@ -25,31 +28,64 @@ const UNASSIGNED = `query UnassignedCalls($first: Int, $after: String) {
   }
 }`;
 
+const EVENTS = `subscription UnassignedCallEvents {
+  callEvents { type activity { ${CALL_FIELDS} duration } }
+}`;
+
 /** The unassigned calls screen. `params`: after (the page). */
 export function unassignedScreen(root, params) {
   const after = params.get("after");
-  fill(root, h("h1", {}, "Unassigned calls"), h("p", {}, "Loading…"));
-  graphql(UNASSIGNED, { first: PAGE_SIZE, after })
-    .then((data) => {
+  const list = h("ul", { class: "unassigned" });
+  const holder = h("div", { "aria-live": "polite" }, "Loading…");
+  let loaded = false;
+  const empty = h("p", {}, "Every call is linked to a contact.");
+  const render = () => showOnly(holder, list.children.length ? list : empty);
+  const load = () =>
+    graphql(UNASSIGNED, { first: PAGE_SIZE, after }).then((data) => {
       const page = data.activities;
-      fill(
-        root,
-        h("h1", {}, "Unassigned calls"),
-        page.nodes.length
-          ? h("ul", { class: "unassigned" }, page.nodes.map(unassignedItem))
-          : h("p", {}, "Every call is linked to a contact."),
-        pager("Pages of calls", "#/unassigned", { after, pageInfo: page.pageInfo }, CALL_PAGES),
-      );
-    })
-    .catch(showError(root));
-  return () => {};
+      // Calls already shown stay as they are, and those being linked here stay.
+      syncCalls(list, page.nodes, unassignedItem, { keep: busy });
+      render();
+      fill(pages, pager("Pages of calls", "#/unassigned", { after, pageInfo: page.pageInfo }, CALL_PAGES));
+      loaded = true;
+    });
+  const pages = h("div");
+  fill(root, h("h1", {}, "Unassigned calls"), holder, pages);
+  load().catch(showError(holder));
+  const live = new LiveSubscription(EVENTS, {}, {
+    onConnected: () => {
+      if (loaded) load().catch(() => {});
+    },
+    onEvent: (data) => {
+      const call = data.callEvents.activity;
+      if (!call || !loaded) return;
+      const old = find(list, call.id);
+      if (old && busy(old)) return;
+      if (call.contact) old?.remove();
+      else if (!old && !after) list.prepend(unassignedItem(call));
+      render();
+    },
+  });
+  live.start();
+  return () => live.stop();
+}
+
+/** Whether someone is at work on this item (a form open: its link may be on its way, and
+ * its event may come before the answer), or linked it here: it stays until the page is left. */
+function busy(item) {
+  return Boolean(item.dataset.linked || item.querySelector("form"));
+}
+
+function find(list, callId) {
+  return [...list.children].find((item) => item.dataset.call === callId);
 }
 
 function unassignedItem(call) {
   const number = otherNumber(call) || "";
-  const item = h("li", { class: "call" });
+  const item = h("li", { class: "call", "data-call": call.id });
   const tools = h("div", { class: "link-tools" });
-  const linked = (contactId) =>
+  const linked = (contactId) => {
+    item.dataset.linked = "1";
     fill(
       item,
       h("strong", {}, number || "unknown number"),
@@ -57,6 +93,7 @@ function unassignedItem(call) {
       h("a", { href: `#/contacts/${contactId}` }, "the contact"),
       ".",
     );
+  };
   const pick = h("button", { type: "button", onclick: () => fill(tools, linkForm(call, linked)) }, "Link to a contact");
   const create = h(
     "button",
