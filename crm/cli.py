@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from crm import transfer_cli
 from crm.domain.config import DomainConfig
 from crm.domain.credentials import redirect_uris_of
 from crm.domain.errors import DomainError
@@ -383,6 +384,10 @@ def _redacted(url: str) -> str:
     credentials, host = rest.rsplit("@", 1)
     user_name = credentials.split(":", 1)[0]
     return f"{scheme}://{user_name}@{host}"
+
+
+for command in transfer_cli.COMMANDS:  # `crm import` and `crm export`
+    main.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover
