@@ -42,8 +42,10 @@ from crm.domain.company_import import CompanyImport, read_company
 from crm.domain.config import DomainConfig
 from crm.domain.contact_import import ContactImport, read_contact
 from crm.domain.csv_format import COMPANIES, CONTACTS, Columns, RecordFormat
+from crm.domain.errors import DomainError
 from crm.domain.exports import company_rows, contact_rows
 from crm.domain.record_import import ImportTotals, Rejected, read_all
+from crm.engine import bind_tables, close_engine, make_engine, open_engine
 from crm.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -251,8 +253,18 @@ def _settings() -> Settings:
 
 
 def _with_database(settings: Settings, work: Callable[[DomainConfig], Awaitable[T]]) -> T:
-    """Run `work` on the database, as every `crm` command does (`crm.cli`, imported late:
-    it registers these commands)."""
-    from crm.cli import run_with_services
+    """Open the database, run `work`, close it; a domain error becomes one line."""
 
-    return run_with_services(settings, lambda services: work(services.config))
+    async def main() -> T:
+        engine = make_engine(settings.database_url)
+        bind_tables(engine)
+        await open_engine(engine, pool_min=1, pool_max=2)
+        try:
+            return await work(DomainConfig.from_settings(settings))
+        finally:
+            await close_engine(engine)
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None

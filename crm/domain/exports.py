@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from piccolo.columns import ForeignKey
-
 from crm.domain.csv_format import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
@@ -72,7 +70,7 @@ async def _company_cells(page: Sequence[Company]) -> list[dict[str, str | None]]
 
 async def _rows(
     table: type[Any],
-    owner: ForeignKey[Any],
+    owner: queries.OwnerColumn,
     fields: Sequence[str],
     cells_of: Callable[[Sequence[Any]], Awaitable[list[dict[str, str | None]]]],
     page_size: int,
@@ -90,7 +88,7 @@ async def _rows(
             )
 
 
-async def _kinds(owner: ForeignKey[Any]) -> dict[PhoneKind, int]:
+async def _kinds(owner: queries.OwnerColumn) -> dict[PhoneKind, int]:
     return {PhoneKind(kind): n for kind, n in (await queries.most_numbers_per_kind(owner)).items()}
 
 

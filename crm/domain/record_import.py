@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from piccolo.table import Table
 from uuid6 import uuid7
 
 from crm.domain.csv_format import Columns
@@ -19,7 +18,7 @@ from crm.domain.phone_numbers import MAX_PHONES, CheckedPhone, PhoneInput, Phone
 from crm.domain.search import fold
 from crm.queries import imports as queries
 from crm.queries.transactions import lock_keys
-from crm.tables import Company, PhoneNumber
+from crm.tables import Company, Contact, PhoneNumber
 
 
 def new_id() -> uuid.UUID:
@@ -75,11 +74,13 @@ class Target:
         return cls(id=new_id(), is_new=True, fields=fields)
 
     @classmethod
-    def stored(cls, row: Table, numbers: Sequence[PhoneNumber], columns: Sequence[str]) -> Target:
+    def stored(
+        cls, row: Contact | Company, numbers: Sequence[PhoneNumber], columns: Sequence[str]
+    ) -> Target:
         """A record of the database (a contact, a company) with its numbers, in order."""
         phones = checked_phones_of(numbers)
         return cls(
-            id=getattr(row, "id"),  # noqa: B009 (every table's key is `id`; `Table` declares none)
+            id=row.id,
             is_new=False,
             fields={name: getattr(row, name) for name in columns},
             phones=phones,

@@ -13,8 +13,11 @@ from piccolo.table import Table
 
 from crm.engine import current_engine
 
+OwnerColumn = ForeignKey[Any]
+"""`PhoneNumber.contact` or `PhoneNumber.company`: whose numbers."""
 
-async def most_numbers_per_kind(owner: ForeignKey[Any]) -> dict[str, int]:
+
+async def most_numbers_per_kind(owner: OwnerColumn) -> dict[str, int]:
     """For each kind of number, the most that one owner (`PhoneNumber.contact` or
     `.company`) has of it: how many columns of that kind an export needs."""
     column = owner._meta.db_column_name
