@@ -37,6 +37,8 @@ from crm.queries.transactions import lock_keys, transaction
 from crm.tables import Company, PhoneNumber
 
 _COLUMNS = ("name", "website", "address", "owner")
+MAX_WEBSITE_LENGTH = 255
+"""`crm_company.website`'s length."""
 
 
 @dataclass(slots=True)
@@ -64,7 +66,7 @@ def read_company(
         return CompanyRecord(
             line=line,
             name=name or "",
-            website=clean_url(columns.cell(cells, "website"), field="website"),
+            website=_website(columns.cell(cells, "website")),
             address=clean_text(
                 columns.cell(cells, "address"), field="address", max_length=MAX_ADDRESS_LENGTH
             ),
@@ -121,6 +123,14 @@ async def _existing(names: set[str]) -> dict[str, Target]:
         folded: Target.stored(companies[cid], numbers.get(cid, []), _COLUMNS)
         for folded, cid in ids.items()
     }
+
+
+def _website(text: str) -> str | None:
+    """A website as the API takes it, refused when `https://` made it too long to store."""
+    website = clean_url(text, field="website")
+    if website is not None and len(website) > MAX_WEBSITE_LENGTH:
+        raise ValidationFailed(f"must be at most {MAX_WEBSITE_LENGTH} characters", field="website")
+    return website
 
 
 def _new_target(name: str) -> Target:
