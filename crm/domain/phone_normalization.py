@@ -158,9 +158,10 @@ def _each_reading(raw: str, default_region: str, field: str) -> Iterator[Normali
     if international is not None:
         number = _parse(international, default_region)
         # After `+` a possible number is believed; `00`/`011` may also start a national
-        # number (011 is Buenos Aires), so there only a valid one is.
+        # number (011 is Buenos Aires), so there only a valid one is. (Possible first: it
+        # only counts digits, where validity matches every kind of number's pattern.)
         if number is not None and (
-            phonenumbers.is_valid_number(number) or (plus and _is_whole_number(number))
+            (plus and _is_whole_number(number)) or phonenumbers.is_valid_number(number)
         ):
             if (reading := fresh(number, True)) is not None:
                 yield reading
