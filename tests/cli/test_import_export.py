@@ -239,9 +239,47 @@ async def test_a_clean_import_exits_zero_and_prints_a_summary(tmp_path: Path) ->
     run = await import_file(tmp_path, HEADER + "Ann,,,,+1 415 555 0100,\n")
     assert run.status == 0, run.err
     assert run.out == "1 contacts imported, 0 rows merged, 0 rejected\n"
+    assert run.err == ""  # no progress bar when standard error is no terminal
     assert (tmp_path / "in.rejects.csv").read_text().splitlines() == ["line,reason"]
     semicolons = await import_file(tmp_path, "FIRST_NAME;Email\nBen;ben@example.com\n", "--json")
     assert summary(semicolons) == {"imported": 1, "merged": 0, "rejected": 0}
+
+
+def on_a_terminal(folder: Path, *args: str) -> str:
+    """Run `crm` with a pseudo-terminal as its standard output and error; what it drew."""
+    leader, follower = os.openpty()
+    process = subprocess.Popen(  # noqa: S603 (our own command)
+        [CRM, *args],
+        cwd=folder,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the command closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    process.wait(timeout=300)
+    os.close(leader)
+    assert process.returncode == 0, drawn
+    return drawn.decode(errors="replace")
+
+
+async def test_a_terminal_shows_a_progress_bar(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(HEADER + "".join(f"P{i},,,,+1 415 555 {i:04d},\n" for i in range(300)))
+    drawn = await asyncio.to_thread(
+        on_a_terminal, tmp_path, "import", "contacts", str(path), "--batch-size", "50"
+    )
+    assert "300/300" in drawn
+    assert "300 contacts imported, 0 rows merged, 0 rejected" in drawn
 
 
 @pytest.mark.parametrize(
