@@ -46,6 +46,7 @@ from crm.domain.errors import DomainError
 from crm.domain.exports import company_rows, contact_rows
 from crm.domain.record_import import ImportTotals, Rejected, read_all
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
+from crm.queries.imports import MAX_VALUES
 from crm.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -54,6 +55,8 @@ SOME_REJECTED = 3
 """The exit status of an import that left rows out (1: nothing imported, a bad file)."""
 
 BATCH_ROWS = 2000
+MAX_BATCH_ROWS = MAX_VALUES
+"""A batch's records are read back by id in one statement (`crm.queries.imports.MAX_VALUES`)."""
 
 
 class Importer(Protocol):
@@ -92,7 +95,7 @@ _KINDS = {
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option(
     "--batch-size",
-    type=click.IntRange(1, 100_000),
+    type=click.IntRange(1, MAX_BATCH_ROWS),
     default=BATCH_ROWS,
     show_default=True,
     help="Rows written per transaction; memory grows with it, not with the file.",

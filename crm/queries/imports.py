@@ -8,11 +8,10 @@ Piccolo row object and statement per row.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from piccolo.columns.combination import Or, Where
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
@@ -79,64 +78,67 @@ async def insert_rows(
     )
 
 
+MAX_VALUES = 10_000
+"""Values one `IN (...)` list holds: both drivers take at most 32,767 parameters a
+statement, and a batch of rows with twenty numbers each has more; longer lists are split."""
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    unique = list(set(values))
+    for start in range(0, len(unique), MAX_VALUES):
+        yield unique[start : start + MAX_VALUES]
+
+
 async def users_by_email(emails: Iterable[str]) -> dict[str, uuid.UUID]:
     """The ids of the users with these (stored-form) emails, by email."""
-    wanted = list(set(emails))
-    if not wanted:
-        return {}
-    rows = await User.select(User.id, User.email).where(User.email.is_in(wanted))
-    return {row["email"]: row["id"] for row in rows}
+    found: dict[str, uuid.UUID] = {}
+    for chunk in _chunks(emails):
+        rows = await User.select(User.id, User.email).where(User.email.is_in(chunk))
+        found.update((row["email"], row["id"]) for row in rows)
+    return found
 
 
 async def companies_by_folded_name(names: Iterable[str]) -> dict[str, uuid.UUID]:
     """The oldest company of each folded name (`Company.search_text`), by name."""
-    wanted = list(set(names))
-    if not wanted:
-        return {}
-    rows = await (
-        Company.select(Company.id, Company.search_text)
-        .where(Company.search_text.is_in(wanted))
-        .order_by(Company.created_at, Company.id)
-    )
-    found: dict[str, uuid.UUID] = {}
-    for row in rows:
-        found.setdefault(row["search_text"], row["id"])
-    return found
+    oldest: dict[str, tuple[datetime, uuid.UUID]] = {}
+    for chunk in _chunks(names):
+        rows = await Company.select(Company.id, Company.search_text, Company.created_at).where(
+            Company.search_text.is_in(chunk)
+        )
+        for row in rows:
+            key = (row["created_at"], row["id"])
+            name = row["search_text"]
+            if name not in oldest or key < oldest[name]:
+                oldest[name] = key
+    return {name: key[1] for name, key in oldest.items()}
 
 
 async def contact_numbers_matching(
     e164s: Iterable[str], nationals: Iterable[str]
 ) -> list[dict[str, Any]]:
     """Contacts' numbers whose E.164 form is one of `e164s` or whose national digits are one
-    of `nationals`: `contact`, `created` (the contact's creation), `e164`, `national`."""
-    by_e164, by_national = list(set(e164s)), list(set(nationals))
-    if not by_e164 and not by_national:
-        return []
-    condition: Where | Or
-    if by_e164 and by_national:
-        condition = PhoneNumber.e164.is_in(by_e164) | PhoneNumber.national.is_in(by_national)
-    elif by_e164:
-        condition = PhoneNumber.e164.is_in(by_e164)
-    else:
-        condition = PhoneNumber.national.is_in(by_national)
-    rows: list[dict[str, Any]] = await PhoneNumber.select(
-        PhoneNumber.contact,
-        PhoneNumber.contact.created_at.as_alias("created"),
-        PhoneNumber.e164,
-        PhoneNumber.national,
-    ).where(PhoneNumber.contact.is_not_null() & condition)
-    return rows
+    of `nationals`: `contact`, `created` (the contact's creation), `e164`, `national`.
+    A number that meets both conditions may come twice."""
+    found: list[dict[str, Any]] = []
+    for column, values in ((PhoneNumber.e164, e164s), (PhoneNumber.national, nationals)):
+        for chunk in _chunks(values):
+            found += await PhoneNumber.select(
+                PhoneNumber.contact,
+                PhoneNumber.contact.created_at.as_alias("created"),
+                PhoneNumber.e164,
+                PhoneNumber.national,
+            ).where(PhoneNumber.contact.is_not_null() & column.is_in(chunk))
+    return found
 
 
 async def contacts_with_emails(emails: Iterable[str]) -> list[dict[str, Any]]:
     """Contacts whose email is one of `emails`: `id`, `created_at`, `email`."""
-    wanted = list(set(emails))
-    if not wanted:
-        return []
-    rows: list[dict[str, Any]] = await Contact.select(
-        Contact.id, Contact.created_at, Contact.email
-    ).where(Contact.email.is_in(wanted))
-    return rows
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(emails):
+        found += await Contact.select(Contact.id, Contact.created_at, Contact.email).where(
+            Contact.email.is_in(chunk)
+        )
+    return found
 
 
 async def update_contact(contact_id: uuid.UUID, values: dict[str, Any], at: datetime) -> None:

@@ -361,6 +361,23 @@ async def test_worker_processes_check_rows_as_this_process_does(tmp_path: Path) 
     assert await PhoneNumber.count() == 600
 
 
+async def test_a_batch_with_more_numbers_than_a_statement_takes_is_looked_up_in_parts(
+    tmp_path: Path,
+) -> None:
+    # 1,700 rows of 20 numbers: 34,000 numbers to look up, over the drivers' 32,767 parameters.
+    header = "first_name," + ",".join(["phone_work"] * 20) + "\n"
+    rows = "".join(
+        f"P{i}," + ",".join(f"+1 415 {200 + n:03d} {i:04d}" for n in range(20)) + "\n"
+        for i in range(1700)
+    )
+    run = await import_file(tmp_path, header + rows, "--json", "--workers", "0")
+    assert summary(run) == {"imported": 1700, "merged": 0, "rejected": 0}, run.err
+    assert await PhoneNumber.count() == 34_000
+    again = await import_file(tmp_path, header + rows, "--json", "--workers", "0")
+    assert summary(again) == {"imported": 0, "merged": 1700, "rejected": 0}, again.err
+    assert await PhoneNumber.count() == 34_000
+
+
 def peak_rss_kib(folder: Path, rows: int) -> int:
     """The peak resident memory of one import of `rows` generated rows, in batches of 200."""
     path = folder / f"{rows}.csv"
