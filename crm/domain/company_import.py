@@ -33,7 +33,7 @@ from crm.domain.validation import clean_email, clean_text, clean_url, now
 from crm.queries import imports as queries
 from crm.queries import phone_numbers
 from crm.queries.companies import by_ids
-from crm.queries.transactions import lock_keys, transaction
+from crm.queries.transactions import lock_tables_for_bulk_write, transaction
 from crm.tables import Company, PhoneNumber
 
 _COLUMNS = ("name", "website", "address", "owner")
@@ -89,7 +89,7 @@ class CompanyImport:
         at = now()
         async with transaction():
             rows, owners, rejected = await owned_rows(records)
-            await lock_keys(f"company-name:{fold(row.name)}" for row in rows)
+            await lock_tables_for_bulk_write("crm_company")
             targets = await _existing({fold(row.name) for row in rows})
             accepted = 0
             for row in rows:

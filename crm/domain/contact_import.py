@@ -21,7 +21,7 @@ from typing import Any
 
 from crm.domain.companies import MAX_NAME_LENGTH as MAX_COMPANY_NAME_LENGTH
 from crm.domain.config import DomainConfig
-from crm.domain.contacts import EMPTY_CONTACT, identity_keys
+from crm.domain.contacts import EMPTY_CONTACT
 from crm.domain.csv_format import Columns
 from crm.domain.errors import ValidationFailed
 from crm.domain.phone_normalization import is_internal_extension
@@ -43,7 +43,7 @@ from crm.domain.validation import clean_email, clean_text, now
 from crm.queries import imports as queries
 from crm.queries import phone_numbers
 from crm.queries.contacts import by_ids
-from crm.queries.transactions import lock_keys, transaction
+from crm.queries.transactions import lock_tables_for_bulk_write, transaction
 from crm.tables import Contact, PhoneNumber
 
 _TEXT_FIELDS = {"first_name": 100, "last_name": 100, "job_title": 200, "notes": 10_000}
@@ -137,7 +137,9 @@ class ContactImport:
         at = now()
         async with transaction():
             rows, owners, rejected = await owned_rows(records)
-            await lock_keys(self._lock_keys(rows))
+            # Companies first: the order the API's writes take them in (a contact's company
+            # is found or created before the contact), so the two never wait on each other.
+            await lock_tables_for_bulk_write("crm_company", "crm_contact")
             accepted, too_many = await self._match(rows)
             rejected += too_many
             companies = await companies_for([r.company for _, r in accepted if r.company], at)
@@ -151,12 +153,6 @@ class ContactImport:
     def _matchable(self, phones: Sequence[CheckedPhone]) -> list[CheckedPhone]:
         most = self._config.internal_extension_max_digits
         return [p for p in phones if not is_internal_extension(p.e164, p.national, most)]
-
-    def _lock_keys(self, rows: Sequence[ContactRecord]) -> list[str]:
-        keys: list[str] = []
-        for row in rows:
-            keys += identity_keys([p.national for p in self._matchable(row.phones)], row.email)
-        return keys
 
     async def _match(
         self, rows: Sequence[ContactRecord]

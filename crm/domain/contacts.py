@@ -263,7 +263,7 @@ class ContactService:
 
 def identity_keys(nationals: Iterable[str], email: str | None) -> list[str]:
     """The lock keys of what `_matching` looks a contact up by: the national digits of its
-    matchable numbers, and its email. An import takes the same locks.
+    matchable numbers, and its email.
 
     A number is keyed by its national digits, which two numbers with the same
     E.164 form share, so both ways `_matching` compares numbers meet on one key.

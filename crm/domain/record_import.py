@@ -17,7 +17,6 @@ from crm.domain.errors import ValidationFailed
 from crm.domain.phone_numbers import MAX_PHONES, CheckedPhone, PhoneInput, PhoneKind, check_phones
 from crm.domain.search import fold
 from crm.queries import imports as queries
-from crm.queries.transactions import lock_keys
 from crm.tables import Company, Contact, PhoneNumber
 
 
@@ -236,13 +235,12 @@ async def owned_rows(
 
 async def companies_for(names: Iterable[str], at: datetime) -> dict[str, uuid.UUID]:
     """The company of each name, by folded name: the oldest with that name in any case, or
-    one created (as `CompanyService.find_or_create`, under the same locks)."""
+    one created (as `CompanyService.find_or_create`); the caller holds the companies table."""
     spelled: dict[str, str] = {}
     for name in names:
         spelled.setdefault(fold(name), name)
     if not spelled:
         return {}
-    await lock_keys(f"company-name:{folded}" for folded in spelled)
     found = await queries.companies_by_folded_name(spelled)
     missing = [(folded, name) for folded, name in spelled.items() if folded not in found]
     created = {folded: new_id() for folded, _ in missing}

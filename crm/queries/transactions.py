@@ -95,3 +95,16 @@ async def lock_keys(keys: Iterable[str]) -> None:
             ordered,
         )
     )
+
+
+async def lock_tables_for_bulk_write(*tables: str) -> None:
+    """Hold `tables` against other writers until the current write transaction ends.
+
+    A bulk write (an import batch) would need thousands of `lock_keys` locks, more than
+    PostgreSQL's shared lock table holds (`max_locks_per_transaction`); it takes one lock a
+    table instead (SHARE ROW EXCLUSIVE: readers go on, writers and other bulk writers wait).
+    SQLite's ``transaction()`` already admits one writer at a time.
+    """
+    if isinstance(current_engine(), PostgresEngine):
+        names = ", ".join(tables)
+        await current_engine().run_ddl(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
