@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
+from crm import transfer_cli
 from crm.domain.config import DomainConfig
 from crm.domain.credentials import redirect_uris_of
 from crm.domain.errors import DomainError
@@ -596,6 +597,10 @@ def next_steps(public_url: str, known_password: bool) -> list[str]:
         "Ringotel: `crm apikey create --name ringotel --scope ringotel` for its API key, and"
         " `crm ringotel-json` for the integration JSON to give it.",
     ]
+
+
+for command in transfer_cli.COMMANDS:  # `crm import` and `crm export`
+    main.add_command(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -141,7 +141,8 @@ class ContactService:
             if match_existing:
                 # Two retries of one create may arrive together: the second waits
                 # here until the first has committed, then finds its contact.
-                await lock_keys(_identity_keys(self._matchable(phones or []), contact.email))
+                matchable = self._matchable(phones or [])
+                await lock_keys(identity_keys([p.national for p in matchable], contact.email))
                 existing = await self._matching(phones or [], contact.email)
                 if existing is not None:
                     return existing, False
@@ -268,13 +269,14 @@ class ContactService:
         return [p for p in phones if not is_internal_extension(p.e164, p.national, most)]
 
 
-def _identity_keys(phones: list[PhoneNumber], email: str | None) -> list[str]:
-    """The lock keys of what `_matching` looks a contact up by.
+def identity_keys(nationals: Iterable[str], email: str | None) -> list[str]:
+    """The lock keys of what `_matching` looks a contact up by: the national digits of its
+    matchable numbers, and its email.
 
     A number is keyed by its national digits, which two numbers with the same
     E.164 form share, so both ways `_matching` compares numbers meet on one key.
     """
-    keys = [f"contact-phone:{phone.national}" for phone in phones]
+    keys = [f"contact-phone:{national}" for national in nationals]
     if email is not None:
         keys.append(f"contact-email:{email}")
     return keys

@@ -14,6 +14,7 @@ is the first reading, so both sides always agree on what a key means.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import phonenumbers
@@ -127,55 +128,66 @@ def readings(raw: str, default_region: str, *, field: str = "phone") -> list[Nor
     bare digits without trunk zeros, which lookup matches against national numbers
     of any country.
     """
+    return list(_each_reading(raw, default_region, field))
+
+
+def normalize(raw: str, default_region: str, *, field: str = "phone") -> NormalizedPhone:
+    """Read `raw` as a phone number; raise `ValidationFailed` naming `field` when it is none.
+
+    The keys a stored number is indexed under: the best of its `readings`, worked out
+    without the others (a bulk import normalises millions).
+    """
+    return next(_each_reading(raw, default_region, field))
+
+
+def _each_reading(raw: str, default_region: str, field: str) -> Iterator[NormalizedPhone]:
+    """`readings`, one at a time (there is always at least one)."""
     text, body, extension = _clean(raw, field)
     digits = _digits(body)
     found: list[NormalizedPhone] = []
 
-    def add(number: PhoneNumber, states_country: bool) -> None:
+    def fresh(number: PhoneNumber, states_country: bool) -> NormalizedPhone | None:
         reading = _build(text, number, extension, states_country)
         if all(r.e164 != reading.e164 for r in found):
             found.append(reading)
+            return reading
+        return None
 
     plus = body.startswith("+")
     international = _international(body, digits)
     if international is not None:
         number = _parse(international, default_region)
         # After `+` a possible number is believed; `00`/`011` may also start a national
-        # number (011 is Buenos Aires), so there only a valid one is.
+        # number (011 is Buenos Aires), so there only a valid one is. (Possible first: it
+        # only counts digits, where validity matches every kind of number's pattern.)
         if number is not None and (
-            phonenumbers.is_valid_number(number) or (plus and _is_whole_number(number))
+            (plus and _is_whole_number(number)) or phonenumbers.is_valid_number(number)
         ):
-            add(number, True)
+            if (reading := fresh(number, True)) is not None:
+                yield reading
             if plus:
-                return found
+                return
     for candidate in (digits, "+" + digits):
         number = _parse(candidate, default_region)
         if number is not None and phonenumbers.is_valid_number(number):
-            add(number, candidate.startswith("+") or number.country_code_source in _STATED)
+            states = candidate.startswith("+") or number.country_code_source in _STATED
+            if (reading := fresh(number, states)) is not None:
+                yield reading
     if international is not None and found:
-        return found
+        return
     # Trunk zeros dropped (most countries), and kept (Italy's numbers begin with one).
     for bare in dict.fromkeys((digits.lstrip("0") or digits, digits)):
         if all(r.national != bare for r in found):
-            found.append(
-                NormalizedPhone(
-                    raw=text,
-                    e164=None,
-                    national=bare,
-                    suffix=bare[-SUFFIX_DIGITS:],
-                    extension=extension,
-                    has_country_code=False,
-                )
+            reading = NormalizedPhone(
+                raw=text,
+                e164=None,
+                national=bare,
+                suffix=bare[-SUFFIX_DIGITS:],
+                extension=extension,
+                has_country_code=False,
             )
-    return found
-
-
-def normalize(raw: str, default_region: str, *, field: str = "phone") -> NormalizedPhone:
-    """Read `raw` as a phone number; raise `ValidationFailed` naming `field` when it is none.
-
-    The keys a stored number is indexed under: the best of its `readings`.
-    """
-    return readings(raw, default_region, field=field)[0]
+            found.append(reading)
+            yield reading
 
 
 def normalize_stored(raw: str, default_region: str, *, field: str = "phone") -> NormalizedPhone:

@@ -44,6 +44,59 @@ class PhoneInput:
     """`None` (a client's explicit null) is refused: a number always has a kind."""
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedPhone:
+    """A number that passed `check_phones`: its kind, the input and the keys it is indexed
+    under; plain data, so that it crosses to a worker process and back cheaply."""
+
+    kind: PhoneKind
+    number: str
+    e164: str | None
+    national: str
+    suffix: str
+    extension: str | None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """What makes two numbers of one owner the same number."""
+        return (self.e164 or self.national, self.extension)
+
+
+def check_phones(
+    phones: Sequence[PhoneInput],
+    *,
+    region: str,
+    allowed: frozenset[PhoneKind],
+    field: str = "phones",
+    number_fields: Sequence[str] | None = None,
+) -> list[CheckedPhone]:
+    """The numbers normalised, or `ValidationFailed` naming e.g. `phones.1.number`: too many,
+    a kind not `allowed`, no number, or one number given twice. `number_fields` names each
+    number's field instead (a file's column)."""
+    if len(phones) > MAX_PHONES:
+        raise ValidationFailed(f"at most {MAX_PHONES} numbers", field=field)
+    checked: list[CheckedPhone] = []
+    seen: set[tuple[str, str | None]] = set()
+    for position, phone in enumerate(phones):
+        where = f"{field}.{position}"
+        kind = _kind(phone.kind, allowed, field=f"{where}.kind")
+        number_field = number_fields[position] if number_fields else f"{where}.number"
+        normalized = normalize_stored(phone.number, region, field=number_field)
+        one = CheckedPhone(
+            kind=kind,
+            number=normalized.raw,
+            e164=normalized.e164,
+            national=normalized.national,
+            suffix=normalized.suffix,
+            extension=normalized.extension,
+        )
+        if one.key in seen:
+            raise ValidationFailed(f"{phone.number!r} is given twice", field=number_field)
+        seen.add(one.key)
+        checked.append(one)
+    return checked
+
+
 def prepare_phones(
     phones: Sequence[PhoneInput],
     *,
@@ -56,30 +109,20 @@ def prepare_phones(
     Checks everything before anything is written, so a bad number in the list
     leaves the owner's numbers as they were.
     """
-    if len(phones) > MAX_PHONES:
-        raise ValidationFailed(f"at most {MAX_PHONES} numbers", field=field)
-    rows: list[PhoneNumber] = []
-    seen: set[tuple[str, str | None]] = set()
-    for position, phone in enumerate(phones):
-        where = f"{field}.{position}"
-        kind = _kind(phone.kind, allowed, field=f"{where}.kind")
-        normalized = normalize_stored(phone.number, region, field=f"{where}.number")
-        key = (normalized.e164 or normalized.national, normalized.extension)
-        if key in seen:
-            raise ValidationFailed(f"{phone.number!r} is given twice", field=f"{where}.number")
-        seen.add(key)
-        rows.append(
-            PhoneNumber(
-                kind=kind.value,
-                number=normalized.raw,
-                e164=normalized.e164,
-                national=normalized.national,
-                suffix=normalized.suffix,
-                extension=normalized.extension,
-                position=position,
-            )
+    return [
+        PhoneNumber(
+            kind=phone.kind.value,
+            number=phone.number,
+            e164=phone.e164,
+            national=phone.national,
+            suffix=phone.suffix,
+            extension=phone.extension,
+            position=position,
         )
-    return rows
+        for position, phone in enumerate(
+            check_phones(phones, region=region, allowed=allowed, field=field)
+        )
+    ]
 
 
 def _kind(value: PhoneKind | str | None, allowed: frozenset[PhoneKind], *, field: str) -> PhoneKind:

@@ -83,7 +83,28 @@ async def lock_keys(keys: Iterable[str]) -> None:
     engine = current_engine()
     if not isinstance(engine, PostgresEngine):
         return
-    for key in sorted(set(keys)):
-        await engine.run_querystring(
-            QueryString("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
+    ordered = sorted(set(keys))
+    if not ordered:
+        return
+    # One statement for any number of keys (an import locks thousands per batch), taken
+    # in the sorted order of the array: ORDER BY runs before volatile output functions.
+    await engine.run_querystring(
+        QueryString(
+            "SELECT pg_advisory_xact_lock(hashtextextended(key, 0))"
+            " FROM unnest({}::text[]) WITH ORDINALITY AS keys(key, n) ORDER BY n",
+            ordered,
         )
+    )
+
+
+async def lock_tables_for_bulk_write(*tables: str) -> None:
+    """Hold `tables` against other writers until the current write transaction ends.
+
+    A bulk write (an import batch) would need thousands of `lock_keys` locks, more than
+    PostgreSQL's shared lock table holds (`max_locks_per_transaction`); it takes one lock a
+    table instead (SHARE ROW EXCLUSIVE: readers go on, writers and other bulk writers wait).
+    SQLite's ``transaction()`` already admits one writer at a time.
+    """
+    if isinstance(current_engine(), PostgresEngine):
+        names = ", ".join(tables)
+        await current_engine().run_ddl(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
