@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from tests.browser import require_chromium, visit
-from tests.facade.test_console_browser import PASSWORD, sign_in
+from tests.facade.console_app import PASSWORD, sign_in
 from tests.live_server import LiveServer, live_server, own_sqlite
 from tests.webhooks.receiver import running_receiver
 
