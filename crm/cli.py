@@ -497,12 +497,11 @@ def webhook_create(
 
 
 @webhook.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
+@click.option("--json", "as_json", is_flag=True, help=LIST_JSON_HELP)
 def webhook_list(as_json: bool) -> None:
     """Every endpoint, without its secret."""
     rows = run_with_services(_settings(), lambda services: services.webhooks.endpoints())
-    for row in rows:
-        emit(_endpoint_record(row), as_json)
+    emit_table([_endpoint_record(row) for row in rows], as_json)
 
 
 @webhook.command("rotate")
