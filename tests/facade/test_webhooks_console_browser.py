@@ -37,12 +37,17 @@ def graphql(server: LiveServer, key: str, query: str, variables: dict[str, Any])
 
 
 async def refreshed_until(page: Any, shown: Any) -> None:
-    """Press Refresh until `shown` is on the page (the worker records in the background)."""
+    """Press Refresh until `shown` is on the page (the worker records in the background).
+
+    Each press draws "Loading…" until the answer comes, and the Refresh button only
+    with the answer: look once it is back, whatever the server's pace."""
+    refresh = page.get_by_role("button", name="Refresh")
     for _ in range(300):
+        await refresh.wait_for()
         if await shown.count():
             return
         await asyncio.sleep(0.1)
-        await page.get_by_role("button", name="Refresh").click()
+        await refresh.click()
     raise AssertionError(f"never shown: {shown}")
 
 
