@@ -12,17 +12,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import multiprocessing
 import os
 import sys
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
-from functools import partial
-from itertools import islice
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 import click
 from rich.console import Console
@@ -37,16 +31,19 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from crm.csv_files import BadFile, ImportFile, RejectsFile, default_rejects_path, open_import, rows
-from crm.domain.company_import import CompanyImport, read_company
+from crm.bulk_import import (
+    BATCH_ROWS,
+    KINDS,
+    MAX_BATCH_ROWS,
+    Kind,
+    checking_pool,
+    import_rows,
+)
+from crm.csv_files import BadFile, ImportFile, RejectsFile, default_rejects_path, open_import
 from crm.domain.config import DomainConfig
-from crm.domain.contact_import import ContactImport, read_contact
-from crm.domain.csv_format import COMPANIES, CONTACTS, Columns, RecordFormat
 from crm.domain.errors import DomainError
-from crm.domain.exports import company_rows, contact_rows
-from crm.domain.record_import import ImportTotals, Rejected, read_all
+from crm.domain.record_import import ImportTotals, Rejected
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
-from crm.queries.imports import MAX_VALUES
 from crm.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -54,37 +51,9 @@ T = TypeVar("T")
 SOME_REJECTED = 3
 """The exit status of an import that left rows out (1: nothing imported, a bad file)."""
 
-BATCH_ROWS = 2000
-MAX_BATCH_ROWS = MAX_VALUES
-"""A batch's records are read back by id in one statement (`crm.queries.imports.MAX_VALUES`)."""
-
-
-class Importer(Protocol):
-    totals: ImportTotals
-
-    async def write(self, records: Sequence[Any]) -> list[Rejected]: ...
-
-
-Reader = Callable[[Columns, int, list[str], str], Any]
-"""Checks one row: `read_contact`, `read_company`."""
-
-
-@dataclass(frozen=True)
-class _Kind:
-    form: RecordFormat
-    read: Reader
-    importer: Callable[[DomainConfig], Importer]
-    export: Callable[[], AsyncIterator[list[str]]]
-
-
-_KINDS = {
-    "contacts": _Kind(CONTACTS, read_contact, ContactImport, contact_rows),
-    "companies": _Kind(COMPANIES, read_company, CompanyImport, company_rows),
-}
-
 
 @click.command("import")
-@click.argument("noun", type=click.Choice(list(_KINDS)))
+@click.argument("noun", type=click.Choice(list(KINDS)))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--rejects",
@@ -115,7 +84,7 @@ def import_command(
     workers: int | None,
 ) -> None:
     """Import contacts or companies from a CSV file (see the README for its columns)."""
-    kind = _KINDS[noun]
+    kind = KINDS[noun]
     settings = _settings()
     try:
         checked = open_import(file, kind.form)
@@ -142,11 +111,11 @@ def import_command(
 
 
 @click.command("export")
-@click.argument("noun", type=click.Choice(list(_KINDS)))
+@click.argument("noun", type=click.Choice(list(KINDS)))
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 def export_command(noun: str, file: Path) -> None:
     """Write every contact or company to a CSV file (`-` prints it), in the import format."""
-    kind = _KINDS[noun]
+    kind = KINDS[noun]
     settings = _settings()
 
     async def export(target: TextIO) -> int:
@@ -169,61 +138,35 @@ COMMANDS = (import_command, export_command)
 
 
 async def _import(
-    kind: _Kind,
+    kind: Kind,
     file: ImportFile,
     config: DomainConfig,
     target: TextIO,
     batch_size: int,
     workers: int,
 ) -> ImportTotals:
-    importer = kind.importer(config)
     rejects = RejectsFile(target)
-    read = partial(read_all, kind.read, file.columns)
-    loop = asyncio.get_running_loop()
-    # Spawned, not forked: this process runs threads (SQLite's) that a fork would copy mid-work.
-    pool: Executor | None = (
-        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        if workers > 1
-        else None
-    )
-    in_flight: deque[tuple[Awaitable[Sequence[Any]], list[Rejected], int]] = deque()
+    pool = checking_pool(workers) if workers > 1 else None
     with _progress(file.data_lines) as progress:
         task = progress.add_task("rows", total=file.data_lines)
 
-        async def write_oldest() -> None:
-            checked, unreadable, lines = in_flight.popleft()
-            rejects.write(await importer.write([*unreadable, *await checked]))
+        async def on_batch(lines: int, rejected: list[Rejected], _: ImportTotals) -> None:
+            rejects.write(rejected)
             progress.advance(task, lines)
 
         try:
-            for batch in _batches(rows(file), batch_size):
-                cells = [item for item in batch if not isinstance(item, Rejected)]
-                unreadable = [item for item in batch if isinstance(item, Rejected)]
-                if pool is None:
-                    checked: Awaitable[Sequence[Any]] = _done(read(cells, config.default_region))
-                else:
-                    checked = loop.run_in_executor(pool, read, cells, config.default_region)
-                in_flight.append((checked, unreadable, len(batch)))
-                # A few batches ahead, so the workers check rows while one is written.
-                if len(in_flight) > max(workers, 1):
-                    await write_oldest()
-            while in_flight:
-                await write_oldest()
+            return await import_rows(
+                kind,
+                file,
+                config,
+                batch_size=batch_size,
+                pool=pool,
+                ahead=workers,
+                on_batch=on_batch,
+            )
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-    return importer.totals
-
-
-async def _done(value: Sequence[Any]) -> Sequence[Any]:
-    return value
-
-
-def _batches(
-    items: Iterator[tuple[int, list[str]] | Rejected], size: int
-) -> Iterator[list[tuple[int, list[str]] | Rejected]]:
-    while batch := list(islice(items, size)):
-        yield batch
 
 
 def _progress(total: int) -> Progress:
