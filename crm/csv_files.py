@@ -23,6 +23,9 @@ from crm.domain.record_import import Rejected
 MAX_FIELD_CHARS = 1 << 20
 """The longest cell read (1 MiB); a longer one rejects its row, whatever the column."""
 
+MAX_HEADER_CHARS = 1 << 16
+"""The longest header row read (64 KiB): a file whose first line runs on is no CSV of ours."""
+
 _CHUNK_BYTES = 1 << 20
 _DELIMITERS = (",", ";")
 _OTHER_DELIMITERS = {"\t": "tab", "|": "'|'"}
@@ -46,7 +49,12 @@ def open_import(path: Path, form: RecordFormat) -> ImportFile:
     """Check `path` for `form`'s records; `BadFile` when it is no such file."""
     lines = _count_utf8_lines(path)
     with path.open(encoding="utf-8-sig", newline="") as text:
-        first = text.readline()
+        first = text.readline(MAX_HEADER_CHARS + 1)
+    if len(first) > MAX_HEADER_CHARS:
+        raise BadFile(
+            f"{path}: the first line is longer than {MAX_HEADER_CHARS} characters;"
+            " it should name the columns"
+        )
     if not first.strip():
         raise BadFile(f"{path}: no header row (the first line must name the columns)")
     delimiter = _delimiter(path, first)

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     """The largest recording upload accepted, in bytes; larger ones are answered 413.
     At most 2**31 - 1, so that a size always fits GraphQL's `Int`."""
 
+    import_max_bytes: Annotated[int, Field(ge=1)] = 500_000_000
+    """The largest CSV file the console's import accepts, in bytes; larger ones are
+    answered 413 (`crm import` reads files of any size)."""
+
     graphiql: bool = True
     """Serve the GraphiQL playground at `/graphql`."""
 

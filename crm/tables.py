@@ -269,6 +269,38 @@ class WebhookAttempt(Table, tablename="crm_webhook_attempt"):
     response_excerpt = Varchar(length=500, null=True, default=None)
 
 
+class ImportJob(Table, tablename="crm_import_job"):
+    """A CSV import the console started, run in the background: where it stands, read by
+    every worker and server (the page may ask any of them)."""
+
+    id = UUID(primary_key=True)
+    kind = Varchar(length=16)  # "contacts" or "companies"
+    running_kind = Varchar(length=16, null=True, default=None, unique=True)
+    """The kind while the job runs, NULL once it ended: one import of a kind at a time."""
+    file_name = Varchar(length=255, default="")
+    status = Varchar(length=16)  # "running", "done" or "failed"
+    total = Integer(default=0)  # the file's lines after the header
+    done = Integer(default=0)  # lines read so far
+    imported = Integer(default=0)
+    merged = Integer(default=0)
+    rejected = Integer(default=0)
+    started_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, index=True)
+    started_at = Timestamptz(default=TimestamptzNow(), index=True)
+    heartbeat_at = Timestamptz(default=TimestamptzNow())
+    """Touched while the job runs; a running job whose heartbeat is stale lost its server."""
+    finished_at = Timestamptz(null=True, default=None)
+    error = Varchar(length=500, null=True, default=None)
+
+
+class ImportReject(Table, tablename="crm_import_reject"):
+    """A row an import left out: its line in the file and why."""
+
+    id = UUID(primary_key=True)
+    job = ForeignKey(references=ImportJob, on_delete=OnDelete.cascade, index=True)
+    line = Integer()
+    reason = Text()
+
+
 TABLES: tuple[type[Table], ...] = (
     User,
     Company,
@@ -286,5 +318,7 @@ TABLES: tuple[type[Table], ...] = (
     WebhookEndpoint,
     WebhookMessage,
     WebhookAttempt,
+    ImportJob,
+    ImportReject,
 )
 """Every table of the app, in dependency order."""

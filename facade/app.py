@@ -20,6 +20,7 @@ from crm.domain.services import Services
 from crm.engine import bind_tables, close_engine, database_dsn, make_engine, open_engine, ping
 from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
+from crm.import_runner import ImportRunner
 from crm.metrics import MeteredBus, worker_started, worker_stopped
 from crm.pg_events import PostgresBus
 from crm.recording_storage import recording_storage
@@ -35,6 +36,7 @@ from facade.auth.session import SessionSigner
 from facade.auth.tokens import TokenSigner
 from facade.body_timeout import BodyTimeoutMiddleware
 from facade.console.routes import console_page, console_static, sign_in, sign_out
+from facade.console.transfers import ROUTES as TRANSFER_ROUTES
 from facade.docs import ScalarDocs, SwaggerDocs
 from facade.errors import EXCEPTION_HANDLERS
 from facade.graphiql import graphiql_html
@@ -138,6 +140,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_services() -> Services:
         return services
 
+    import_runner = ImportRunner(services.import_jobs, services.config)
+
+    def provide_import_runner() -> ImportRunner:
+        return import_runner
+
     hook_core = HookCore(services, operations, limits)
     authenticator = Authenticator(services, signer, SessionSigner(settings))
 
@@ -156,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await services.storage.open()
             await services.storage.check()  # and on a recording store that cannot be used
             await services.credentials.purge_expired()
+            await services.import_jobs.fail_stale()  # jobs left running by a server that died
             await events.start()
             if worker is not None:
                 await worker.start()
@@ -168,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             gc.unfreeze()
             worker_stopped()
+            await import_runner.stop()
             if worker is not None:
                 await worker.stop()
             await events.stop()
@@ -189,12 +198,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sign_in,
             sign_out,
             console_static,
+            *TRANSFER_ROUTES,
         ],
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "hook_core": Provide(provide_hook_core, use_cache=True, sync_to_thread=False),
             "authenticator": Provide(provide_authenticator, use_cache=True, sync_to_thread=False),
+            "import_runner": Provide(provide_import_runner, use_cache=True, sync_to_thread=False),
         },
         state=State(
             {
@@ -202,6 +213,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "services": services,
                 "signer": signer,
+                "import_runner": import_runner,
             }
         ),
         middleware=[

@@ -8,7 +8,7 @@ push parser and passes the file part's bytes on as they arrive.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser
@@ -16,6 +16,7 @@ from python_multipart.multipart import MultipartParser
 from crm.domain.errors import ValidationFailed
 
 _PART_NAME = re.compile(r';\s*name\s*=\s*(?:"([^"]*)"|([^\s;]+))', re.IGNORECASE)
+_FILE_NAME = re.compile(r';\s*filename\s*=\s*(?:"([^"]*)"|([^\s;]+))', re.IGNORECASE)
 
 
 class _FilePart:
@@ -30,6 +31,8 @@ class _FilePart:
         self._field = bytearray()
         self._value = bytearray()
         self._disposition = ""
+        self.filename = ""
+        """The name the sender gave the file (`filename=`), once its part's headers are read."""
 
     def callbacks(self) -> dict[str, object]:
         return {
@@ -57,6 +60,8 @@ class _FilePart:
         part_name = (match.group(1) or match.group(2)) if match else None
         self._in_part = not self.found and part_name == self.name
         self.found = self.found or self._in_part
+        if self._in_part and (named := _FILE_NAME.search(self._disposition)):
+            self.filename = named.group(1) or named.group(2) or ""
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._in_part:
@@ -69,16 +74,25 @@ class _FilePart:
 
 
 async def file_part(
-    body: AsyncIterable[bytes], boundary: str, *, name: str = "file"
+    body: AsyncIterable[bytes],
+    boundary: str,
+    *,
+    name: str = "file",
+    on_filename: Callable[[str], None] | None = None,
 ) -> AsyncIterator[bytes]:
-    """The bytes of the part called `name`; a body that ends before that part does is an error."""
+    """The bytes of the part called `name`; a body that ends before that part does is an error.
+    `on_filename` hears the file's name (empty when the sender gave none) before its bytes."""
     part = _FilePart(name)
+    told = False
     parser = MultipartParser(boundary, part.callbacks())  # type: ignore[arg-type]
     async for chunk in body:
         try:
             parser.write(chunk)
         except MultipartParseError:
             raise ValidationFailed("not a well-formed multipart body", field=name) from None
+        if on_filename is not None and part.found and not told:
+            on_filename(part.filename)
+            told = True
         pieces, part.pieces = part.pieces, []
         for piece in pieces:
             yield piece

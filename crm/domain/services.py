@@ -12,6 +12,7 @@ from crm.domain.contacts import ContactService
 from crm.domain.credentials import CredentialService
 from crm.domain.deletions import DeletionService
 from crm.domain.events import EventBus, InProcessBus
+from crm.domain.import_jobs import ImportJobService
 from crm.domain.lookup import LookupService
 from crm.domain.passwords import Passwords
 from crm.domain.ratelimit import RateLimiter
@@ -56,3 +57,5 @@ class Services:
         self.activities = ActivityService(config, self.lookup, self.events, self.outbox)
         self.call_reports = CallReportService(self.activities, self.users)
         self.deletions = DeletionService(config)
+        self.import_jobs = ImportJobService()
+        """Where the console's background imports stand (`crm.import_runner` runs them)."""

@@ -18,6 +18,7 @@ from crm.graphql.credentials import CredentialMutation, CredentialQuery
 from crm.graphql.deletions import DeletionQuery
 from crm.graphql.errors import CrmMaskErrors, should_mask
 from crm.graphql.events import Subscription
+from crm.graphql.import_jobs import ImportJobQuery
 from crm.graphql.limits import CheckedValidationCache, QueryLimits
 from crm.graphql.lookup import LookupQuery
 from crm.graphql.recordings import RecordingMutation
@@ -35,6 +36,7 @@ Query = merge_types(
         DeletionQuery,
         WebhookQuery,
         CredentialQuery,
+        ImportJobQuery,
     ),
 )
 Mutation = merge_types(

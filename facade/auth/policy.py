@@ -2,7 +2,8 @@
 
 New routes are covered without being listed: everything under `/ringotel/v1/`
 needs the `ringotel` scope, `/metrics` the `metrics` scope, `/graphql` authorizes field
-by field, the few open
+by field, the console's CSV files what GraphQL asks for the same records (`/export/`:
+`crm:read`, `/import/` and `/imports/`: `crm:write`), the few open
 routes are named here (the console's page at `/` and its sign-in among them: they
 read the session themselves), and anything else needs `admin` (closed unless opened).
 """
@@ -29,6 +30,8 @@ IN_BODY_PATHS: frozenset[str] = frozenset({"/ringotel/webhook"})
 GRAPHQL_PATH = "/graphql"
 METRICS_PATH = "/metrics"
 RINGOTEL_PREFIX = "/ringotel/v1/"
+EXPORT_PREFIX = "/export/"
+IMPORT_PREFIXES = ("/import/", "/imports/")
 _RECORDING_DOWNLOAD = re.compile(r"^/ringotel/v1/activities/[^/]+/recording$")
 
 
@@ -59,6 +62,10 @@ def access_rule(path: str, opt: Mapping[str, Any] | None = None) -> Access | Sco
         return Scope.RINGOTEL
     if path == METRICS_PATH:
         return Scope.METRICS
+    if path.startswith(EXPORT_PREFIX):
+        return Scope.READ
+    if path.startswith(IMPORT_PREFIXES):
+        return Scope.WRITE
     return Scope.ADMIN
 
 
