@@ -23,6 +23,9 @@ from crm.domain.record_import import Rejected
 MAX_FIELD_CHARS = 1 << 20
 """The longest cell read (1 MiB); a longer one rejects its row, whatever the column."""
 
+MAX_LINE_CHARS = 16 * MAX_FIELD_CHARS
+"""The longest line read (16 MiB); a longer one rejects its row without being held whole.
+A shorter line with a cell over `MAX_FIELD_CHARS` is rejected by the CSV reader."""
 MAX_HEADER_CHARS = 1 << 16
 """The longest header row read (64 KiB): a file whose first line runs on is no CSV of ours."""
 
@@ -74,10 +77,12 @@ def open_import(path: Path, form: RecordFormat) -> ImportFile:
 
 def rows(file: ImportFile) -> Iterator[tuple[int, list[str]] | Rejected]:
     """The data rows with the line each starts on; a row the CSV reader cannot read
-    (a cell over `MAX_FIELD_CHARS`) is `Rejected` and reading goes on. Blank lines are skipped."""
+    (a cell over `MAX_FIELD_CHARS`, a line over `MAX_LINE_CHARS`) is `Rejected` and reading
+    goes on. Blank lines are skipped."""
     csv.field_size_limit(MAX_FIELD_CHARS)
+    overlong: set[int] = set()
     with file.path.open(encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(text, delimiter=file.delimiter)
+        reader = csv.reader(_bounded_lines(text, overlong), delimiter=file.delimiter)
         next(reader)  # the header
         while True:
             line = reader.line_num + 1
@@ -88,8 +93,27 @@ def rows(file: ImportFile) -> Iterator[tuple[int, list[str]] | Rejected]:
             except csv.Error as exc:
                 yield Rejected(line, f"row: unreadable CSV ({exc})")
                 continue
+            if overlong and any(line <= n <= reader.line_num for n in overlong):
+                overlong.clear()
+                yield Rejected(line, f"row: a line longer than {MAX_LINE_CHARS} characters")
+                continue
             if any(cells):
                 yield line, cells
+
+
+def _bounded_lines(text: TextIO, overlong: set[int]) -> Iterator[str]:
+    """The file's lines, none held longer than `MAX_LINE_CHARS`: a longer one is read past
+    in pieces, its number put in `overlong` and an empty line given in its place, so that
+    one endless line cannot fill the memory."""
+    number = 0
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS and line[-1] not in "\r\n":
+            overlong.add(number)
+            while (rest := text.readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
+                pass
+            line = "\n"
+        yield line
 
 
 def _count_utf8_lines(path: Path) -> int:

@@ -4,6 +4,7 @@ import of a kind at a time, and jobs left running by a dead server marked failed
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import timedelta
@@ -14,9 +15,12 @@ import httpx
 import pytest
 from litestar import Litestar
 
+from crm.bulk_import import KINDS
+from crm.csv_files import MAX_LINE_CHARS, open_import
+from crm.domain.csv_format import CONTACTS
 from crm.domain.import_jobs import LOST, STALE_S
 from crm.domain.validation import now
-from crm.import_runner import BATCH_ROWS
+from crm.import_runner import BATCH_ROWS, STOPPED, ImportRunner
 from crm.settings import Settings
 from crm.tables import Contact, ImportJob, ImportReject
 from tests.conftest import make_settings
@@ -103,6 +107,19 @@ async def test_a_file_of_several_batches_is_checked_in_a_worker_process(
     assert started.status_code == 202, started.text
     job = await finished(app, client, started.json()["id"])
     assert (job["status"], job["done"], job["imported"]) == ("DONE", lines, lines)
+
+
+async def test_an_endless_line_rejects_its_row_and_the_rest_go_in(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    body = "first_name,notes\nHuge," + "x" * (MAX_LINE_CHARS + 10) + "\nAda,fine\n"
+    started = await client.post("/import/contacts", **form(body))
+    assert started.status_code == 202, started.text
+    job = await finished(app, client, started.json()["id"])
+    assert (job["status"], job["imported"], job["rejected"]) == ("DONE", 1, 1)
+    rejects = (await client.get(job["rejectsUrl"])).text.splitlines()
+    assert rejects[1] == f"2,row: a line longer than {MAX_LINE_CHARS} characters"
+    assert [row.first_name for row in await Contact.objects()] == ["Ada"]
 
 
 async def test_export_is_an_attachment_in_the_command_s_format(client: httpx.AsyncClient) -> None:
@@ -266,3 +283,26 @@ async def test_the_console_session_imports_with_its_header_from_its_own_origin(
         2,
         {"email": "agent@example.com"},
     )
+
+
+async def test_an_import_stopped_with_its_server_is_marked_failed(
+    app: Litestar, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    path = folder / "many.csv"
+    path.write_text(
+        "first_name,phone\n" + "".join(f"P{n},+1 212 555 {n:04d}\n" for n in range(5000))
+    )
+    services = app.state.services
+    runner = ImportRunner(services.import_jobs, services.config)
+    job = await services.import_jobs.begin("contacts", "many.csv", 5000, None)
+    runner.start(job.id, KINDS["contacts"], open_import(path, CONTACTS), folder)
+    await asyncio.sleep(0)
+    await runner.stop()
+    stopped = (await gql(client, JOB, {"id": str(job.id)}))["importJob"]
+    assert (stopped["status"], stopped["error"]) == ("FAILED", STOPPED)
+    assert not folder.exists()  # the upload went with it
+    again = await client.post("/import/contacts", **form(GOOD))
+    assert again.status_code == 202, again.text
+    await app.state.import_runner.wait()
