@@ -3,6 +3,7 @@
 
 import { graphql } from "./api.js";
 import { details, fill, fullName, h, numbers, pager, searchScreen, showError } from "./dom.js";
+import { transferPanel } from "./transfers.js";
 
 const PAGE_SIZE = 20;
 
@@ -35,32 +36,36 @@ export function companiesScreen(root, params) {
     base: "#/companies",
     query,
   });
-  graphql(COMPANIES, { text: query || null, first: PAGE_SIZE, after })
-    .then(({ companies }) =>
-      fill(
-        results,
-        companies.nodes.length
-          ? h(
-              "ul",
-              { class: "contacts" },
-              companies.nodes.map((company) =>
-                h(
-                  "li",
-                  {},
-                  h("a", { href: `#/companies/${company.id}` }, company.name),
-                  company.phones.length ? ` · ${company.phones[0].number}` : "",
-                  company.website ? ` · ${company.website}` : "",
+  const load = () =>
+    graphql(COMPANIES, { text: query || null, first: PAGE_SIZE, after })
+      .then(({ companies }) =>
+        fill(
+          results,
+          companies.nodes.length
+            ? h(
+                "ul",
+                { class: "contacts" },
+                companies.nodes.map((company) =>
+                  h(
+                    "li",
+                    {},
+                    h("a", { href: `#/companies/${company.id}` }, company.name),
+                    company.phones.length ? ` · ${company.phones[0].number}` : "",
+                    company.website ? ` · ${company.website}` : "",
+                  ),
                 ),
-              ),
-            )
-          : h("p", {}, "No companies found."),
-        pager("Pages", "#/companies", { after, pageInfo: companies.pageInfo }, ["First page", "Next page"], {
-          q: query,
-        }),
-      ),
-    )
-    .catch(showError(results));
-  return () => {};
+              )
+            : h("p", {}, "No companies found."),
+          pager("Pages", "#/companies", { after, pageInfo: companies.pageInfo }, ["First page", "Next page"], {
+            q: query,
+          }),
+        ),
+      )
+      .catch(showError(results));
+  const { panel, stop } = transferPanel("companies", load);
+  results.before(panel);
+  load();
+  return stop;
 }
 
 /** A company's page: details, numbers (its main line first) and its contacts. */

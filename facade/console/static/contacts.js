@@ -22,6 +22,7 @@ import {
   syncCalls,
   when,
 } from "./dom.js";
+import { transferPanel } from "./transfers.js";
 
 const PAGE_SIZE = 20;
 const CONTACT_FIELDS = "id firstName lastName email jobTitle company { id name }";
@@ -78,9 +79,11 @@ export function contactsScreen(root, params) {
     base: "#/contacts",
     query,
   });
-  results.before(h("p", { class: "page-actions" }, h("a", { href: "#/contacts/new" }, "New contact")));
-  showResults(results, query, params.get("after")).catch(showError(results));
-  return () => {};
+  const load = () => showResults(results, query, params.get("after")).catch(showError(results));
+  const { panel, stop } = transferPanel("contacts", load);
+  results.before(h("p", { class: "page-actions" }, h("a", { href: "#/contacts/new" }, "New contact")), panel);
+  load();
+  return stop;
 }
 
 async function showResults(results, query, after) {
