@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from crm.domain.errors import Conflict, NotFound
 from crm.domain.record_import import ImportTotals, Rejected, new_id
-from crm.domain.validation import now, parse_id
+from crm.domain.validation import as_utc, now, parse_id
 from crm.queries import import_jobs as queries
 from crm.queries.driver_errors import is_unique_violation
 from crm.queries.transactions import transaction
@@ -99,16 +99,22 @@ class ImportJobService:
 
     async def job(self, job_id: str | uuid.UUID) -> ImportJob:
         """A job as it stands; NOT_FOUND for an unknown id."""
-        await self.fail_stale()
-        row = await queries.job(parse_id(job_id, entity="import job"))
+        found = parse_id(job_id, entity="import job")
+        row = await queries.job(found)
+        if row is not None and _lost(row):
+            await self.fail_stale()
+            row = await queries.job(found)
         if row is None:
             raise NotFound(f"no import job {job_id}", field="id")
         return row
 
     async def jobs(self, kind: str | None, limit: int) -> list[ImportJob]:
         """The newest jobs first."""
-        await self.fail_stale()
-        return await queries.jobs(kind, max(1, min(limit, 100)))
+        rows = await queries.jobs(kind, max(1, min(limit, 100)))
+        if any(_lost(row) for row in rows):
+            await self.fail_stale()
+            rows = await queries.jobs(kind, max(1, min(limit, 100)))
+        return rows
 
     async def rejects(self, job_id: uuid.UUID, page_size: int = 1000) -> AsyncIterator[Rejected]:
         """The job's rejected rows in line order, a page at a time."""
@@ -122,6 +128,12 @@ class ImportJobService:
     @staticmethod
     def _busy(kind: str) -> Conflict:
         return Conflict(f"an import of {kind} is running; wait until it ends", field="file")
+
+
+def _lost(row: ImportJob) -> bool:
+    """Whether a job shows as running though its heartbeat stopped (its server is gone)."""
+    stale = now() - timedelta(seconds=STALE_S)
+    return row.status == JobStatus.RUNNING.value and as_utc(row.heartbeat_at) < stale
 
 
 def _user_id(subject: str | None) -> uuid.UUID | None:
