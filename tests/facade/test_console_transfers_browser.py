@@ -140,3 +140,22 @@ async def test_a_bad_file_shows_its_one_line_and_writes_nothing(
         seen.failed.clear()  # the 422 that carried the message is the expected answer
     assert console.graphql(JOBS)["importJobs"] == jobs_before
     assert console.graphql(COUNT)["contacts"]["nodes"] == contacts_before
+
+
+async def test_the_companies_screen_imports_and_exports_as_well(
+    console: Console, tmp_path: Path
+) -> None:
+    console.make_agent("companies@example.com", "533")
+    firms = tmp_path / "firms.csv"
+    firms.write_text("name;website;phone\nDifference Engines;engines.example;+44 20 7946 0199\n")
+    async with visit(console.server, "/") as seen:
+        page = seen.page
+        await sign_in(page, "companies@example.com")
+        await page.get_by_role("link", name="Companies").click()
+        await page.get_by_label("Import companies from a CSV file").set_input_files(str(firms))
+        await page.get_by_role("button", name="Start the import").click()
+        await page.get_by_text("firms.csv: 1 imported, 0 merged, 0 rejected.").wait_for()
+        await page.get_by_role("link", name="Difference Engines").wait_for()
+        name, data = await downloaded(page, "Export companies (CSV)")
+    assert name.startswith("companies-")
+    assert b"Difference Engines,https://engines.example,,,+44 20 7946 0199" in data
