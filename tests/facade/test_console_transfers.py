@@ -178,6 +178,12 @@ async def test_an_upload_over_the_limit_is_answered_413_and_writes_nothing(
     assert answer.status_code == 413, answer.text
     assert "CRM_IMPORT_MAX_BYTES" in answer.json()["message"]
     await nothing_written()
+    announced = await client.post(
+        "/import/contacts",
+        content=b"--b\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=b", "Content-Length": "99999999"},
+    )
+    assert announced.status_code == 413, announced.text  # refused before the body is read
     small = await client.post("/import/contacts", **form("first_name\nAda\n"))
     assert small.status_code == 202, small.text
     await app.state.import_runner.wait()
