@@ -2,9 +2,10 @@
 
 py-spy samples the server from outside (it needs ptrace: root, or the same user with
 ptrace allowed), without pausing it (`--nonblocking`), so the profile costs the server
-little. Two recorders run side by side: one draws the flame graph a reader opens, the other
-writes collapsed stacks (`--format raw`) that are summed into the functions with the most
-own time, for the scenario's notes.
+little. Only samples holding the GIL count (`--gil`): the Python code on the CPU, not the
+threads waiting in a selector or a lock. Two recorders run side by side: one draws the
+flame graph a reader opens, the other writes collapsed stacks (`--format raw`) that are
+summed into the functions with the most own time, for the scenario's notes.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def record(pid: int, seconds: float, out: Path) -> Recording:
     out.parent.mkdir(parents=True, exist_ok=True)
     raw = out.with_suffix(".txt")
     common = ["record", "--pid", str(pid), "--duration", str(max(1, round(seconds)))]
-    common += ["--nonblocking", "--subprocesses"]
+    common += ["--nonblocking", "--subprocesses", "--gil"]
     processes = tuple(
         subprocess.Popen(  # noqa: S603 (py-spy beside this interpreter)
             [PY_SPY, *common, *extra],
@@ -80,7 +81,7 @@ def note(top: list[tuple[str, float]]) -> str:
     if not top:
         return "py-spy recorded no samples of the server."
     listed = "; ".join(f"{frame} {share:.0%}" for frame, share in top)
-    return f"Top {len(top)} functions by own time in the server (py-spy): {listed}."
+    return f"Top {len(top)} functions by own time holding the GIL (py-spy): {listed}."
 
 
 def profile_path(results: Path, key: str) -> Path:

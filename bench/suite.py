@@ -219,7 +219,7 @@ def run(options: SuiteOptions, names: Sequence[str]) -> Report:
     results: list[ScenarioResult] = []
     crashed: list[str] = []
     for name in names:
-        print(f"== {name} (load average {load_before[0]:.2f} at the start of the suite)")
+        print(f"== {name} (load average {os.getloadavg()[0]:.2f})", flush=True)
         try:
             results.append(run_scenario(name, options))
         except Exception:
@@ -386,9 +386,12 @@ def plot(report: Report, out: Path) -> bool:
         left.set_ylabel(", ".join(units))
         right.set_title(f"{result.title}: p99", fontsize=9)
         right.set_ylabel("ms")
+        ticks = sorted({m.concurrency for m in measurements if m.concurrency is not None})
         for axis in (left, right):
             axis.set_xlabel("concurrency")
             axis.set_xscale("log", base=2)
+            axis.set_xticks(ticks, [str(t) for t in ticks])
+            axis.minorticks_off()
             axis.grid(alpha=0.3)
             axis.legend(fontsize=7)
     figure.suptitle(
