@@ -32,7 +32,7 @@ class Recording:
     raw: Path
     processes: tuple[subprocess.Popen[bytes], ...]
 
-    def finish(self, timeout: float = 60) -> list[tuple[str, float]]:
+    def finish(self, timeout: float | None = 60) -> list[tuple[str, float]]:
         """Wait for the recorders; the functions with the most own time and their share."""
         for process in self.processes:
             process.wait(timeout=timeout)
@@ -43,13 +43,14 @@ class Recording:
         return top
 
 
-def record(pid: int, seconds: float, out: Path) -> Recording:
-    """Start recording `pid` (and its subprocesses) for `seconds` into the flame graph `out`
-    (an `.svg`); drive the load meanwhile, then call `finish()` on the result."""
+def record(pid: int, seconds: float | None, out: Path) -> Recording:
+    """Start recording `pid` (and its subprocesses) for `seconds`, or until it exits, into
+    the flame graph `out` (an `.svg`); drive the load meanwhile, then call `finish()`."""
     out.parent.mkdir(parents=True, exist_ok=True)
     raw = out.with_suffix(".txt")
-    common = ["record", "--pid", str(pid), "--duration", str(max(1, round(seconds)))]
-    common += ["--nonblocking", "--subprocesses", "--gil"]
+    common = ["record", "--pid", str(pid), "--nonblocking", "--subprocesses", "--gil"]
+    if seconds is not None:
+        common += ["--duration", str(max(1, round(seconds)))]
     processes = tuple(
         subprocess.Popen(  # noqa: S603 (py-spy beside this interpreter)
             [PY_SPY, *common, *extra],

@@ -323,7 +323,8 @@ def markdown(report: Report) -> str:
             lines += ["", f"Profile of the CRM: [{result.profile}]({result.profile})"]
     if report.results and any(_plotted(r) for r in report.results):
         lines += ["", "![throughput and p99 against concurrency](latest.png)"]
-    return "\n".join(lines) + "\n"
+    kept = [line for i, line in enumerate(lines) if line or i == 0 or lines[i - 1]]
+    return "\n".join(kept) + "\n"
 
 
 def _measurements(measurements: list[Measurement]) -> list[str]:
