@@ -22,6 +22,8 @@ class SuiteOptions:
     """PostgreSQL, without the database: scenarios make or reuse databases on it."""
     prefix: str = "crm_bench"
     """Data sets are databases named `<prefix>_<contacts>`, reused while their size holds."""
+    scratch_prefix: str = "crm_bs"
+    """Throw-away databases (an import, a screen pop's CRM) are named `<scratch_prefix>_...`."""
     sizes: tuple[int, int] = (10_000, 1_000_000)
     """Contacts in the small and the large data set."""
     concurrency: tuple[int, ...] = (1, 8, 32)
@@ -36,6 +38,8 @@ class SuiteOptions:
     profile: bool = True
     """Record a profile of the CRM (py-spy) where a check falls short."""
     results: Path = RESULTS
+    quick: bool = False
+    """The quick form (small sizes, short durations): figures to try the suite, not to quote."""
 
 
 @dataclass

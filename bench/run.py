@@ -23,8 +23,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -43,7 +43,8 @@ GRAPHQL_DOCUMENT = (
     " company { id name } } }"
 )
 SECRET_KEY = os.environ.get("CRM_SECRET_KEY", "bench-secret-key-long-enough-for-hs256")
-RESULTS = Path(__file__).parent / "results" / "latest.json"
+RESULTS = Path(__file__).parent / "results" / "lookup.json"
+"""Not `latest.json`: that is the whole suite's (`python -m bench`)."""
 ROUNDS = 3
 
 
@@ -248,7 +249,11 @@ async def prepare(contacts: int, database_url: str) -> tuple[list[str], dict[str
 
 
 async def measure(
-    targets: list[Target], concurrencies: list[int], duration: float, warmup: float
+    targets: list[Target],
+    concurrencies: list[int],
+    duration: float,
+    warmup: float,
+    rounds: int = ROUNDS,
 ) -> list[Result]:
     """Drive every target at each concurrency, all of them in turn in short rounds, so
     that a noisy neighbour on the machine weighs on every figure alike (the CRM against
@@ -259,11 +264,11 @@ async def measure(
     results = []
     for concurrency in concurrencies:
         measured = [Measured() for _ in targets]
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for t, m in zip(targets, measured, strict=True):
                 began, cpu = time.perf_counter(), t.server.cpu_seconds()
                 lat, errors = await drive(
-                    t.server.port, t.requests, concurrency, duration / ROUNDS, t.headers
+                    t.server.port, t.requests, concurrency, duration / rounds, t.headers
                 )
                 m.latencies += lat
                 m.errors += errors
@@ -282,15 +287,9 @@ async def measure(
     return results
 
 
-async def bench(
-    sizes: list[int],
-    server_url: str,
-    prefix: str,
-    concurrencies: list[int],
-    duration: float,
-    warmup: float,
-) -> list[Result]:
-    """Serve the CRM and the bare endpoint on every data size at once and measure them."""
+@asynccontextmanager
+async def serving(sizes: list[int], server_url: str, prefix: str) -> AsyncIterator[list[Target]]:
+    """The CRM and the bare endpoint served on every data size at once, until the block ends."""
     prepared = {size: await prepare(size, f"{server_url}/{prefix}_{size}") for size in sizes}
     with ExitStack() as stack:
         targets = []
@@ -307,6 +306,19 @@ async def bench(
             targets.append(
                 Target(size, "asyncpg", bare, [_baseline_request(p) for p in phones], {})
             )
+        yield targets
+
+
+async def bench(
+    sizes: list[int],
+    server_url: str,
+    prefix: str,
+    concurrencies: list[int],
+    duration: float,
+    warmup: float,
+) -> list[Result]:
+    """Serve the CRM and the bare endpoint on every data size at once and measure them."""
+    async with serving(sizes, server_url, prefix) as targets:
         return await measure(targets, concurrencies, duration, warmup)
 
 

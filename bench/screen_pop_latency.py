@@ -36,7 +36,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from html import unescape
 
@@ -155,7 +155,30 @@ async def start_call(http: Client, call_id: str, extension: str) -> tuple[float,
     return sent, answered
 
 
-async def round_of(server: Server, key: str, listeners: Sequence[Listener]) -> None:
+@dataclass(frozen=True)
+class Round:
+    """One round's times in ms, call by call: request to screen pop, the request's own
+    response (the baseline), and the event after its response; the server's CPU per call."""
+
+    pops: list[float]
+    own: list[float]
+    after: list[float]
+    cpu_ms: float
+    seconds: float
+
+    def line(self) -> str:
+        pops, own, after = self.pops, self.own, self.after
+        return (
+            f"{len(pops)} calls at once: screen pop p50 {statistics.median(pops):6.1f} ms"
+            f"  p99 {percentile(pops, 0.99):6.1f} ms | the request's own response"
+            f" p50 {statistics.median(own):6.1f} ms  p99 {percentile(own, 0.99):6.1f} ms"
+            f" | ratio p99 {percentile(pops, 0.99) / percentile(own, 0.99):4.2f}"
+            f" | event after the response p50 {statistics.median(after):5.1f} ms"
+            f"  p99 {percentile(after, 0.99):5.1f} ms | server CPU {self.cpu_ms:4.1f} ms per call"
+        )
+
+
+async def round_of(server: Server, key: str, listeners: Sequence[Listener]) -> Round:
     rings = [extension for listener in listeners for extension in listener.extensions]
     ids = [f"pop-{uuid.uuid4().hex}" for _ in rings]
     arrivals: dict[str, float] = {}
@@ -167,6 +190,7 @@ async def round_of(server: Server, key: str, listeners: Sequence[Listener]) -> N
     wanted = set(ids)
     tasks = [asyncio.create_task(heard(x.ws, wanted, arrivals, done)) for x in listeners]
     cpu = server.cpu_seconds()
+    began = time.perf_counter()
     try:
         times = await asyncio.gather(
             *(start_call(c, i, e) for c, i, e in zip(clients, ids, rings, strict=True))
@@ -178,30 +202,54 @@ async def round_of(server: Server, key: str, listeners: Sequence[Listener]) -> N
             task.cancel()
         for client in clients:
             client.close()
+    seconds = time.perf_counter() - began
     cpu_ms = (server.cpu_seconds() - cpu) * 1000 / len(ids)
     missing = [i for i in ids if i not in arrivals]
     assert not missing, f"{len(missing)} events never arrived"
     pops = [(arrivals[i] - sent) * 1000 for i, (sent, _) in zip(ids, times, strict=True)]
     own = [(answered - sent) * 1000 for sent, answered in times]
     after = [(arrivals[i] - answered) * 1000 for i, (_, answered) in zip(ids, times, strict=True)]
-    print(
-        f"{len(ids)} calls at once: screen pop p50 {statistics.median(pops):6.1f} ms"
-        f"  p99 {percentile(pops, 0.99):6.1f} ms | the request's own response"
-        f" p50 {statistics.median(own):6.1f} ms  p99 {percentile(own, 0.99):6.1f} ms"
-        f" | ratio p99 {percentile(pops, 0.99) / percentile(own, 0.99):4.2f}"
-        f" | event after the response p50 {statistics.median(after):5.1f} ms"
-        f"  p99 {percentile(after, 0.99):5.1f} ms | server CPU {cpu_ms:4.1f} ms per call"
-    )
+    return Round(pops, own, after, cpu_ms, seconds)
 
 
-async def measure(server: Server, key: str, calls: int, rounds: int, mode: str) -> None:
+@contextlib.asynccontextmanager
+async def listening(
+    server: Server, key: str, calls: int, mode: str
+) -> AsyncIterator[list[Listener]]:
+    """The subscribed sockets (`agents` or `one`) for `calls` calls, until the block ends."""
     listeners = await (agents if mode == "agents" else wallboard)(server, key, calls)
     try:
-        for _ in range(rounds):
-            await round_of(server, key, listeners)
+        yield listeners
     finally:
         for ws in {listener.ws for listener in listeners}:
             await ws.close()
+
+
+async def measure(server: Server, key: str, calls: int, rounds: int, mode: str) -> None:
+    async with listening(server, key, calls, mode) as listeners:
+        for _ in range(rounds):
+            print((await round_of(server, key, listeners)).line())
+
+
+@contextlib.contextmanager
+def screen_pop_crm(
+    postgres: str | None, workers: int = 1, prefix: str = "crm_bench"
+) -> Iterator[tuple[Server, str]]:
+    """A scratch CRM with its first agent, served by `crm serve`, and an admin's API key."""
+    with scratch_crm(postgres, prefix=prefix) as scratch:
+        key = scratch.api_key("admin", "crm:read", "crm:write", "ringotel")
+        scratch.crm(
+            "user",
+            "create",
+            "--email",
+            f"agent{FIRST_EXTENSION}@bench.test",
+            "--password",
+            PASSWORD,
+            "--extension",
+            str(FIRST_EXTENSION),
+        )
+        with crm_serve(scratch.env, workers=workers) as server:
+            yield server, key
 
 
 def main() -> int:
@@ -221,20 +269,8 @@ def main() -> int:
         f"{engine}, {args.workers} worker(s), listeners: {args.listeners},"
         f" load average {os.getloadavg()[0]:.2f}"
     )
-    with scratch_crm(args.postgres) as scratch:
-        key = scratch.api_key("admin", "crm:read", "crm:write", "ringotel")
-        scratch.crm(
-            "user",
-            "create",
-            "--email",
-            f"agent{FIRST_EXTENSION}@bench.test",
-            "--password",
-            PASSWORD,
-            "--extension",
-            str(FIRST_EXTENSION),
-        )
-        with crm_serve(scratch.env, workers=args.workers) as server:
-            asyncio.run(measure(server, key, args.calls, args.rounds, args.listeners))
+    with screen_pop_crm(args.postgres, args.workers) as (server, key):
+        asyncio.run(measure(server, key, args.calls, args.rounds, args.listeners))
     return 0
 
 

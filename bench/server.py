@@ -154,11 +154,17 @@ class ScratchCrm:
 
 
 @contextmanager
-def scratch_crm(postgres: str | None = None, **env: str) -> Iterator[ScratchCrm]:
+def scratch_crm(
+    postgres: str | None = None, *, prefix: str = "crm_bench", **env: str
+) -> Iterator[ScratchCrm]:
     """A fresh CRM until the block ends: on SQLite in a temporary folder, or, given a
-    PostgreSQL server's URL (`postgresql://user@host:5432`), on a database of its own that
-    is dropped afterwards; `env` holds extra `CRM_*` variables by full name."""
-    with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp, _database(tmp, postgres) as url:
+    PostgreSQL server's URL (`postgresql://user@host:5432`), on a database of its own named
+    `<prefix>_<random>` that is dropped afterwards; `env` holds extra `CRM_*` variables by
+    full name."""
+    with (
+        tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp,
+        _database(tmp, postgres, prefix) as url,
+    ):
         scratch = ScratchCrm(
             Path(tmp),
             {
@@ -174,11 +180,11 @@ def scratch_crm(postgres: str | None = None, **env: str) -> Iterator[ScratchCrm]
 
 
 @contextmanager
-def _database(folder: str, postgres: str | None) -> Iterator[str]:
+def _database(folder: str, postgres: str | None, prefix: str) -> Iterator[str]:
     if postgres is None:
         yield f"sqlite:///{folder}/bench.sqlite"
         return
-    name = f"crm_bench_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     parts = urlsplit(postgres)
     admin = urlunsplit(parts._replace(path="/postgres"))
     asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
