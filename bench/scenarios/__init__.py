@@ -1,0 +1,1 @@
+"""The benchmark suite's scenarios, one module each."""
