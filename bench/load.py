@@ -24,11 +24,12 @@ Work = Callable[[Client, int], Awaitable[bool]]
 
 
 def requests_work(requests: Sequence[Request]) -> Work:
-    """Send `requests` round-robin; a unit is one request, answered 200 or not."""
+    """Send `requests` round-robin; a unit is one request, answered 200 (without GraphQL
+    errors, which come with a 200) or not."""
 
     async def one(client: Client, i: int) -> bool:
-        status, _ = await client.request(*requests[i % len(requests)])
-        return status == 200
+        status, body = await client.request(*requests[i % len(requests)])
+        return status == 200 and b'"errors":' not in body
 
     return one
 

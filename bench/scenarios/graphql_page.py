@@ -124,7 +124,7 @@ async def measure(options: SuiteOptions) -> ScenarioResult:
         )
     )
     request = page_request(100)
-    ratios = []
+    ratios, cpu_ratios = [], []
     with ExitStack() as stack:
         loads = []
         for size in sizes:
@@ -140,6 +140,7 @@ async def measure(options: SuiteOptions) -> ScenarioResult:
                     m.measurement(f"CRM, page of 100, {size:,} contacts", concurrency)
                 )
             ratios.append(measured[-1].p50_ms / measured[0].p50_ms)
+            cpu_ratios.append(measured[-1].cpu_ms / measured[0].cpu_ms)
     if len(sizes) > 1:
         result.checks.append(
             Check(
@@ -148,6 +149,11 @@ async def measure(options: SuiteOptions) -> ScenarioResult:
                 P50_LIMIT,
                 at_least=False,
             )
+        )
+        result.notes.append(
+            f"Server CPU per request at {sizes[-1]:,} / at {sizes[0]:,} contacts:"
+            f" {min(cpu_ratios):.2f} to {max(cpu_ratios):.2f}, the steadier figure of how the"
+            " work grows with the data when the machine is loaded (p50 waits in the queue)."
         )
     else:
         result.notes.append("One data size only: the p50 growth with the data is not measured.")
