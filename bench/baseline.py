@@ -4,6 +4,7 @@ It reads the caller's number with the CRM's own `LookupService.key` and runs the
 same statements the CRM runs (the match statement, then the matched contacts and
 companies by primary key, then the contacts' numbers), with no ORM, no GraphQL and
 no ranking beyond the match tier: the floor the CRM's FindContact is measured against.
+It also serves the call-logging hooks of `bench/baseline_calls.py`.
 
 Serve with: uvicorn bench.baseline:create_app --factory (CRM_DATABASE_URL names the database).
 """
@@ -20,6 +21,7 @@ import asyncpg
 from litestar import Litestar, get
 from litestar.datastructures import State
 
+from bench.baseline_calls import call_handlers
 from crm.domain.config import DomainConfig
 from crm.domain.lookup import LookupService
 from crm.queries.lookup import match_statement
@@ -27,7 +29,7 @@ from crm.queries.lookup import match_statement
 _PLACEHOLDER = re.compile(r"\{\}")
 
 
-def _numbered(sql: str) -> str:
+def numbered(sql: str) -> str:
     """Piccolo's `{}` placeholders as asyncpg's `$1, $2, ...`."""
     counter = iter(range(1, 1000))
     return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
@@ -45,7 +47,8 @@ PHONES = (
 
 
 def create_app() -> Litestar:
-    service = LookupService(DomainConfig(default_region=os.environ.get("CRM_DEFAULT_REGION", "US")))
+    region = os.environ.get("CRM_DEFAULT_REGION", "US")
+    service = LookupService(DomainConfig(default_region=region))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -64,7 +67,7 @@ def create_app() -> Litestar:
         sql, args = match_statement(key)
         pool: asyncpg.Pool = state.pool
         async with pool.acquire() as conn:
-            rows = await conn.fetch(_numbered(sql), *args)
+            rows = await conn.fetch(numbered(sql), *args)
             contact_ids = list({r["contact"] for r in rows if r["contact"]})
             if not contact_ids:
                 return {"records": []}
@@ -97,4 +100,8 @@ def create_app() -> Litestar:
             )
         return {"records": records}
 
-    return Litestar(route_handlers=[lookup], lifespan=[lifespan], debug=False)
+    return Litestar(
+        route_handlers=[lookup, *call_handlers(service, region, numbered)],
+        lifespan=[lifespan],
+        debug=False,
+    )

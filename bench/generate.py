@@ -322,6 +322,63 @@ async def generate(database_url: str, contacts: int, seed: int = 5) -> None:
     print(f"  {contacts:,} contacts ready in {time.perf_counter() - began:.0f} s")
 
 
+async def _count_contacts(database_url: str) -> int | None:
+    try:
+        conn = await asyncpg.connect(database_url)
+    except (asyncpg.InvalidCatalogNameError, OSError):
+        return None
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM crm_contact")
+        return count
+    except asyncpg.UndefinedTableError:
+        return None
+    finally:
+        await conn.close()
+
+
+def dataset_url(server: str, prefix: str, contacts: int) -> str:
+    """Where the data set of `contacts` contacts lives on `server`: `<prefix>_<contacts>`."""
+    return f"{server}/{prefix}_{contacts}"
+
+
+async def ensure(database_url: str, contacts: int) -> None:
+    """The data set of `contacts` contacts at `database_url`: reused when it holds that many,
+    else generated; migrated either way, so a data set made before the latest migrations
+    gets them."""
+    if await _count_contacts(database_url) != contacts:
+        print(f"generating {contacts:,} contacts into {database_url.rsplit('/', 1)[-1]}")
+        await generate(database_url, contacts)
+    migrate(database_url)
+
+
+AGENT_EXTENSIONS = [str(701 + i) for i in range(20)]
+"""Extensions of the agents `add_agents` adds: calls are logged to them."""
+
+
+async def add_agents(database_url: str) -> None:
+    """Active users (who cannot log in) with `AGENT_EXTENSIONS`, once per data set; every
+    contact without an owner gets one of them, so that a contact's owner is real data."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.executemany(
+            "INSERT INTO crm_user (id, email, first_name, last_name, extension, is_active,"
+            " is_admin, password_hash) VALUES ($1, $2, 'Agent', $3, $3, true, false, '!')"
+            " ON CONFLICT (email) DO NOTHING",
+            [(uuid.uuid4(), f"agent{ext}@bench.test", ext) for ext in AGENT_EXTENSIONS],
+        )
+        if await conn.fetchval("SELECT NOT EXISTS (SELECT 1 FROM crm_contact WHERE owner IS NULL)"):
+            return
+        await conn.execute(
+            "UPDATE crm_contact c SET owner = a.id FROM (SELECT id, row_number() OVER"
+            " (ORDER BY extension) - 1 AS n FROM crm_user WHERE email LIKE 'agent%@bench.test')"
+            " a WHERE c.owner IS NULL AND a.n = abs(hashtext(c.id::text)) % $1",
+            len(AGENT_EXTENSIONS),
+        )
+        await conn.execute("VACUUM ANALYZE crm_contact")
+    finally:
+        await conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=10_000)

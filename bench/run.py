@@ -19,20 +19,19 @@ import json
 import os
 import platform
 import random
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
 
-from bench.generate import generate, migrate
+from bench.generate import ensure
 from bench.http import Client
+from bench.load import Load, Measured, check, drive, in_turns, requests_work
 from bench.server import HOST, Server, serve
 
 FIND_CONTACT = "/ringotel/v1/contacts/lookup?phone="
@@ -46,14 +45,6 @@ SECRET_KEY = os.environ.get("CRM_SECRET_KEY", "bench-secret-key-long-enough-for-
 RESULTS = Path(__file__).parent / "results" / "lookup.json"
 """Not `latest.json`: that is the whole suite's (`python -m bench`)."""
 ROUNDS = 3
-
-
-@dataclass
-class Measured:
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
-    cpu: float = 0.0
 
 
 @dataclass
@@ -145,85 +136,19 @@ async def _crm_target(port: int, phone: str, headers: dict[str, str]) -> str:
     return "findcontact" if status == 200 else "graphql"
 
 
-async def check(port: int, request: tuple[str, str, bytes | None], headers: dict[str, str]) -> None:
-    """Stop unless the target answers a lookup properly: measuring errors would measure nothing."""
-    client = await Client.open(HOST, port, headers)
-    try:
-        status, body = await client.request(*request)
-    finally:
-        client.close()
-    if status != 200 or b'"errors"' in body:
-        raise SystemExit(f"the server on port {port} answered {status}: {body[:300]!r}")
-
-
-async def drive(
-    port: int,
-    requests: list[tuple[str, str, bytes | None]],
-    concurrency: int,
-    duration: float,
-    headers: dict[str, str],
-) -> tuple[list[float], int]:
-    """Send `requests` round-robin from `concurrency` keep-alive clients for `duration` s."""
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + duration
-
-    async def one(offset: int) -> None:
-        nonlocal errors
-        client = await Client.open(HOST, port, headers)
-        i = offset
-        try:
-            while time.perf_counter() < deadline:
-                method, path, body = requests[i % len(requests)]
-                i += concurrency
-                began = time.perf_counter()
-                status, _ = await client.request(method, path, body)
-                latencies.append(time.perf_counter() - began)
-                if status != 200:
-                    errors += 1
-        finally:
-            client.close()
-
-    await asyncio.gather(*(one(k * 37) for k in range(concurrency)))
-    return latencies, errors
-
-
-def _result(
-    contacts: int,
-    target: str,
-    concurrency: int,
-    lat: list[float],
-    errors: int,
-    seconds: float,
-    cpu: float,
-) -> Result:
-    ordered = sorted(lat)
+def _result(contacts: int, target: str, concurrency: int, m: Measured) -> Result:
     return Result(
         contacts=contacts,
         target=target,
         concurrency=concurrency,
-        requests=len(lat),
-        errors=errors,
-        seconds=seconds,
-        throughput=len(lat) / seconds,
-        p50_ms=statistics.median(ordered) * 1000,
-        p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-        cpu_ms=cpu / max(1, len(lat)) * 1000,
+        requests=len(m.latencies),
+        errors=m.errors,
+        seconds=m.seconds,
+        throughput=m.throughput,
+        p50_ms=m.p50_ms,
+        p99_ms=m.p99_ms,
+        cpu_ms=m.cpu_ms,
     )
-
-
-async def _count_contacts(database_url: str) -> int | None:
-    try:
-        conn = await asyncpg.connect(database_url)
-    except (asyncpg.InvalidCatalogNameError, OSError):
-        return None
-    try:
-        count: int = await conn.fetchval("SELECT count(*) FROM crm_contact")
-        return count
-    except asyncpg.UndefinedTableError:
-        return None
-    finally:
-        await conn.close()
 
 
 @dataclass
@@ -240,10 +165,7 @@ class Target:
 async def prepare(contacts: int, database_url: str) -> tuple[list[str], dict[str, str]]:
     """The data set (generated when missing or of another size), its sample numbers and
     the CRM's credentials."""
-    if await _count_contacts(database_url) != contacts:
-        print(f"generating {contacts:,} contacts into {database_url.rsplit('/', 1)[-1]}")
-        await generate(database_url, contacts)
-    migrate(database_url)  # a data set made before the latest migrations gets them
+    await ensure(database_url, contacts)
     phones = await sample_phones(database_url)
     return phones, {"Authorization": f"Bearer {api_key(database_url)}"}
 
@@ -261,23 +183,12 @@ async def measure(
     for t in targets:
         await check(t.server.port, t.requests[0], t.headers)
         await drive(t.server.port, t.requests, 8, warmup, t.headers)  # fill pools and caches
+    loads = [Load(t.server, requests_work(t.requests), t.headers) for t in targets]
     results = []
     for concurrency in concurrencies:
-        measured = [Measured() for _ in targets]
-        for _ in range(rounds):
-            for t, m in zip(targets, measured, strict=True):
-                began, cpu = time.perf_counter(), t.server.cpu_seconds()
-                lat, errors = await drive(
-                    t.server.port, t.requests, concurrency, duration / rounds, t.headers
-                )
-                m.latencies += lat
-                m.errors += errors
-                m.seconds += time.perf_counter() - began
-                m.cpu += t.server.cpu_seconds() - cpu
+        measured = await in_turns(loads, concurrency, rounds, duration)
         for t, m in zip(targets, measured, strict=True):
-            result = _result(
-                t.contacts, t.name, concurrency, m.latencies, m.errors, m.seconds, m.cpu
-            )
+            result = _result(t.contacts, t.name, concurrency, m)
             print(
                 f"  {t.contacts:>9,} {t.name:<16} c={concurrency:<3} {result.throughput:8.0f} req/s"
                 f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
@@ -346,7 +257,8 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def _load() -> str:
+def load_average() -> str:
+    """The load average over 1, 5 and 15 minutes: how busy the machine was."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
@@ -362,12 +274,12 @@ def main() -> None:
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     results: list[Result] = []
     print(f"{platform.node()}: {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(f"load average before: {_load()}")
+    print(f"load average before: {load_average()}")
     sizes = [int(s) for s in args.sizes.split(",")]
     results += asyncio.run(
         bench(sizes, args.server, args.prefix, concurrencies, args.duration, args.warmup)
     )
-    print(f"load average after: {_load()}")
+    print(f"load average after: {load_average()}")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     print()

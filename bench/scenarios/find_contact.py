@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 
 from bench import profiling
+from bench.load import drive
 from bench.results_model import Check, Measurement, ScenarioResult, SuiteOptions
-from bench.run import Result, Target, drive, measure, serving
+from bench.run import Result, Target, measure, serving
 
 KEY = "find_contact"
 WARMUP_S = 2.0
