@@ -34,6 +34,7 @@ between a revocation's commit and its announcement can still be sent.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -165,6 +166,8 @@ class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
     _checked: Checked | None = None
     """When the credential was last read and held; None: read it at the next check."""
     _opened: Checked | None = None
+    _limit_known = False
+    _unread_until: float | None = None
 
     async def handle(self) -> None:
         # Before `connection_init` authenticates the socket: a change heard after this
@@ -248,15 +251,26 @@ class CrmTransportWSHandler(BaseGraphQLTransportWSHandler[Context, Any]):
 
     def _holds_unread(self, authorization: str | None, scope: Any) -> bool:
         """Whether the credential, unchanged in the database, still holds by what the
-        socket itself carries: a session cookie until its signed expiry, an API key or a
-        client's secret always; an access token never (its expiry needs reading it)."""
+        socket itself carries (worked out once: a socket's credential never changes)."""
+        if not self._limit_known:
+            self._unread_until = self._unread_limit(authorization, scope)
+            self._limit_known = True
+        return self._unread_until is not None and time.time() < self._unread_until
+
+    def _unread_limit(self, authorization: str | None, scope: Any) -> float | None:
+        """Until when (seconds since the epoch) the credential holds without a read: a
+        session cookie until its signed expiry, an API key or a client's secret always;
+        an access token never (`None`: its expiry and revocations need reading it)."""
         if authorization is None:
             cookies = ASGIConnection[Any, Any, Any, Any](scope).cookies
-            return self.authenticator.sessions.read(cookies.get(COOKIE, "")) is not None
+            session = self.authenticator.sessions.read(cookies.get(COOKIE, ""))
+            return None if session is None else float(session.expires_at)
         scheme, _, value = authorization.strip().partition(" ")
-        if scheme.lower() == "basic":
-            return True
-        return scheme.lower() == "bearer" and value.strip().startswith(API_KEY_PREFIX)
+        if scheme.lower() == "basic" or (
+            scheme.lower() == "bearer" and value.strip().startswith(API_KEY_PREFIX)
+        ):
+            return math.inf
+        return None
 
     async def _refuse(self, message: SubscribeMessage, error: GraphQLError) -> None:
         """Answer a subscribe message with one error, as the protocol's `error` message."""
