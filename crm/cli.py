@@ -35,6 +35,7 @@ from crm.domain.webhooks import (
 from crm.engine import bind_tables, close_engine, make_engine, open_engine
 from crm.log_config import LogFormat, LogLevel, uvicorn_log_config
 from crm.metrics import MULTIPROC_ENV
+from crm.pg_events import bus_for
 from crm.schema_state import DatabaseNotReady, check_reachable, check_ready, redacted
 from crm.settings import Settings, SettingsError, load_settings
 from crm.tables import User, WebhookEndpoint
@@ -71,7 +72,9 @@ def run_with_services(settings: Settings, work: Callable[[Services], Awaitable[T
         bind_tables(engine)
         await open_engine(engine, pool_min=1, pool_max=4)
         try:
-            return await work(Services(DomainConfig.from_settings(settings)))
+            # On PostgreSQL its revocations are announced to the running servers' sockets.
+            events = bus_for(settings.database_url)
+            return await work(Services(DomainConfig.from_settings(settings), events))
         finally:
             await close_engine(engine)
 

@@ -26,7 +26,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from crm.domain.events import CallEvent, EventBus
+from crm.domain.events import CallEvent, CredentialChanges, EventBus
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -119,6 +119,13 @@ class MeteredBus:
     async def _counted(self) -> AsyncIterator[AsyncIterator[CallEvent]]:
         async with self._bus.subscribe() as events:
             yield _counting(events)
+
+    async def credentials_changed(self) -> None:
+        await self._bus.credentials_changed()
+
+    @property
+    def credential_changes(self) -> CredentialChanges:
+        return self._bus.credential_changes
 
     async def start(self) -> None:
         await self._bus.start()

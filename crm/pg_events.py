@@ -9,6 +9,10 @@ The listening connection is opened and closed in the app's lifespan. When it dro
 (the server restarted, a proxy cut it, someone terminated it) it is opened again, at
 once and then every `RECONNECT_S`; events NOTIFYed while it was down are not heard.
 A silent break of the TCP connection is found by a probe every `PROBE_S` seconds.
+
+A second channel carries credential changes (a key or client revoked, a session
+ended, a user deactivated or given another role), announced by any process, the `crm`
+command's included; each (re)opened connection counts as one, for what it missed.
 """
 
 from __future__ import annotations
@@ -22,13 +26,23 @@ from typing import Any
 
 import asyncpg
 
-from crm.domain.events import DEFAULT_QUEUE_SIZE, CallEvent, Fanout
+from crm.domain.events import (
+    DEFAULT_QUEUE_SIZE,
+    CallEvent,
+    CredentialChanges,
+    EventBus,
+    Fanout,
+    InProcessBus,
+)
+from crm.engine import database_dsn
 from crm.exception_text import describe
 from crm.queries.events import notify
 
 log = logging.getLogger("crm.events")
 
 CHANNEL = "crm_call_events"
+CREDENTIALS_CHANNEL = "crm_credential_changes"
+"""Where a revoked credential, an ended session or a changed user is announced."""
 APPLICATION_NAME = "crm-events"
 """The listening connection's `application_name`, so an operator can tell it apart."""
 CONNECT_TIMEOUT_S = 5
@@ -49,6 +63,8 @@ class PostgresBus:
         """Set while the listening connection is up."""
         self.connections = 0
         """How many listening connections this bus has opened (1 + reconnections)."""
+        self._changes = CredentialChanges()
+        self._changes.complete_while(self.listening.is_set)
 
     async def publish(self, event: CallEvent) -> None:
         try:
@@ -61,6 +77,18 @@ class PostgresBus:
 
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[CallEvent]]:
         return self.fanout.subscribe()
+
+    async def credentials_changed(self) -> None:
+        try:
+            await notify(CREDENTIALS_CHANNEL, "")
+        except Exception as exc:
+            # Sockets on this process still hear it; the others recheck in time.
+            log.warning("could not announce a credential change: %s", describe(exc))
+        self._changes.heard()
+
+    @property
+    def credential_changes(self) -> CredentialChanges:
+        return self._changes
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen_forever(), name="crm-events-listener")
@@ -103,7 +131,9 @@ class PostgresBus:
         connection.add_termination_listener(lambda _c: lost.set())
         try:
             await connection.add_listener(CHANNEL, self._heard)
+            await connection.add_listener(CREDENTIALS_CHANNEL, lambda *_: self._changes.heard())
             self.connections += 1
+            self._changes.heard()  # whatever was announced while no connection listened
             self.listening.set()
             while not lost.is_set():
                 try:
@@ -113,3 +143,11 @@ class PostgresBus:
         finally:
             self.listening.clear()
             connection.terminate()
+
+
+def bus_for(database_url: str, queue_size: int = DEFAULT_QUEUE_SIZE) -> EventBus:
+    """LISTEN/NOTIFY on PostgreSQL, so every worker, server and `crm` command reaches every
+    other; in process on SQLite, whose one database file serves one process."""
+    if database_url.startswith(("postgresql://", "postgres://")):
+        return PostgresBus(database_dsn(database_url), queue_size)
+    return InProcessBus(queue_size)

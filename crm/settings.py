@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     """Operations one GraphQL WebSocket may run at once; more are refused (an error with
     code TOO_MANY_SUBSCRIPTIONS)."""
 
+    ws_recheck_s: Annotated[float, Field(ge=0.1, le=3600)] = 30
+    """Seconds a GraphQL WebSocket on PostgreSQL trusts its credential between database
+    checks when no change was announced (a safety net for a missed announcement)."""
+
     ws_init_timeout_s: Annotated[float, Field(ge=0.5, le=600)] = 10
     """Seconds a GraphQL WebSocket has to send `connection_init`; then it is closed (4408)."""
 

@@ -14,15 +14,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, Reference, SecurityScheme
 
 from crm.domain.config import DomainConfig
-from crm.domain.events import EventBus, InProcessBus
+from crm.domain.events import EventBus
 from crm.domain.principal import Scope
 from crm.domain.services import Services
-from crm.engine import bind_tables, close_engine, database_dsn, make_engine, open_engine, ping
+from crm.engine import bind_tables, close_engine, make_engine, open_engine, ping
 from crm.graphql.limits import budgets
 from crm.graphql.schema import schema
 from crm.import_runner import ImportRunner
 from crm.metrics import MeteredBus, worker_started, worker_stopped
-from crm.pg_events import PostgresBus
+from crm.pg_events import bus_for
 from crm.recording_storage import recording_storage
 from crm.settings import Settings, load_settings
 from crm.webhook_sender import DeliveryWorker, HttpSender
@@ -101,13 +101,8 @@ def security_headers(settings: Settings) -> SecurityHeaders:
 
 
 def event_bus(settings: Settings) -> EventBus:
-    """LISTEN/NOTIFY on PostgreSQL, so every worker and server hears every event; in
-    process on SQLite, whose one database file serves one process; counted either way."""
-    if settings.database_url.startswith(("postgresql://", "postgres://")):
-        bus: EventBus = PostgresBus(database_dsn(settings.database_url), settings.events_queue_size)
-    else:
-        bus = InProcessBus(settings.events_queue_size)
-    return MeteredBus(bus)
+    """The bus of `crm.pg_events.bus_for`, counted."""
+    return MeteredBus(bus_for(settings.database_url, settings.events_queue_size))
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -188,7 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             ready,
             metrics,
-            graphql_controller(settings, authenticator),
+            graphql_controller(settings, authenticator, events.credential_changes),
             OAuthController,
             ringotel_router(),
             integration_json,

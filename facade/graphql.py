@@ -22,6 +22,7 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
+from crm.domain.events import CredentialChanges
 from crm.domain.principal import Principal
 from crm.graphql.context import Context, new_context
 from crm.graphql.limits import LimitCode, budgets
@@ -29,7 +30,12 @@ from crm.graphql.schema import schema
 from crm.settings import Settings
 from facade.auth.middleware import Authenticator
 from facade.graphiql import graphiql_html
-from facade.websocket import SocketAuthenticator, SocketGate, transport_ws_handler
+from facade.websocket import (
+    CredentialWatch,
+    SocketAuthenticator,
+    SocketGate,
+    transport_ws_handler,
+)
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -65,9 +71,12 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
-def graphql_controller(settings: Settings, authenticator: Authenticator) -> type:
+def graphql_controller(
+    settings: Settings, authenticator: Authenticator, changes: CredentialChanges
+) -> type:
     """`/graphql` over HTTP and over WebSocket (`graphql-transport-ws` only: the one
-    protocol whose `connection_init` every socket is authenticated at)."""
+    protocol whose `connection_init` every socket is authenticated at); `changes` tells
+    the sockets when to check their credentials again."""
     limits = budgets(settings)
     sockets = SocketAuthenticator(authenticator, limits)
 
@@ -97,6 +106,7 @@ def graphql_controller(settings: Settings, authenticator: Authenticator) -> type
             settings.ws_max_subscriptions,
             authenticator,
             settings.public_url,
+            CredentialWatch(changes, settings.ws_recheck_s),
         )
 
         async def on_ws_connect(self, context: Context) -> None:

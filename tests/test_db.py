@@ -13,7 +13,8 @@ from crm.domain.companies import CompanyInput
 from crm.domain.contacts import ContactInput
 from crm.domain.phone_numbers import PhoneInput
 from crm.queries.rows import PICCOLO_ROW_STATE, first_row, row_from, select_sql
-from crm.tables import TABLES, ApiKey, Company, Contact, OAuthClient, PhoneNumber
+from crm.queries.webhooks import enabled_endpoints
+from crm.tables import TABLES, ApiKey, Company, Contact, OAuthClient, PhoneNumber, WebhookEndpoint
 
 
 def _fields(row: Table) -> dict[str, Any]:
@@ -80,3 +81,18 @@ async def test_first_row_is_none_when_nothing_matches(
     app: Litestar, anonymous: httpx.AsyncClient
 ) -> None:
     assert await first_row(ApiKey, select_sql(ApiKey, "key_id = {}"), "none") is None
+
+
+async def test_the_enabled_endpoints_are_those_piccolo_finds(
+    app: Litestar, anonymous: httpx.AsyncClient
+) -> None:
+    """The outbox's constant statement finds the rows Piccolo's query finds, typed alike
+    (a boolean, timestamps) on either engine; a disabled endpoint is not among them."""
+    for url, enabled in (("https://on.test/hook", True), ("https://off.test/hook", False)):
+        await WebhookEndpoint(
+            url=url, secret="s", event_types="call.started", enabled=enabled
+        ).save()
+    expected = await WebhookEndpoint.objects().where(WebhookEndpoint.enabled.eq(True))
+    found = await enabled_endpoints()
+    assert [row.url for row in found] == ["https://on.test/hook"]
+    assert [_fields(row) for row in found] == [_fields(row) for row in expected]

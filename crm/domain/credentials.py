@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from crm.domain.errors import NotFound, ValidationFailed
+from crm.domain.events import EventBus, InProcessBus
 from crm.domain.principal import ALL_SCOPES, Scope
 from crm.domain.validation import clean_text, now, refuse_nul
 from crm.queries import credentials as queries
@@ -91,7 +92,15 @@ class Grant:
 class CredentialService:
     """Issue, check and revoke every kind of credential."""
 
-    def __init__(self, key: str, *, code_ttl_s: int = 120, refresh_ttl_s: int = 30 * 86_400):
+    def __init__(
+        self,
+        key: str,
+        *,
+        code_ttl_s: int = 120,
+        refresh_ttl_s: int = 30 * 86_400,
+        events: EventBus | None = None,
+    ):
+        self._events: EventBus = events or InProcessBus()
         # A key of its own, derived from the server key, so credential hashes are
         # never interchangeable with token signatures.
         self._key = hmac.new(key.encode(), b"crm credential hashes", hashlib.sha256).digest()
@@ -156,6 +165,7 @@ class CredentialService:
                 row.revoked_at = stamp
                 await save(row, [OAuthClient.revoked_at])
             await queries.revoke_client_tokens(row.id, stamp)
+        await self._events.credentials_changed()
         return row
 
     # API keys
@@ -201,6 +211,7 @@ class CredentialService:
         if row.revoked_at is None:
             row.revoked_at = now()
             await save(row, [ApiKey.revoked_at])
+            await self._events.credentials_changed()
         return row
 
     # Authorization codes
@@ -306,12 +317,18 @@ class CredentialService:
         stamp = now()
         async with transaction():
             await queries.revoke_family_tokens(family, stamp)
-            await self.revoke_token_id(str(family), stamp + self._refresh_ttl)
+            await self._add_revocation(str(family), stamp + self._refresh_ttl)
+        await self._events.credentials_changed()
 
     # Access-token revocations
 
     async def revoke_token_id(self, token_id: str, expires_at: datetime) -> None:
-        """Refuse access tokens with this `jti` (or family) until `expires_at`."""
+        """Refuse access tokens with this `jti` (or family), or the console session with
+        this id, until `expires_at`."""
+        await self._add_revocation(token_id, expires_at)
+        await self._events.credentials_changed()
+
+    async def _add_revocation(self, token_id: str, expires_at: datetime) -> None:
         # Another worker may revoke it at the same time: the first revocation stands.
         await queries.add_revocation(TokenRevocation(token_id=token_id, expires_at=expires_at))
 

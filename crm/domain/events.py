@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,6 +101,17 @@ class EventBus(Protocol):
         """The events published from now on, until the block ends."""
         ...
 
+    async def credentials_changed(self) -> None:
+        """Tell every process that a credential was revoked, a session ended or a user
+        changed (deactivated, another role): sockets signed in by one check it again.
+        Called after the change commits; never raises."""
+        ...
+
+    @property
+    def credential_changes(self) -> CredentialChanges:
+        """This process's record of `credentials_changed` announcements."""
+        ...
+
     async def start(self) -> None:
         """Open what the bus needs (the app's lifespan calls it)."""
         ...
@@ -168,14 +179,48 @@ class Fanout:
             self._subscribers.discard(subscriber)
 
 
+class CredentialChanges:
+    """How many credential changes this process has heard of, and whether it hears them all.
+
+    A socket that checked its credential at `count` need not read it again until the
+    count moves, as long as `complete` holds: a process on PostgreSQL hears every
+    announcement, the `crm` command's included, while its LISTEN connection is up; in
+    process (SQLite) it hears only its own, never the `crm` command's.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._complete: Callable[[], bool] = lambda: False
+
+    def heard(self) -> None:
+        """One more change (or possibly missed ones, after a LISTEN connection came back)."""
+        self.count += 1
+
+    def complete_while(self, condition: Callable[[], bool]) -> None:
+        """Say what makes this process hear every change, wherever it was made."""
+        self._complete = condition
+
+    @property
+    def complete(self) -> bool:
+        return self._complete()
+
+
 class InProcessBus:
     """The bus of one process (the SQLite default): publishing delivers at once."""
 
     def __init__(self, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self.fanout = Fanout(queue_size)
+        self._changes = CredentialChanges()
 
     async def publish(self, event: CallEvent) -> None:
         self.fanout.deliver(event)
+
+    async def credentials_changed(self) -> None:
+        self._changes.heard()
+
+    @property
+    def credential_changes(self) -> CredentialChanges:
+        return self._changes
 
     def subscribe(self) -> AbstractAsyncContextManager[AsyncIterator[CallEvent]]:
         return self.fanout.subscribe()

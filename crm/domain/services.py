@@ -38,11 +38,12 @@ class Services:
         self.events: EventBus = events or InProcessBus()
         """Where the services announce committed changes, and subscribers hear them."""
         self.passwords = Passwords(config.password_hash_concurrency)
-        self.users = UserService(config, self.passwords)
+        self.users = UserService(config, self.passwords, self.events)
         self.credentials = CredentialService(
             config.credential_key,
             code_ttl_s=config.auth_code_ttl_s,
             refresh_ttl_s=config.refresh_token_ttl_s,
+            events=self.events,
         )
         self.rate_limits = RateLimiter(config.auth_max_failures, config.auth_failure_window_s)
         self.outbox = Outbox()

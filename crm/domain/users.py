@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from crm.domain.config import DomainConfig
 from crm.domain.errors import Conflict, ValidationFailed
+from crm.domain.events import EventBus, InProcessBus
 from crm.domain.pagination import NOT_A_CURSOR, Page, page_request
 from crm.domain.passwords import Passwords
 from crm.domain.phone_normalization import normalize_stored
@@ -50,9 +51,12 @@ class UserInput:
 class UserService:
     """Create, change, find and authenticate CRM users."""
 
-    def __init__(self, config: DomainConfig, passwords: Passwords) -> None:
+    def __init__(
+        self, config: DomainConfig, passwords: Passwords, events: EventBus | None = None
+    ) -> None:
         self._config = config
         self._passwords = passwords
+        self._events: EventBus = events or InProcessBus()
 
     async def get(self, user_id: str | uuid.UUID) -> User:
         user = await queries.by_id(parse_id(user_id, entity="user"))
@@ -111,6 +115,8 @@ class UserService:
         await self._refuse_duplicates(user, user.id)
         user.updated_at = now()
         await self._save(user, user.id)
+        # Its sessions and tokens follow it (deactivated, another role): sockets recheck.
+        await self._events.credentials_changed()
         return user
 
     async def _save(self, user: User, own_id: uuid.UUID | None) -> None:

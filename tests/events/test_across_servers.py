@@ -59,6 +59,20 @@ async def _listeners() -> list[int]:
     return [row["pid"] for row in rows]
 
 
+async def drop_listeners() -> None:
+    """Terminate every event listener's connection on the test database, and wait until
+    each is opened again, with a new backend."""
+    before = set(await _listeners())
+    for pid in before:
+        await current_engine().run_querystring(QueryString("SELECT pg_terminate_backend({})", pid))
+    for _ in range(100):
+        now = set(await _listeners())
+        if len(now) >= len(before) and not now & before:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the listeners did not reconnect")
+
+
 async def test_a_dropped_listen_connection_is_opened_again(
     server: LiveServer, rest: httpx.AsyncClient, api_key: str, tmp_path: Path
 ) -> None:
@@ -70,18 +84,7 @@ async def test_a_dropped_listen_connection_is_opened_again(
             ) as http,
             subscriber(own, http, f"Bearer {api_key}") as events,
         ):
-            before = set(await _listeners())
-            for pid in before:
-                await current_engine().run_querystring(
-                    QueryString("SELECT pg_terminate_backend({})", pid)
-                )
-            for _ in range(100):  # every listener comes back, with a new backend
-                now = set(await _listeners())
-                if len(now) >= len(before) and not now & before:
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("the listeners did not reconnect")
+            await drop_listeners()
             activity_id = await log_call(http)
             event = await events.of_call(activity_id)
     assert event["type"] == "STARTED"

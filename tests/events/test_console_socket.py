@@ -60,6 +60,14 @@ async def console_socket(
         yield ws
 
 
+async def session_ready(ws: ClientConnection) -> None:
+    """Sign a socket in by the session its handshake carries, and hear it answer a ping."""
+    await send(ws, {"type": "connection_init", "payload": {}})
+    assert (await answer(ws))["type"] == "connection_ack"
+    await send(ws, {"type": "ping"})
+    assert (await answer(ws))["type"] == "pong"
+
+
 async def test_the_session_signs_in_a_socket_from_the_consoles_origin_only(
     server: LiveServer,
 ) -> None:
@@ -84,10 +92,7 @@ async def test_a_socket_signed_in_by_the_session_closes_once_it_is_signed_out(
     async with signed_in(server) as browser:
         kept = browser.cookies[COOKIE]
         async with console_socket(server, browser, server.url) as ws:
-            await send(ws, {"type": "connection_init", "payload": {}})
-            assert (await answer(ws))["type"] == "connection_ack"
-            await send(ws, {"type": "ping"})
-            assert (await answer(ws))["type"] == "pong"
+            await session_ready(ws)
             ended = await browser.post("/session/sign-out", headers={"X-CRM-Console": "1"})
             assert ended.status_code == 204
             await ws.send(json.dumps({"type": "ping"}))
