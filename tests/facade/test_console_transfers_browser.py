@@ -19,7 +19,13 @@ import pytest
 from crm.domain.validation import now
 from crm.import_runner import BATCH_ROWS
 from tests.browser import require_chromium, visit
-from tests.facade.console_app import Console, console_server, sign_in
+from tests.facade.console_app import (
+    SCREENSHOTS,
+    Console,
+    console_server,
+    screenshot_wanted,
+    sign_in,
+)
 from tests.live_server import CRM
 
 JOBS = "{ importJobs(first: 100) { id status } }"
@@ -102,6 +108,8 @@ async def test_an_import_shows_its_progress_then_its_summary_and_its_rejects(
         await page.get_by_role("button", name="Start the import").click()
         summary = f"people.csv: {rows + 1} imported, 0 merged, 1 rejected."
         await page.get_by_text(summary).wait_for(timeout=120_000)
+        if screenshot_wanted():
+            await page.screenshot(path=str(SCREENSHOTS / "console-import.png"), full_page=True)
         shown: list[str] = await page.evaluate("window.statusSeen")
         progress = [text for text in shown if text.startswith("Importing people.csv:")]
         assert progress, shown
