@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from crm.domain.errors import Conflict, NotFound
@@ -95,7 +95,7 @@ class ImportJobService:
         """Mark failed every running job whose heartbeat stopped."""
         at = now()
         async with transaction():
-            await queries.fail_stale(at - timedelta(seconds=STALE_S), at, LOST)
+            await queries.fail_stale(_stale_before(at), at, LOST)
 
     async def job(self, job_id: str | uuid.UUID) -> ImportJob:
         """A job as it stands; NOT_FOUND for an unknown id."""
@@ -110,10 +110,11 @@ class ImportJobService:
 
     async def jobs(self, kind: str | None, limit: int) -> list[ImportJob]:
         """The newest jobs first."""
-        rows = await queries.jobs(kind, max(1, min(limit, 100)))
+        limit = max(1, min(limit, 100))
+        rows = await queries.jobs(kind, limit)
         if any(_lost(row) for row in rows):
             await self.fail_stale()
-            rows = await queries.jobs(kind, max(1, min(limit, 100)))
+            rows = await queries.jobs(kind, limit)
         return rows
 
     async def rejects(self, job_id: uuid.UUID, page_size: int = 1000) -> AsyncIterator[Rejected]:
@@ -132,8 +133,12 @@ class ImportJobService:
 
 def _lost(row: ImportJob) -> bool:
     """Whether a job shows as running though its heartbeat stopped (its server is gone)."""
-    stale = now() - timedelta(seconds=STALE_S)
-    return row.status == JobStatus.RUNNING.value and as_utc(row.heartbeat_at) < stale
+    return row.status == JobStatus.RUNNING.value and as_utc(row.heartbeat_at) < _stale_before(now())
+
+
+def _stale_before(at: datetime) -> datetime:
+    """A running job whose heartbeat is older than this at `at` has lost its server."""
+    return at - timedelta(seconds=STALE_S)
 
 
 def _user_id(subject: str | None) -> uuid.UUID | None:

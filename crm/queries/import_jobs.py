@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from crm.domain.record_import import ImportTotals, Rejected, new_id
+from crm.queries.paging import beyond
 from crm.tables import ImportJob, ImportReject
 
 REJECT_COLUMNS = ("id", "job", "line", "reason")
@@ -101,8 +102,5 @@ async def rejects_after(
     """A page of the job's rejected rows in line order, after `(line, id)`."""
     query = ImportReject.objects().where(ImportReject.job == job_id)
     if after is not None:
-        line, last = after
-        query = query.where(
-            (ImportReject.line > line) | ((ImportReject.line == line) & (ImportReject.id > last))
-        )
+        query = query.where(beyond(ImportReject.line, ImportReject.id, *after))
     return await query.order_by(ImportReject.line, ImportReject.id).limit(limit)

@@ -29,11 +29,17 @@ def after_condition(
     position = position_after(request)
     if position is None:
         return None
-    at, row_id = position
+    return beyond(sort, id_column, *position, descending=descending)
+
+
+def beyond(
+    sort: Column, id_column: Column, at: Any, row_id: uuid.UUID, *, descending: bool = False
+) -> WhereRaw:
+    """Rows strictly after `(at, row_id)` in (sort, id) order, as one row comparison."""
     table = sort._meta.table._meta.tablename
     columns = ", ".join(f'{table}."{c._meta.db_column_name}"' for c in (sort, id_column))
-    beyond = "<" if descending else ">"
-    return WhereRaw(f"({columns}) {beyond} ({{}}, {{}})", at, row_id)
+    operator = "<" if descending else ">"
+    return WhereRaw(f"({columns}) {operator} ({{}}, {{}})", at, row_id)
 
 
 async def keyset_page(
