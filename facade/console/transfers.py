@@ -23,9 +23,9 @@ import io
 import re
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, get, post
@@ -53,6 +53,7 @@ CHUNK_CHARS = 1 << 16
 FORM_SLACK_BYTES = 1 << 16
 """What a multipart form may hold besides the file (boundaries, part headers)."""
 _UNSAFE_NAME = re.compile(r"[^\w .()\-]+")
+T = TypeVar("T")
 
 
 class ImportStarted(msgspec.Struct):
@@ -78,26 +79,29 @@ def _drain(buffer: io.StringIO) -> bytes:
     return data
 
 
-async def _csv_bytes(rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
-    """Rows as CSV, written as `crm export` writes them, in chunks of about 64 KiB."""
+async def _chunked(
+    rows: AsyncIterator[T], writer: Callable[[io.StringIO], Callable[[T], object]]
+) -> AsyncIterator[bytes]:
+    """`rows` written to text by the writer made for the buffer, sent in chunks of about
+    64 KiB, so that memory does not grow with the file."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    write = writer(buffer)
     async for row in rows:
-        writer.writerow(row)
+        write(row)
         if buffer.tell() >= CHUNK_CHARS:
             yield _drain(buffer)
     yield _drain(buffer)
 
 
-async def _rejects_bytes(rows: AsyncIterator[Rejected]) -> AsyncIterator[bytes]:
-    """Rejected rows as `crm import`'s rejects file has them, in chunks."""
-    buffer = io.StringIO()
+def _csv_writer(buffer: io.StringIO) -> Callable[[list[str]], object]:
+    """Rows as `crm export` writes them."""
+    return csv.writer(buffer).writerow
+
+
+def _rejects_writer(buffer: io.StringIO) -> Callable[[Rejected], None]:
+    """Rejected rows as `crm import`'s rejects file has them (its header first)."""
     rejects = RejectsFile(buffer)
-    async for row in rows:
-        rejects.write([row])
-        if buffer.tell() >= CHUNK_CHARS:
-            yield _drain(buffer)
-    yield _drain(buffer)
+    return lambda row: rejects.write([row])
 
 
 async def _started(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -121,7 +125,7 @@ def _attachment(name: str) -> dict[str, str]:
 async def export_csv(noun: str) -> Stream:
     """Every record of `noun` in the import format, as a file named after today."""
     kind = _kind(noun)
-    body = await _started(_csv_bytes(kind.export()))
+    body = await _started(_chunked(kind.export(), _csv_writer))
     return Stream(
         body, media_type=CSV_TYPE, headers=_attachment(f"{noun}-{now().date().isoformat()}.csv")
     )
@@ -131,7 +135,7 @@ async def export_csv(noun: str) -> Stream:
 async def import_rejects(job_id: str, services: Services) -> Stream:
     """The rows an import left out: `line,reason`, in line order."""
     job = await services.import_jobs.job(job_id)
-    body = await _started(_rejects_bytes(services.import_jobs.rejects(job.id)))
+    body = await _started(_chunked(services.import_jobs.rejects(job.id), _rejects_writer))
     stem = PurePosixPath(job.file_name).stem or job.kind
     return Stream(body, media_type=CSV_TYPE, headers=_attachment(f"{stem}.rejects.csv"))
 
