@@ -83,9 +83,9 @@ async def first_rows_per_owner(
     args: list[object] = list(owner_ids)
     position = position_after(request)
     if position is not None:
-        beyond = "<" if descending else ">"
-        where += f" AND ({sort_name} {beyond} {{}} OR ({sort_name} = {{}} AND id {beyond} {{}}))"
-        args += [position[0], position[0], position[1]]
+        operator = "<" if descending else ">"
+        where += f" AND ({sort_name}, id) {operator} ({{}}, {{}})"  # a row comparison, as `beyond`
+        args += [*position]
     order = "DESC" if descending else "ASC"
     sql = (
         "SELECT id FROM (SELECT id, row_number() OVER"  # noqa: S608 (column names and placeholders only)
